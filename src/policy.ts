@@ -1,0 +1,401 @@
+import { z } from "zod";
+import { formatPath, nearestName, type Problem } from "./problems.js";
+import { schemaProblems } from "./schema-problems.js";
+import {
+  instantOfDateTimeText,
+  isKnownZone,
+  knownZones,
+  parseClock,
+  parseDateTimeText,
+  WEEKDAYS,
+  type DateTimeText,
+} from "./wall-clock.js";
+import { parseYaml, type YamlOrigin, type YamlText } from "./yaml-document.js";
+
+/** Where the policy lives in a repository: always read from the PR's base branch. */
+export const POLICY_PATH = ".github/changegate.yml";
+
+export const DIMENSIONS = ["blast_radius", "reversibility", "confidence", "timing"] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+export const TIERS = ["low", "medium", "high", "critical"] as const;
+export type Tier = (typeof TIERS)[number];
+export const CHANGE_TYPES = ["standard", "normal", "emergency"] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+export const TRAFFIC_CLASSES = ["peak", "business", "normal"] as const;
+export type TrafficClass = (typeof TRAFFIC_CLASSES)[number] | "off-peak";
+
+const score = z.int().min(1).max(4);
+const clock = z.string().refine((text) => parseClock(text) !== null, { message: 'expected a time "HH:MM" (00:00 to 23:59)' });
+const dateTime = z.string().refine((text) => parseDateTimeText(text) !== null, {
+  message: 'expected a date-time such as "2026-12-24T00:00" (in the policy timezone) or "2026-03-28T00:00:00Z"',
+});
+const names = z.array(z.string().min(1));
+
+const slot = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS)).min(1),
+    from: clock,
+    to: clock,
+  })
+  .refine((value) => value.from !== value.to, {
+    message: "`to` equals `from`: a slot must have a length (a `to` earlier than `from` crosses midnight)",
+    path: ["to"],
+  });
+
+const scores = z.strictObject({
+  blast_radius: score.optional(),
+  reversibility: score.optional(),
+  confidence: score.optional(),
+  timing: score.optional(),
+});
+
+const dated = {
+  name: z.string().min(1),
+  start: dateTime,
+  end: dateTime,
+  environments: names.optional(),
+  services: names.optional(),
+};
+
+const window = z.union([z.literal("always"), z.literal("never"), z.array(slot)]);
+
+const approvalRequirement = z.strictObject({
+  count: z.int().min(0),
+  teams: names.default([]),
+});
+
+const tierRange = z.tuple([z.int().min(4).max(16), z.int().min(4).max(16)]);
+
+export const policySchema = z
+  .strictObject({
+    version: z.literal(1),
+    timezone: z.string().default("UTC"),
+    enforcement: z.enum(["enforce", "report"]).default("enforce"),
+    change_request: z
+      .strictObject({
+        required: z.boolean().default(true),
+        environments: names.default(["production"]),
+      })
+      .prefault({}),
+    risk: z
+      .strictObject({
+        defaults: z
+          .strictObject({ blast_radius: score.default(2), reversibility: score.default(2), confidence: score.default(3), timing: score.default(2) })
+          .prefault({}),
+        tiers: z
+          .strictObject({
+            low: tierRange.default([4, 6]),
+            medium: tierRange.default([7, 10]),
+            high: tierRange.default([11, 13]),
+            critical: tierRange.default([14, 16]),
+          })
+          .prefault({}),
+        rules: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1),
+              paths: names.default([]),
+              labels: names.default([]),
+              set: scores,
+            }),
+          )
+          .default([]),
+        traffic: z
+          .strictObject({ peak: z.array(slot).optional(), business: z.array(slot).optional(), normal: z.array(slot).optional() })
+          .optional(),
+      })
+      .prefault({}),
+    services: z.record(z.string(), z.strictObject({ paths: names })).default({}),
+    approvals: z
+      .strictObject({
+        low: approvalRequirement.default({ count: 1, teams: [] }),
+        medium: approvalRequirement.default({ count: 2, teams: [] }),
+        high: approvalRequirement.default({ count: 2, teams: [] }),
+        critical: approvalRequirement.default({ count: 3, teams: [] }),
+        stale_on_push: z.boolean().default(true),
+      })
+      .prefault({}),
+    standard_changes: z
+      .record(z.string(), z.strictObject({ paths: names.min(1), description: z.string().optional() }))
+      .default({}),
+    windows: z
+      .strictObject({
+        standard: window.default("always"),
+        normal: window.default("always"),
+        emergency: window.default("always"),
+      })
+      .prefault({}),
+    blackouts: z.array(z.strictObject(dated)).default([]),
+    freezes: z
+      .array(
+        z.strictObject({
+          ...dated,
+          exceptions: z.strictObject({ labels: names.default([]), approvers: names.default([]) }).optional(),
+        }),
+      )
+      .default([]),
+    emergency: z
+      .strictObject({ approvers: names.default([]), retrospective: z.boolean().default(true) })
+      .prefault({}),
+    audit: z
+      .strictObject({
+        repository: z.string().regex(/^$|^[\w.-]+\/[\w.-]+$/, 'expected "" or "owner/name"').default(""),
+        branch: z.string().min(1).default("changegate/audit"),
+      })
+      .prefault({}),
+    deploy: z
+      .strictObject({
+        /** Whether the Action's gate lets through a commit that no pull request brought. */
+        allow_direct_pushes: z.boolean().default(false),
+      })
+      .prefault({}),
+  });
+
+export type PolicyDocument = z.infer<typeof policySchema>;
+export type Slot = z.infer<typeof slot>;
+export type WindowSpec = z.infer<typeof window>;
+export type ApprovalRequirement = z.infer<typeof approvalRequirement>;
+export type RiskRule = PolicyDocument["risk"]["rules"][number];
+
+export interface DatedInterval {
+  name: string;
+  /** Epoch milliseconds, inclusive. */
+  start: number;
+  /** Epoch milliseconds, exclusive. */
+  end: number;
+  environments: string[] | null;
+  services: string[] | null;
+}
+
+export interface FreezeWindow extends DatedInterval {
+  exceptions: { labels: string[]; approvers: string[] } | null;
+}
+
+/** A validated policy with its dated entries resolved to instants in its zone. */
+export interface Policy extends PolicyDocument {
+  blackouts: (PolicyDocument["blackouts"][number] & { interval: DatedInterval })[];
+  freezes: (PolicyDocument["freezes"][number] & { interval: FreezeWindow })[];
+}
+
+export interface PolicySource {
+  /** The file's path in its repository, for errors and annotations. */
+  file: string;
+  text: string;
+}
+
+export type PolicyResult = { ok: true; policy: Policy } | { ok: false; problems: Problem[] };
+
+/**
+ * Parses and validates a policy. Several sources are layers (org defaults first, the
+ * repository's file last), merged key by key, with `freezes`, `blackouts` and
+ * `risk.rules` concatenated. Every problem points at its line in its own file.
+ */
+export function parsePolicy(sources: PolicySource | readonly PolicySource[]): PolicyResult {
+  const layers = Array.isArray(sources) ? (sources as readonly PolicySource[]) : [sources as PolicySource];
+  const parsed: { origin: YamlOrigin; text: YamlText }[] = [];
+  const problems: Problem[] = [];
+  for (const source of layers) {
+    const origin: YamlOrigin = { source: "policy", file: source.file };
+    const result = parseYaml(source.text, origin);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const value = result.text.value;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      const at = result.text.locate([]);
+      problems.push({
+        source: "policy",
+        file: source.file,
+        path: "",
+        line: at?.line ?? 1,
+        column: at?.column ?? 1,
+        message: "the policy must be a YAML mapping (version, timezone, windows, ...)",
+        suggestion: "start from `changegate init`",
+      });
+      continue;
+    }
+    parsed.push({ origin, text: result.text });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const merged = parsed
+    .map((layer) => withoutExtends(layer.text.value as Record<string, unknown>))
+    .reduce((base, layer) => mergeLayers(base, layer), {});
+  const locator = layeredLocator(parsed);
+  const validation = policySchema.safeParse(merged);
+  if (!validation.success) {
+    return {
+      ok: false,
+      problems: schemaProblems(validation.error.issues, policySchema, merged, locator.text, locator.origin).map(locator.attribute),
+    };
+  }
+  const semantic = resolveDates(validation.data, (path) => locator.attribute(locatedProblem(locator.text, locator.origin, path)));
+  return semantic;
+}
+
+function locatedProblem(text: YamlText, origin: YamlOrigin, path: readonly PropertyKey[]): Problem {
+  const at = text.locate(path);
+  return { source: "policy", file: origin.file, path: formatPath(path), line: at?.line ?? null, column: at?.column ?? null, message: "" };
+}
+
+/** The `_extends` key names where org defaults come from; the loader follows it, the schema never sees it. */
+export function extendsTarget(text: string): string | null {
+  const result = parseYaml(text, { source: "policy", file: POLICY_PATH });
+  if (!result.ok) return null;
+  const value = result.text.value as Record<string, unknown> | null;
+  const target = value && typeof value === "object" ? value["_extends"] : undefined;
+  return typeof target === "string" && target.trim() !== "" ? target.trim() : null;
+}
+
+function withoutExtends(value: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...value };
+  delete copy["_extends"];
+  return copy;
+}
+
+const CONCATENATED = new Set(["freezes", "blackouts", "risk.rules"]);
+
+function mergeLayers(base: Record<string, unknown>, override: Record<string, unknown>, prefix = ""): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(base)) out[key] = base[key];
+  for (const key of Object.keys(override)) {
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    const left = out[key];
+    const right = override[key];
+    if (CONCATENATED.has(path) && Array.isArray(left) && Array.isArray(right)) out[key] = [...left, ...right];
+    else if (isPlainMapping(left) && isPlainMapping(right)) out[key] = mergeLayers(left, right, path);
+    else out[key] = right;
+  }
+  return { ...out };
+}
+
+function isPlainMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Locates a path of the merged policy in the layer it came from: the last layer that has
+ * it, and for concatenated lists the layer that contributed that element.
+ */
+function layeredLocator(layers: readonly { origin: YamlOrigin; text: YamlText }[]): {
+  text: YamlText;
+  origin: YamlOrigin;
+  attribute: (problem: Problem) => Problem;
+} {
+  const last = layers[layers.length - 1]!;
+  if (layers.length === 1) return { text: last.text, origin: last.origin, attribute: (problem) => problem };
+  const resolve = (path: readonly PropertyKey[]): { layer: (typeof layers)[number]; path: PropertyKey[] } => {
+    const key = path.slice(0, path[0] === "risk" ? 2 : 1).join(".");
+    if (CONCATENATED.has(key) && typeof path[key.split(".").length] === "number") {
+      const depth = key.split(".").length;
+      let index = path[depth] as number;
+      for (const layer of layers) {
+        const list = valueAt(layer.text.value, path.slice(0, depth));
+        const length = Array.isArray(list) ? list.length : 0;
+        if (index < length) return { layer, path: [...path.slice(0, depth), index, ...path.slice(depth + 1)] };
+        index -= length;
+      }
+    }
+    for (let i = layers.length - 1; i >= 0; i--) {
+      if (valueAt(layers[i]!.text.value, path.slice(0, 1)) !== undefined) return { layer: layers[i]!, path: [...path] };
+    }
+    return { layer: last, path: [...path] };
+  };
+  const text: YamlText = {
+    value: undefined,
+    locate: (path) => {
+      const { layer, path: local } = resolve(path);
+      return layer.text.locate(local);
+    },
+    locateKey: (path, key) => {
+      const { layer, path: local } = resolve([...path, key]);
+      return layer.text.locateKey(local.slice(0, -1), key);
+    },
+  };
+  return {
+    text,
+    origin: last.origin,
+    attribute: (problem) => {
+      const segments = parsePathText(problem.path);
+      return { ...problem, file: resolve(segments).layer.origin.file };
+    },
+  };
+}
+
+function parsePathText(path: string): PropertyKey[] {
+  const segments: PropertyKey[] = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+  }
+  return segments;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+/** Checks that need the whole policy (the zone, tier ranges, date order) and resolves instants. */
+function resolveDates(document: PolicyDocument, at: (path: PropertyKey[]) => Problem): PolicyResult {
+  const problems: Problem[] = [];
+  const fail = (path: PropertyKey[], message: string, suggestion?: string) =>
+    problems.push({ ...at(path), message, ...(suggestion === undefined ? {} : { suggestion }) });
+
+  if (!isKnownZone(document.timezone)) {
+    const nearest = nearestName(document.timezone, knownZones());
+    fail(["timezone"], `unknown time zone "${document.timezone}"`, nearest ? `did you mean "${nearest}"?` : "use an IANA zone such as \"Europe/Berlin\" or \"UTC\"");
+    return { ok: false, problems };
+  }
+
+  let expected = 4;
+  for (const tier of TIERS) {
+    const [low, high] = document.risk.tiers[tier];
+    if (low !== expected || high < low) {
+      fail(["risk", "tiers", tier], `tier ranges must cover 4..16 in order without gaps or overlaps: "${tier}" should start at ${expected}`);
+      break;
+    }
+    expected = high + 1;
+  }
+  if (problems.length === 0 && expected !== 17) fail(["risk", "tiers", "critical"], "tier ranges must end at 16");
+
+  const resolve = (entry: { start: string; end: string }, path: PropertyKey[]): { start: number; end: number } | null => {
+    const start = instantOfDateTimeText(parseDateTimeText(entry.start) as DateTimeText, document.timezone);
+    const end = instantOfDateTimeText(parseDateTimeText(entry.end) as DateTimeText, document.timezone);
+    if (end <= start) {
+      fail([...path, "end"], `end (${entry.end}) must be after start (${entry.start})`);
+      return null;
+    }
+    return { start, end };
+  };
+  const scope = (list: string[] | undefined) => (list === undefined || list.length === 0 ? null : list);
+
+  const blackouts: Policy["blackouts"] = [];
+  document.blackouts.forEach((blackout, index) => {
+    const range = resolve(blackout, ["blackouts", index]);
+    if (range) blackouts.push({ ...blackout, interval: { name: blackout.name, ...range, environments: scope(blackout.environments), services: scope(blackout.services) } });
+  });
+  const freezes: Policy["freezes"] = [];
+  document.freezes.forEach((freeze, index) => {
+    const range = resolve(freeze, ["freezes", index]);
+    if (range) {
+      freezes.push({
+        ...freeze,
+        interval: {
+          name: freeze.name,
+          ...range,
+          environments: scope(freeze.environments),
+          services: scope(freeze.services),
+          exceptions: freeze.exceptions ?? null,
+        },
+      });
+    }
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, policy: { ...document, blackouts, freezes } };
+}
