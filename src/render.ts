@@ -4,7 +4,7 @@ import type { Decision, EvaluatedDecision } from "./evaluate.js";
 import { DIMENSIONS, type Dimension } from "./policy.js";
 import { formatProblem, type Problem } from "./problems.js";
 import type { DimensionAssessment, RiskReason } from "./risk.js";
-import type { ScheduleBlocker, ScheduleDecision } from "./schedule.js";
+import type { ScheduleBlocker } from "./schedule.js";
 
 /**
  * One decision, rendered as the three check runs. The CLI prints them, the App and the
@@ -216,7 +216,7 @@ function renderRisk(decision: EvaluatedDecision, options: RenderOptions): Render
 function changeHeader(decision: EvaluatedDecision): string {
   const change = decision.change!;
   const lines = [
-    `**${escapeMarkdown(change.title)}** · \`${change.id}\` · ${change.type} change to ${code(change.environment)}` +
+    `${change.title.trim() === "" ? "" : `**${escapeMarkdown(change.title)}** · `}\`${change.id}\` · ${change.type} change to ${code(change.environment)}` +
       (change.source === "policy-default" ? " (no change-request block; the policy's defaults apply)" : ""),
   ];
   if (change.services.length > 0) {
@@ -368,7 +368,7 @@ function renderApprovals(decision: EvaluatedDecision): RenderedCheck {
     return check(
       name,
       "success",
-      `Approved (${counted.length} of ${needed} for ${basis})${teams.length > 0 ? ` · ${teams.join(", ")}` : ""}`,
+      `Approved: ${plural(counted.length, "approval")}, ${needed} required for ${basis}${teams.length > 0 ? ` · ${teams.join(", ")}` : ""}`,
       [`**Approved** for ${basis}.`, "", details].join("\n"),
     );
   }

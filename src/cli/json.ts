@@ -1,0 +1,46 @@
+import type { EvaluatedDecision } from "../evaluate.js";
+import type { RenderedCheck } from "../render.js";
+
+/**
+ * The `--json` shape of §6: `change`, `risk` (`dimensions`, `score`, `tier`) and the three
+ * `checks` in order, extended with the rest of the decision. Instants are ISO strings.
+ */
+export function decisionJson(decision: EvaluatedDecision, checks: readonly RenderedCheck[]): Record<string, unknown> {
+  const iso = (instant: number | null | undefined) => (instant === null || instant === undefined ? null : new Date(instant).toISOString());
+  const { risk, schedule } = decision;
+  return {
+    at: iso(decision.at),
+    change: decision.change,
+    change_request: decision.changeRequest,
+    risk: {
+      dimensions: risk.dimensions,
+      score: risk.score,
+      tier: risk.tier,
+      declared_tier: risk.declaredTier,
+      effective_tier: risk.effectiveTier,
+      traffic_class: risk.trafficClass,
+      files_complete: risk.filesComplete,
+    },
+    standard: decision.standard,
+    schedule:
+      schedule === null
+        ? null
+        : {
+            ...schedule,
+            window: schedule.window === null || schedule.window === "always" ? schedule.window : { start: iso(schedule.window.start), end: iso(schedule.window.end) },
+            blockers: schedule.blockers.map((blocker) => ({
+              ...blocker,
+              ...("start" in blocker ? { start: iso(blocker.start) } : {}),
+              ...("end" in blocker ? { end: iso(blocker.end) } : {}),
+            })),
+            inEffect: schedule.inEffect.map((entry) => ({ ...entry, start: iso(entry.start), end: iso(entry.end) })),
+            opensAt: iso(schedule.opensAt),
+            closesAt: iso(schedule.closesAt),
+            nextBoundary: iso(schedule.nextBoundary),
+          },
+    approvals: decision.approvals,
+    proposed_policy_problems: decision.proposedPolicyProblems,
+    next_change: decision.nextChange === null ? null : { at: iso(decision.nextChange.at), kind: decision.nextChange.kind },
+    checks: checks.map((check) => ({ name: check.name, conclusion: check.conclusion, title: check.title, summary: check.summary })),
+  };
+}
