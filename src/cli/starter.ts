@@ -64,7 +64,7 @@ export const PULL_REQUEST_TEMPLATE = `## What and why
 \`\`\`yaml
 change_request:
   type:                  # standard | normal | emergency
-  environment: "production"
+  environment:           # default "production"
   services_affected: []
   risk:                  # 1 (low) .. 4 (critical); the policy's rules may raise these
     blast_radius:
