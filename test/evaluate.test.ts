@@ -32,7 +32,7 @@ emergency:
 const block = (fields: string) => `Some text.\n\n\`\`\`yaml\nchange_request:\n${fields}\n\`\`\`\n`;
 const NORMAL = block("  type: normal\n  implementation_plan: x\n  rollback_plan: y\n  risk: { blast_radius: 1, reversibility: 1, confidence: 1 }");
 
-function input(overrides: Partial<EvaluationInput> & { body?: string; files?: string[]; policyText?: string } = {}): EvaluationInput {
+function input(overrides: Omit<Partial<EvaluationInput>, "files"> & { body?: string; files?: string[]; policyText?: string } = {}): EvaluationInput {
   const { body = NORMAL, files = ["src/app.ts"], policyText = POLICY, ...rest } = overrides;
   return {
     policy: policyFrom(policyText),
