@@ -1,6 +1,6 @@
 import type { ChangeRequest } from "./change-request.js";
 import { matchingPaths, pathMatcher, touchedPaths, type ChangedFiles } from "./paths.js";
-import { DIMENSIONS, TIERS, TRAFFIC_CLASSES, type Dimension, type Policy, type Tier, type TrafficClass } from "./policy.js";
+import { DIMENSIONS, TIERS, TRAFFIC_CLASSES, type Dimension, type Policy, type Slot, type Tier, type TrafficClass } from "./policy.js";
 import { slotBoundariesAfter, slotContaining } from "./slots.js";
 
 /** Why a dimension has its score: each source that gave it a value. */
@@ -113,11 +113,17 @@ export function trafficClassAt(policy: Policy, at: number): TrafficClass {
   return "off-peak";
 }
 
+const allTrafficSlots = new WeakMap<object, Slot[]>();
+
 /** Instants after `at`, within a week, where the traffic class may change. */
 export function trafficBoundariesAfter(policy: Policy, at: number): number[] {
   const traffic = policy.risk.traffic;
   if (!traffic) return [];
-  const slots = TRAFFIC_CLASSES.flatMap((name) => traffic[name] ?? []);
+  let slots = allTrafficSlots.get(traffic);
+  if (slots === undefined) {
+    slots = TRAFFIC_CLASSES.flatMap((name) => traffic[name] ?? []);
+    allTrafficSlots.set(traffic, slots);
+  }
   return slotBoundariesAfter(slots, at, policy.timezone);
 }
 

@@ -1,5 +1,5 @@
 import type { Slot } from "./policy.js";
-import { addDays, instantOfWallTime, parseClock, wallTimeAt, weekdayOf, type WallTime } from "./wall-clock.js";
+import { instantOfWallTime, parseClock, WEEKDAYS, zoneOffsetMinutes } from "./wall-clock.js";
 
 /**
  * Weekly slots (`{ days, from, to }` in wall-clock time of a zone) as concrete half-open
@@ -11,27 +11,83 @@ export interface Interval {
   end: number;
 }
 
-type CalendarDate = Pick<WallTime, "year" | "month" | "day">;
+const DAY = 86_400_000;
+const MINUTE = 60_000;
 
-function occurrence(slot: Slot, date: CalendarDate, zone: string): Interval | null {
-  if (!slot.days.includes(weekdayOf(date))) return null;
-  const from = parseClock(slot.from)!;
-  const to = parseClock(slot.to)!;
-  const crossesMidnight = to.hour * 60 + to.minute <= from.hour * 60 + from.minute;
-  const endDate = crossesMidnight ? addDays(date, 1) : date;
-  const start = instantOfWallTime({ ...date, ...from, second: 0 }, zone);
-  const end = instantOfWallTime({ ...endDate, ...to, second: 0 }, zone);
-  // A DST gap can squeeze a short slot to nothing; it then does not occur that day.
-  return end > start ? { start, end } : null;
+interface CompiledSlot {
+  /** Bit n set: the slot occurs on weekday n (0 = Sunday). */
+  days: number;
+  from: { hour: number; minute: number };
+  to: { hour: number; minute: number };
+  crossesMidnight: boolean;
+}
+
+// Policies are parsed once and evaluated many times: compile each slot list once, and
+// remember each local day's occurrences (a pure function of slots, zone and date).
+const compiled = new WeakMap<readonly Slot[], CompiledSlot[]>();
+const occurrenceCache = new WeakMap<readonly Slot[], Map<string, Interval[]>>();
+const OCCURRENCE_CACHE_LIMIT = 4096;
+
+function compile(slots: readonly Slot[]): CompiledSlot[] {
+  let result = compiled.get(slots);
+  if (result === undefined) {
+    result = slots.map((slot) => {
+      const from = parseClock(slot.from)!;
+      const to = parseClock(slot.to)!;
+      return {
+        days: slot.days.reduce((mask, day) => mask | (1 << WEEKDAYS.indexOf(day)), 0),
+        from,
+        to,
+        crossesMidnight: to.hour * 60 + to.minute <= from.hour * 60 + from.minute,
+      };
+    });
+    compiled.set(slots, result);
+  }
+  return result;
+}
+
+/** Days since 1970-01-01 of the local calendar date an instant shows in `zone`. */
+function localDayNumber(instant: number, zone: string): number {
+  return Math.floor((instant + zoneOffsetMinutes(zone, instant) * MINUTE) / DAY);
+}
+
+/** The occurrences of `slots` that start on local day `dayNumber`, ascending by start. */
+function occurrencesOn(slots: readonly Slot[], dayNumber: number, zone: string): Interval[] {
+  let perList = occurrenceCache.get(slots);
+  if (perList === undefined) {
+    perList = new Map();
+    occurrenceCache.set(slots, perList);
+  }
+  const key = `${zone}|${dayNumber}`;
+  let intervals = perList.get(key);
+  if (intervals === undefined) {
+    intervals = [];
+    const date = new Date(dayNumber * DAY);
+    const weekday = date.getUTCDay();
+    const day = { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
+    const next = new Date((dayNumber + 1) * DAY);
+    const nextDay = { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
+    for (const slot of compile(slots)) {
+      if ((slot.days & (1 << weekday)) === 0) continue;
+      const start = instantOfWallTime({ ...day, ...slot.from, second: 0 }, zone);
+      const end = instantOfWallTime({ ...(slot.crossesMidnight ? nextDay : day), ...slot.to, second: 0 }, zone);
+      // A DST gap can squeeze a short slot to nothing; it then does not occur that day.
+      if (end > start) intervals.push({ start, end });
+    }
+    intervals.sort((a, b) => a.start - b.start);
+    if (perList.size >= OCCURRENCE_CACHE_LIMIT) perList.clear();
+    perList.set(key, intervals);
+  }
+  return intervals;
 }
 
 /** The occurrence of any of `slots` that contains `instant`, if one does. */
 export function slotContaining(slots: readonly Slot[], instant: number, zone: string): Interval | null {
-  const today = wallTimeAt(instant, zone);
-  for (const date of [addDays(today, -1), today]) {
-    for (const slot of slots) {
-      const interval = occurrence(slot, date, zone);
-      if (interval && interval.start <= instant && instant < interval.end) return interval;
+  if (slots.length === 0) return null;
+  const today = localDayNumber(instant, zone);
+  for (const dayNumber of [today - 1, today]) {
+    for (const interval of occurrencesOn(slots, dayNumber, zone)) {
+      if (interval.start <= instant && instant < interval.end) return interval;
     }
   }
   return null;
@@ -43,16 +99,14 @@ export function slotContaining(slots: readonly Slot[], instant: number, zone: st
  */
 export function slotBoundariesAfter(slots: readonly Slot[], instant: number, zone: string, days = 8): number[] {
   if (slots.length === 0) return [];
-  const today = wallTimeAt(instant, zone);
-  const boundaries = new Set<number>();
-  for (let offset = -1; offset <= days; offset++) {
-    const date = addDays(today, offset);
-    for (const slot of slots) {
-      const interval = occurrence(slot, date, zone);
-      if (!interval) continue;
-      if (interval.start > instant) boundaries.add(interval.start);
-      if (interval.end > instant) boundaries.add(interval.end);
+  const today = localDayNumber(instant, zone);
+  const boundaries: number[] = [];
+  for (let dayNumber = today - 1; dayNumber <= today + days; dayNumber++) {
+    for (const interval of occurrencesOn(slots, dayNumber, zone)) {
+      if (interval.start > instant) boundaries.push(interval.start);
+      if (interval.end > instant) boundaries.push(interval.end);
     }
   }
-  return [...boundaries].sort((a, b) => a - b);
+  boundaries.sort((a, b) => a - b);
+  return boundaries.filter((boundary, index) => index === 0 || boundary !== boundaries[index - 1]);
 }
