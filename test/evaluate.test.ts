@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Review } from "../src/approvals.js";
 import { evaluate, type EvaluationInput } from "../src/evaluate.js";
@@ -143,5 +144,26 @@ describe("evaluate", () => {
       const decision = evaluate(input({ body, at: Date.parse("2026-02-23T08:00:00Z") }));
       expect(decision.nextChange).toEqual({ at: Date.parse("2026-02-24T02:00:00Z"), kind: "schedule-opens" });
     });
+  });
+
+  it("next change: nothing changes before it, and something changes at it (property)", () => {
+    const frozen = `${POLICY}\nfreezes:\n  - { name: "Launch", start: "2026-03-03T10:00:00Z", end: "2026-03-05T12:00:00Z" }\n`;
+    const base = input({ policyText: frozen });
+    const outcome = (at: number) => {
+      const decision = evaluate({ ...base, at });
+      return { allowed: decision.schedule?.allowed, score: decision.risk.score };
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2026, 1, 23), max: Date.UTC(2026, 2, 10) }), (at) => {
+        const next = evaluate({ ...base, at }).nextChange;
+        expect(next).not.toBeNull();
+        expect(next!.at).toBeGreaterThan(at);
+        const now = outcome(at);
+        expect(outcome(next!.at - 1)).toEqual(now);
+        expect(outcome(Math.floor((at + next!.at) / 2))).toEqual(now);
+        expect(outcome(next!.at)).not.toEqual(now);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
