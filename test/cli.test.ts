@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
 
 const root = join(import.meta.dirname, "..");
@@ -10,9 +10,15 @@ const examples = join(root, "examples");
 const POLICY = readFileSync(join(examples, "changegate.yml"), "utf8");
 const NORMAL_BODY = readFileSync(join(examples, "pr-normal.md"), "utf8");
 
+const tempDirs: string[] = [];
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "changegate-cli-"));
+  const dir = mkdtempSync(join(tmpdir(), "changegate-cli-"));
+  tempDirs.push(dir);
+  return dir;
 }
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("changegate check", () => {
   const base = ["check", "--policy", "changegate.yml", "--files", "pr-normal.files", "--at", "2026-02-25T03:00:00Z"];
