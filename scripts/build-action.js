@@ -1,0 +1,94 @@
+// `npm run build:action`: bundles the GitHub Action (action/main.ts) into one file,
+// action/dist/index.js, which action.yml runs and the repository commits (a runner does no
+// `npm install`). Deterministic: CI rebuilds it and `git diff --exit-code action/dist` fails
+// on a stale bundle.
+//
+// - ESM, with a `require` made by createRequire: bundled CommonJS (tunnel, picomatch) requires
+//   Node built-ins at run time, which an ESM bundle has no `require` for otherwise.
+// - One file; each mode's code is loaded by a dynamic import(), which esbuild turns into a
+//   lazily initialised module, so a mode pays only for the modules it evaluates.
+// - Two modules are replaced, for cold start (see docs/action.md, "Cold start"):
+//   `undici`, which @actions/http-client imports only for a fetch ProxyAgent that changegate
+//   never uses (its requests go through http-client's own proxy-aware agents), and which
+//   costs ~28 ms to evaluate at every start; and zod's table of ~40 message locales, of which
+//   only English is used.
+import { build } from "esbuild";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = join(root, "action", "dist");
+const outfile = join(outdir, "index.js");
+const require = createRequire(import.meta.url);
+
+/** `import { ProxyAgent } from "undici"` in @actions/http-client, answered without undici. */
+const withoutUndici = {
+  name: "without-undici",
+  setup(plugin) {
+    plugin.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "changegate-stub" }));
+    plugin.onLoad({ filter: /^undici$/, namespace: "changegate-stub" }, () => ({
+      contents:
+        'export class ProxyAgent { constructor() { throw new Error("changegate\'s Action bundle has no undici: its requests use @actions/http-client\'s own agents"); } }\n',
+      loader: "js",
+    }));
+  },
+};
+
+/** zod's `locales` namespace with English only (the engine's messages are English). */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(plugin) {
+    const english = require.resolve("zod/v4/locales/en.js");
+    plugin.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "changegate-stub" } : undefined,
+    );
+    plugin.onLoad({ filter: /^zod-locales$/, namespace: "changegate-stub" }, () => ({
+      contents: `export { default as en } from ${JSON.stringify(english)};\n`,
+      loader: "js",
+      resolveDir: dirname(english),
+    }));
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+
+const result = await build({
+  absWorkingDir: root,
+  metafile: true,
+  entryPoints: ["action/main.ts"],
+  outfile,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  minify: true,
+  legalComments: "none",
+  charset: "utf8",
+  banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
+  plugins: [withoutUndici, zodEnglishOnly],
+  logLevel: "warning",
+});
+// The bundle is ESM whatever package.json surrounds it.
+writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
+writeFileSync(join(outdir, "LICENSES.md"), licenses(Object.keys(result.metafile.inputs)));
+
+if (!process.argv.includes("--quiet")) {
+  console.log(`action/dist/index.js  ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
+}
+
+/** The packages bundled, with their licenses, for redistribution. */
+function licenses(inputs) {
+  const packages = new Map();
+  for (const input of inputs) {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (!match || packages.has(match[1])) continue;
+    const manifest = JSON.parse(readFileSync(join(root, "node_modules", match[1], "package.json"), "utf8"));
+    packages.set(match[1], `${manifest.version} (${manifest.license ?? "see the package"})`);
+  }
+  const lines = ["# Bundled packages", "", "`index.js` bundles changegate's own code and these npm packages:", ""];
+  for (const name of [...packages.keys()].sort()) lines.push(`- ${name} ${packages.get(name)}`);
+  return `${lines.join("\n")}\n`;
+}

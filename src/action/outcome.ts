@@ -1,0 +1,43 @@
+import type { ActionContext } from "./context.js";
+import type { ActionInputs } from "./inputs.js";
+
+/** What a mode decided, for main to publish: outputs, job summary, and whether to fail. */
+export interface ActionOutcome {
+  /** The decision blocks: the step fails unless `fail-on-block: false`. */
+  blocked: boolean;
+  allowed: boolean | null;
+  riskScore: number | null;
+  riskTier: string | null;
+  reason: string;
+  /** Epoch milliseconds. */
+  nextAllowedAt: number | null;
+  /** Markdown for the job summary. */
+  summary: string;
+}
+
+/** Where an annotation points: a file and line of the repository. */
+export interface AnnotationPlace {
+  title?: string;
+  file?: string;
+  startLine?: number;
+  startColumn?: number;
+}
+
+/** The runner's logging, as `@actions/core` provides it (and tests can record). */
+export interface ActionLog {
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string, place?: AnnotationPlace): void;
+  error(message: string, place?: AnnotationPlace): void;
+}
+
+export interface ModeEnvironment {
+  inputs: ActionInputs;
+  context: ActionContext;
+  log: ActionLog;
+  /** The instant now, epoch milliseconds. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export type ModeRunner = (environment: ModeEnvironment) => Promise<ActionOutcome>;
