@@ -1,7 +1,191 @@
+import { evaluate, type Decision, type EvaluatedDecision } from "../evaluate.js";
+import type { GitHubClient } from "../github/access.js";
+import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
+import { loadPolicy } from "../github/policy-source.js";
+import { pullRequestInputs, type PullRequestFields } from "../github/pull-request-inputs.js";
+import { POLICY_PATH } from "../policy.js";
+import { formatProblem, type Problem } from "../problems.js";
+import { renderChecks, type RenderedCheck } from "../render.js";
 import { ActionError } from "./context.js";
-import type { ActionOutcome, ModeEnvironment } from "./outcome.js";
+import { explainAccess } from "./explain.js";
+import { actionClient } from "./octokit.js";
+import type { ActionLog, ActionOutcome, ModeEnvironment } from "./outcome.js";
+import { checkSummary, recheckSummary, type RecheckRow } from "./summary.js";
 
-/** `mode: check`: posts the three check runs (being built on the shared GitHub adapters). */
-export async function runCheckMode(_environment: ModeEnvironment): Promise<ActionOutcome> {
-  throw new ActionError("mode: check is not available in this build yet.");
+/**
+ * `mode: check`. On a pull request's events: evaluate it with the policy of its base branch
+ * (never its head, also on pull_request_target) and publish the same three check runs as
+ * the App. On `schedule` and `workflow_dispatch`: re-evaluate the open pull requests whose
+ * decision can have changed since it was published.
+ */
+const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
+const RECHECK_EVENTS = new Set(["schedule", "workflow_dispatch"]);
+/** Open pull requests a scheduled run looks at. */
+const MAX_OPEN_PULLS = 300;
+
+interface PullRequest extends PullRequestFields {
+  base: { ref: string };
+  updated_at: string;
+  draft?: boolean;
+}
+
+export async function runCheckMode(environment: ModeEnvironment): Promise<ActionOutcome> {
+  const { context, inputs } = environment;
+  const recheck = RECHECK_EVENTS.has(context.eventName);
+  const number = (context.payload["pull_request"] as { number?: unknown } | undefined)?.number;
+  if (!recheck && (!PULL_REQUEST_EVENTS.has(context.eventName) || typeof number !== "number")) {
+    throw new ActionError(
+      `mode: check runs on pull request events (pull_request_target, pull_request, pull_request_review) and, to re-evaluate open pull requests, on schedule and workflow_dispatch; this run's event is ${context.eventName || "unknown"}.`,
+    );
+  }
+  const client = actionClient(inputs.token, context);
+  try {
+    if (recheck) return await recheckOpenPulls(client.octokit, environment);
+    const { data } = await client.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: context.owner, repo: context.repo, pull_number: number as number });
+    return await checkOne(client.octokit, environment, data as PullRequest);
+  } catch (error) {
+    throw explainAccess(error, context.eventName);
+  } finally {
+    client.dispose();
+  }
+}
+
+type Published =
+  | { kind: "not-enrolled" }
+  | { kind: "published"; decision: Decision; checks: RenderedCheck[]; changed: number; ids: number[] };
+
+/** Evaluates one pull request and publishes its checks; an evaluation that fails publishes failing checks that say why, then throws. */
+async function evaluateAndPublish(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest): Promise<Published> {
+  const { context, log } = environment;
+  const target = { owner: context.owner, repo: context.repo, headSha: pull.head.sha };
+  const publish = async (decision: Decision, timezone: string, nextChange: number | null): Promise<Published> => {
+    const checks = renderChecks(decision, { timezone });
+    const published = await publishChecks(client, target, checks, nextChange, context.runUrl);
+    return { kind: "published", decision, checks, changed: published.filter((check) => check.action !== "unchanged").length, ids: published.map((check) => check.id) };
+  };
+
+  let decision: EvaluatedDecision;
+  let timezone: string;
+  try {
+    const loaded = await loadPolicy(client, { owner: context.owner, repo: context.repo, ref: pull.base.ref });
+    if (loaded.status === "not-enrolled") return { kind: "not-enrolled" };
+    if (loaded.status === "invalid") {
+      annotateProblems(log, loaded.problems, "error");
+      return await publish({ kind: "policy-invalid", problems: loaded.problems }, "UTC", null);
+    }
+    timezone = loaded.policy.timezone;
+    decision = evaluate(await pullRequestInputs(client, { owner: context.owner, repo: context.repo, policy: loaded.policy, pull, at: environment.now() }));
+  } catch (error) {
+    const explained = explainAccess(error, context.eventName);
+    const reason = (explained as Error).message ?? String(explained);
+    // Fail closed where it shows: the checks say why (if the token may publish them at all).
+    await publish({ kind: "unavailable", reason }, "UTC", null).catch(() => undefined);
+    throw explained;
+  }
+  annotateProblems(log, decision.changeRequest.problems, "error");
+  annotateProblems(log, decision.proposedPolicyProblems, "warning");
+  return publish(decision, timezone, decision.nextChange?.at ?? null);
+}
+
+async function checkOne(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest): Promise<ActionOutcome> {
+  const { context, log } = environment;
+  if (context.eventName === "pull_request") {
+    log.info("Running on pull_request: the pull request's author can edit this workflow. pull_request_target is safer (see docs/action.md).");
+  }
+  const result = await evaluateAndPublish(client, environment, pull);
+  if (result.kind === "not-enrolled") {
+    const reason = `${context.owner}/${context.repo} is not enrolled: ${pull.base.ref} has no ${POLICY_PATH}, so changegate posts no checks.`;
+    return { blocked: false, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: "" };
+  }
+  const { decision, checks } = result;
+  const failing = checks.filter((check) => check.conclusion === "failure");
+  const evaluated = decision.kind === "evaluated" ? decision : null;
+  const onlySchedule = failing.length === 1 && failing[0]!.name === "changegate/schedule";
+  const reason =
+    failing.length > 0
+      ? failing.map((check) => `${check.name}: ${check.title}`).join("; ")
+      : evaluated !== null
+        ? `Every check passes: ${checks.map((check) => check.title).join("; ")}`
+        : checks[0]!.title;
+  return {
+    blocked: failing.length > 0,
+    allowed: failing.length === 0,
+    riskScore: evaluated?.risk.score ?? null,
+    riskTier: evaluated?.risk.effectiveTier ?? null,
+    reason,
+    nextAllowedAt: failing.length === 0 ? (evaluated?.at ?? null) : onlySchedule ? (evaluated?.schedule?.opensAt ?? null) : null,
+    summary: checkSummary({ repository: `${context.owner}/${context.repo}`, number: pull.number, headSha: pull.head.sha }, checks),
+  };
+}
+
+/** A scheduled run: only the open pull requests whose decision can have changed are evaluated again. */
+async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironment): Promise<ActionOutcome> {
+  const { context, log } = environment;
+  const { owner, repo } = context;
+  const pulls: PullRequest[] = [];
+  for (let page = 1; pulls.length < MAX_OPEN_PULLS; page++) {
+    const { data } = await client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", sort: "created", direction: "asc", per_page: 100, page });
+    pulls.push(...(data as unknown as PullRequest[]));
+    if (data.length < 100) break;
+  }
+  const now = environment.now();
+  const rows: RecheckRow[] = [];
+  const failures: string[] = [];
+  let changed = 0;
+  for (const pull of pulls) {
+    const due = await dueReason(client, { owner, repo, headSha: pull.head.sha }, pull, now);
+    if (due === null) {
+      rows.push({ number: pull.number, title: pull.title, checks: null, note: "unchanged" });
+      continue;
+    }
+    try {
+      const result = await evaluateAndPublish(client, environment, pull);
+      if (result.kind === "not-enrolled") {
+        rows.push({ number: pull.number, title: pull.title, checks: null, note: `base ${pull.base.ref} is not enrolled` });
+        continue;
+      }
+      changed += result.changed;
+      if (result.changed === 0 && result.ids[0] !== undefined) {
+        // Nothing changed: mark it evaluated now, so an edit that changed nothing is not evaluated again.
+        await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: result.ids[0], completed_at: new Date(now).toISOString() });
+      }
+      rows.push({ number: pull.number, title: pull.title, checks: result.checks, note: `${due}${result.changed > 0 ? `; ${result.changed} check${result.changed === 1 ? "" : "s"} updated` : "; checks unchanged"}` });
+    } catch (error) {
+      const message = (explainAccess(error, context.eventName) as Error).message;
+      log.error(`PR #${pull.number}: ${message}`);
+      failures.push(`PR #${pull.number}: ${message}`);
+      rows.push({ number: pull.number, title: pull.title, checks: null, note: `could not evaluate: ${message}` });
+    }
+  }
+  const evaluated = rows.filter((row) => row.checks !== null).length;
+  const reason =
+    failures.length > 0
+      ? `Could not re-evaluate ${failures.length} open pull request${failures.length === 1 ? "" : "s"}: ${failures[0]}`
+      : `Re-evaluated ${evaluated} of ${pulls.length} open pull request${pulls.length === 1 ? "" : "s"}; ${changed} check run${changed === 1 ? "" : "s"} updated`;
+  return { blocked: failures.length > 0, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: recheckSummary(`${owner}/${repo}`, rows) };
+}
+
+/** Why a pull request's published decision may be out of date, or null when it cannot be. */
+async function dueReason(client: GitHubClient, target: { owner: string; repo: string; headSha: string }, pull: PullRequest, now: number): Promise<string | null> {
+  const runs = await changegateCheckRuns(client, target);
+  if (runs.length < 3) return "no changegate checks on its head yet";
+  // The last evaluation: a re-evaluation that changed nothing marks one run completed anew.
+  const evaluated = Math.max(...runs.map((run) => (run.completed_at === null ? 0 : Date.parse(run.completed_at))));
+  if (Date.parse(pull.updated_at) > evaluated) return "updated since it was last evaluated";
+  for (const run of runs) {
+    const next = recordedNextChange(run);
+    if (next === undefined) return "its checks do not record when they change";
+    if (next !== "none" && next <= now) return `its decision was due to change at ${new Date(next).toISOString()}`;
+  }
+  return null;
+}
+
+function annotateProblems(log: ActionLog, problems: readonly Problem[], level: "error" | "warning"): void {
+  for (const problem of problems) {
+    const inRepository = problem.source === "policy" && problem.file === POLICY_PATH && problem.line !== null;
+    const place = inRepository
+      ? { title: `changegate: ${problem.path || "policy"}`, file: problem.file, startLine: problem.line!, ...(problem.column === null ? {} : { startColumn: problem.column }) }
+      : { title: problem.source === "change-request" ? "changegate: change request" : "changegate: policy" };
+    log[level](formatProblem(problem), place);
+  }
 }

@@ -1,0 +1,64 @@
+import type { Octokit } from "@octokit/core";
+
+/**
+ * The GitHub client the adapters need: Octokit's `request`, which every Octokit has (the
+ * App's Probot client, the Action's small one, @octokit/rest).
+ */
+export type GitHubClient = Pick<Octokit, "request">;
+
+/**
+ * A request GitHub refused for want of access: what changegate was doing, the permission a
+ * token needs for it, and GitHub's own answer. The doors turn it into advice (the Action:
+ * which `permissions:` line, or that GITHUB_TOKEN cannot do it at all).
+ */
+export class GitHubAccessError extends Error {
+  constructor(
+    /** "read the members of team sre", in words that follow "cannot". */
+    readonly action: string,
+    /** "organization Members: read", "checks: write", ... */
+    readonly permission: string,
+    readonly status: number,
+    readonly githubMessage: string,
+  ) {
+    super(`cannot ${action}: GitHub answered ${status}${githubMessage === "" ? "" : ` (${githubMessage})`}`);
+  }
+}
+
+export function statusOf(error: unknown): number | null {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : null;
+}
+
+function githubMessage(error: unknown): string {
+  const data = (error as { response?: { data?: { message?: unknown } } } | null)?.response?.data;
+  return typeof data?.message === "string" ? data.message : "";
+}
+
+/**
+ * Runs a request, turning 401/403 (and 404, which GitHub answers for what a token may not
+ * see) into a GitHubAccessError that says what was being done and what it needs.
+ */
+export async function withAccess<T>(action: string, permission: string, call: () => Promise<T>, options: { notFoundIsAccess?: boolean } = {}): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const status = statusOf(error);
+    // A rate limit also answers 403; that is not a missing permission.
+    const rateLimited = status === 403 && /rate limit/i.test(githubMessage(error));
+    if (!rateLimited && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
+      throw new GitHubAccessError(action, permission, status, githubMessage(error));
+    }
+    throw error;
+  }
+}
+
+/** Every page of a list endpoint (100 a page), up to `limit` items. */
+export async function listAll<T>(fetchPage: (page: number) => Promise<{ data: T[] }>, limit = Infinity): Promise<T[]> {
+  const items: T[] = [];
+  for (let page = 1; items.length < limit; page++) {
+    const { data } = await fetchPage(page);
+    items.push(...data);
+    if (data.length < 100) break;
+  }
+  return items.slice(0, limit);
+}
