@@ -1,8 +1,8 @@
-import { evaluate, type Decision, type EvaluatedDecision } from "../evaluate.js";
+import type { Decision, EvaluatedDecision } from "../evaluate.js";
 import type { GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
 import { loadPolicy } from "../github/policy-source.js";
-import { pullRequestInputs, type PullRequestFields } from "../github/pull-request-inputs.js";
+import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
 import { POLICY_PATH } from "../policy.js";
 import { formatProblem, type Problem } from "../problems.js";
 import { renderChecks, type RenderedCheck } from "../render.js";
@@ -74,7 +74,7 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
       return await publish({ kind: "policy-invalid", problems: loaded.problems }, "UTC", null);
     }
     timezone = loaded.policy.timezone;
-    decision = evaluate(await pullRequestInputs(client, { owner: context.owner, repo: context.repo, policy: loaded.policy, pull, at: environment.now() }));
+    ({ decision } = await evaluatePullRequest(client, { owner: context.owner, repo: context.repo, policy: loaded.policy, pull, at: environment.now() }));
   } catch (error) {
     const explained = explainAccess(error, context.eventName);
     const reason = (explained as Error).message ?? String(explained);

@@ -1,7 +1,6 @@
-import { evaluate } from "../evaluate.js";
 import { changesToDeploy, TooManyCommitsError } from "../github/changes-to-deploy.js";
 import { loadPolicy } from "../github/policy-source.js";
-import { pullRequestInputs } from "../github/pull-request-inputs.js";
+import { evaluatePullRequest } from "../github/pull-request-inputs.js";
 import { POLICY_PATH } from "../policy.js";
 import { formatProblem } from "../problems.js";
 import { ActionError } from "./context.js";
@@ -48,8 +47,8 @@ export async function runGateMode(environment: ModeEnvironment): Promise<ActionO
       const pulls = await Promise.all(
         changes.pulls.map(async (pull): Promise<GatePull> => {
           const mergedAt = Date.parse(pull.merged_at!);
-          const input = await pullRequestInputs(octokit, { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt });
-          return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: evaluate(input) };
+          const { input, decision } = await evaluatePullRequest(octokit, { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt });
+          return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: decision };
         }),
       );
       const decision = decideGate({ policy, environment: inputs.environment, sha, at, basis: changes.basis, pulls, directCommits: changes.directCommits });

@@ -1,5 +1,5 @@
 import type { Permission, Review, ReviewState } from "../approvals.js";
-import type { EvaluationInput } from "../evaluate.js";
+import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../evaluate.js";
 import type { ChangedFile } from "../paths.js";
 import { POLICY_PATH, type Policy } from "../policy.js";
 import { listAll, statusOf, withAccess, type GitHubClient } from "./access.js";
@@ -7,9 +7,36 @@ import { proposedPolicyProblems } from "./policy-source.js";
 
 /**
  * The engine's inputs for one pull request, gathered from the API: changed files (GitHub
- * lists at most 3,000), reviews, the members of the teams the policy names (only when
- * someone approved: membership matters only for approvers), reviewers' permissions, and
- * the problems of the policy file as the pull request edits it.
+ * lists at most 3,000), reviews, reviewers' permissions, the problems of the policy file as
+ * the pull request edits it, and the members of the teams that can matter to its decision.
+ *
+ * Team membership is read only where it can change the decision: when someone approved and
+ * the requirement of this change's tier or type names teams, or a freeze in effect has an
+ * exception team. So a low-risk change is decided with a token that cannot read teams
+ * (GITHUB_TOKEN cannot), and a high-risk one asks for that access only then.
+ */
+export async function evaluatePullRequest(client: GitHubClient, options: GatherOptions): Promise<{ input: EvaluationInput; decision: EvaluatedDecision }> {
+  const input = await pullRequestInputs(client, options);
+  const first = evaluate(input);
+  const teams = input.reviews.some((review) => review.state === "APPROVED") ? teamsThatMatter(options.policy, first) : [];
+  if (teams.length === 0) return { input, decision: first };
+  const withTeams = { ...input, teams: await teamMembers(client, options.owner, teams) };
+  return { input: withTeams, decision: evaluate(withTeams) };
+}
+
+/** The teams whose membership can change this decision: its approval requirement's, and the exception teams of freezes in effect. */
+export function teamsThatMatter(policy: Policy, decision: EvaluatedDecision): string[] {
+  const teams = new Set<string>([...(decision.approvals?.requirement.teams ?? []), ...(decision.approvals?.requirement.anyOf ?? [])]);
+  for (const entry of decision.schedule?.inEffect ?? []) {
+    if (entry.kind !== "freeze") continue;
+    for (const freeze of policy.freezes) if (freeze.name === entry.name) for (const team of freeze.exceptions?.approvers ?? []) teams.add(team);
+  }
+  return [...teams].sort();
+}
+
+/**
+ * The inputs without team membership (see evaluatePullRequest, which adds the teams that
+ * can matter).
  */
 export interface PullRequestFields {
   number: number;
@@ -61,9 +88,7 @@ export async function pullRequestInputs(client: GitHubClient, options: GatherOpt
     }));
 
   const opinionated = [...new Set(reviews.filter((review) => review.state === "APPROVED" || review.state === "CHANGES_REQUESTED").map((review) => review.login))];
-  const anyApproval = reviews.some((review) => review.state === "APPROVED");
-  const [teams, permissions, proposed] = await Promise.all([
-    anyApproval ? teamMembers(client, owner, policyTeams(policy)) : Promise.resolve({}),
+  const [permissions, proposed] = await Promise.all([
     reviewerPermissions(client, owner, repo, opinionated),
     files.some((file) => file.path === POLICY_PATH || file.previousPath === POLICY_PATH)
       ? proposedPolicyProblems(client, { owner, repo, ref: pull.head.sha })
@@ -85,20 +110,11 @@ export async function pullRequestInputs(client: GitHubClient, options: GatherOpt
     },
     files: { files, complete },
     reviews,
-    teams,
+    teams: {},
     permissions,
     at: options.at,
     proposedPolicyProblems: proposed,
   };
-}
-
-/** Every team the policy names: tier approvals, the emergency approvers, freeze exceptions. */
-export function policyTeams(policy: Policy): string[] {
-  const teams = new Set<string>();
-  for (const tier of ["low", "medium", "high", "critical"] as const) for (const team of policy.approvals[tier].teams) teams.add(team);
-  for (const team of policy.emergency.approvers) teams.add(team);
-  for (const freeze of policy.freezes) for (const team of freeze.exceptions?.approvers ?? []) teams.add(team);
-  return [...teams].sort();
 }
 
 async function teamMembers(client: GitHubClient, org: string, teams: readonly string[]): Promise<Record<string, string[]>> {
