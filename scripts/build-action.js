@@ -7,11 +7,14 @@
 //   Node built-ins at run time, which an ESM bundle has no `require` for otherwise.
 // - One file; each mode's code is loaded by a dynamic import(), which esbuild turns into a
 //   lazily initialised module, so a mode pays only for the modules it evaluates.
-// - Two modules are replaced, for cold start (see docs/action.md, "Cold start"):
+// - Three modules are replaced, for cold start (see docs/action.md, "Cold start"):
 //   `undici`, which @actions/http-client imports only for a fetch ProxyAgent that changegate
 //   never uses (its requests go through http-client's own proxy-aware agents), and which
-//   costs ~28 ms to evaluate at every start; and zod's table of ~40 message locales, of which
-//   only English is used.
+//   costs ~28 ms to evaluate at every start; `tunnel` (http-client's proxy agents), loaded
+//   on first use instead of at start; and zod's table of ~40 message locales, of which only
+//   English is used.
+// - For profiling: CHANGEGATE_NO_MINIFY=1 keeps names readable (do not commit that build);
+//   CHANGEGATE_METAFILE=FILE writes esbuild's metafile (what each package adds to the bundle).
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -32,6 +35,25 @@ const withoutUndici = {
       contents:
         'export class ProxyAgent { constructor() { throw new Error("changegate\'s Action bundle has no undici: its requests use @actions/http-client\'s own agents"); } }\n',
       loader: "js",
+    }));
+  },
+};
+
+/** `tunnel` (proxy agents for @actions/http-client), evaluated on first use instead of at start. */
+const lazyTunnel = {
+  name: "lazy-tunnel",
+  setup(plugin) {
+    const tunnel = require.resolve("tunnel");
+    plugin.onResolve({ filter: /^tunnel$/ }, (args) =>
+      /[\\/]@actions[\\/]http-client[\\/]/.test(args.importer) ? { path: "tunnel", namespace: "changegate-stub" } : undefined,
+    );
+    plugin.onLoad({ filter: /^tunnel$/, namespace: "changegate-stub" }, () => ({
+      contents: [
+        `const load = () => require(${JSON.stringify(tunnel)});`,
+        ...["httpOverHttp", "httpsOverHttp", "httpOverHttps", "httpsOverHttps"].map((name) => `export const ${name} = (...args) => load().${name}(...args);`),
+      ].join("\n"),
+      loader: "js",
+      resolveDir: dirname(tunnel),
     }));
   },
 };
@@ -64,17 +86,18 @@ const result = await build({
   platform: "node",
   target: "node20",
   format: "esm",
-  minify: true,
+  minify: !process.env.CHANGEGATE_NO_MINIFY,
   legalComments: "none",
   charset: "utf8",
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
-  plugins: [withoutUndici, zodEnglishOnly],
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly],
   logLevel: "warning",
 });
 // The bundle is ESM whatever package.json surrounds it.
 writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
 writeFileSync(join(outdir, "LICENSES.md"), licenses(Object.keys(result.metafile.inputs)));
 
+if (process.env.CHANGEGATE_METAFILE) writeFileSync(process.env.CHANGEGATE_METAFILE, JSON.stringify(result.metafile));
 if (!process.argv.includes("--quiet")) {
   console.log(`action/dist/index.js  ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
 }

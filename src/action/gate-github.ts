@@ -29,7 +29,11 @@ export async function runGateMode(environment: ModeEnvironment): Promise<ActionO
     const defaultBranch = typeof fromPayload === "string" ? fromPayload : (await octokit.request("GET /repos/{owner}/{repo}", { owner, repo })).data.default_branch;
 
     const decide: DecideGate = async (at) => {
-      const loaded = await loadPolicy(octokit, { owner, repo, ref: defaultBranch });
+      // The policy and the deployment history are independent: ask for both at once.
+      const [loaded, changes] = await Promise.all([
+        loadPolicy(octokit, { owner, repo, ref: defaultBranch }),
+        changesToDeploy(octokit, { owner, repo, sha, environment: inputs.environment }),
+      ]);
       if (loaded.status === "not-enrolled") {
         throw new ActionError(`${owner}/${repo} is not enrolled: ${defaultBranch} has no ${POLICY_PATH}, so the gate has no policy to decide by (it fails closed).`);
       }
@@ -40,7 +44,6 @@ export async function runGateMode(environment: ModeEnvironment): Promise<ActionO
         throw new ActionError(`The policy on ${defaultBranch} is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
       }
       const policy = loaded.policy;
-      const changes = await changesToDeploy(octokit, { owner, repo, sha, environment: inputs.environment });
       if (changes.openPulls.length > 0) {
         log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} contain${changes.openPulls.length === 1 ? "s" : ""} commits being deployed.`);
       }

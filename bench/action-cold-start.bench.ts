@@ -1,0 +1,140 @@
+// Cold start of the Action's `mode: gate`: process start to exit, the committed bundle run as
+// the runner runs it (`node action/dist/index.js`), against the fake GitHub API on loopback,
+// beside a minimal @actions/core action (read one input, set one output) bundled the
+// ordinary way. Target: the gate within 1.5x of the minimal action.
+//
+// The gate's scenario is a realistic one: one successful deployment on record, one pull
+// request merged since, approved; 8 API requests (policy, deployments, statuses, compare,
+// the commit's pull request, its files, its reviews, the reviewer's permission).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { startFakeApi } from "../test/action/fake-api.js";
+import { ROOT } from "../test/action/run-action.js";
+
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 40);
+const work = mkdtempSync(join(tmpdir(), "changegate-bench-"));
+
+if (!process.env["BENCH_NO_BUILD"]) execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
+const gateBundle = join(ROOT, "action", "dist", "index.js");
+
+// The minimal action, bundled as one would (ESM + createRequire, nothing replaced).
+writeFileSync(join(work, "minimal.mjs"), 'import * as core from "@actions/core";\ncore.setOutput("greeting", `hello ${core.getInput("name")}`);\n');
+const minimalBundle = join(work, "minimal.bundle.mjs");
+await build({
+  entryPoints: [join(work, "minimal.mjs")],
+  outfile: minimalBundle,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  minify: true,
+  nodePaths: [join(ROOT, "node_modules")],
+  banner: { js: 'import { createRequire as __r } from "node:module"; const require = __r(import.meta.url);' },
+  logLevel: "warning",
+});
+
+const fake = await startFakeApi();
+const REPO = "acme/shop";
+const [DEPLOYED, MERGE, HEAD] = ["1".repeat(40), "2".repeat(40), "3".repeat(40)];
+fake.repos[REPO] = {
+  defaultBranch: "main",
+  files: {
+    main: {
+      ".github/changegate.yml": `version: 1
+timezone: "Europe/Berlin"
+approvals: { low: { count: 1 }, medium: { count: 1 }, high: { count: 2, teams: ["sre"] } }
+windows: { normal: always }
+freezes:
+  - { name: "Year end", start: "2030-12-20T00:00", end: "2031-01-02T00:00" }
+`,
+    },
+  },
+  pulls: [
+    {
+      number: 12,
+      title: "Tune the cache",
+      body: "```yaml\nchange_request:\n  type: normal\n  implementation_plan: roll out\n  rollback_plan: roll back\n  risk: { blast_radius: 1, reversibility: 1, confidence: 1 }\n```\n",
+      user: "carol",
+      state: "closed",
+      head: { sha: HEAD },
+      merged_at: "2026-01-02T12:00:00Z",
+      merge_commit_sha: MERGE,
+      files: ["src/cache.ts", "src/cache.test.ts"],
+      reviews: [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-02T10:00:00Z" }],
+    },
+  ],
+  collaborators: { alice: "write" },
+  commits: { [DEPLOYED]: [], [MERGE]: [DEPLOYED] },
+  deployments: [{ id: 1, sha: DEPLOYED, environment: "production", statuses: ["in_progress", "success"] }],
+};
+
+const execArgv: string[] = [];
+// A runner's step sees little of this machine's environment; BENCH_ENV=inherit passes it all
+// (here that includes NODE_EXTRA_CA_CERTS, which makes every node start ~35 ms slower).
+const baseEnv: Record<string, string | undefined> = process.env["BENCH_ENV"] === "inherit" ? { ...process.env } : { PATH: process.env["PATH"] ?? "" };
+function runOnce(bundle: string, env: Record<string, string>): Promise<number> {
+  const output = join(work, "output");
+  writeFileSync(output, "");
+  writeFileSync(join(work, "summary.md"), "");
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...execArgv, bundle], {
+      cwd: work,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...baseEnv, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(work, "summary.md"), ...env },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${bundle} exited ${code}: ${stderr}`))));
+  });
+}
+
+const event = join(work, "event.json");
+writeFileSync(event, JSON.stringify({ ref: "refs/heads/main", after: MERGE, repository: { full_name: REPO, default_branch: "main" } }));
+const gateEnv = {
+  INPUT_MODE: "gate",
+  INPUT_TOKEN: "test-token",
+  INPUT_ENVIRONMENT: "production",
+  GITHUB_EVENT_NAME: "push",
+  GITHUB_EVENT_PATH: event,
+  GITHUB_REPOSITORY: REPO,
+  GITHUB_SHA: MERGE,
+  GITHUB_API_URL: fake.url,
+};
+const minimalEnv = { INPUT_NAME: "world" };
+
+// Warm the file cache, and check the gate decides what it should.
+await runOnce(gateBundle, gateEnv);
+await runOnce(minimalBundle, minimalEnv);
+const requestsPerRun = fake.requests.length;
+if (process.env["BENCH_PROFILE"]) {
+  // Profiles one more gate run (node --cpu-prof) into BENCH_PROFILE's directory.
+  execArgv.push("--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE"]}`, "--cpu-prof-interval=100");
+  await runOnce(gateBundle, gateEnv);
+  execArgv.length = 0;
+}
+
+const gate: number[] = [];
+const minimal: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  // Alternate, so drift in the machine's load falls on both alike.
+  gate.push(await runOnce(gateBundle, gateEnv));
+  minimal.push(await runOnce(minimalBundle, minimalEnv));
+}
+await fake.close();
+if (fake.invalidRequests.length > 0) throw new Error(`invalid requests: ${fake.invalidRequests.join("; ")}`);
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const p90 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)]!;
+const kib = (file: string) => `${(statSync(file).size / 1024).toFixed(0)} KiB`;
+const ratio = median(gate) / median(minimal);
+console.log(`action cold start, ${RUNS} runs each, node ${process.version}, ${process.env["BENCH_ENV"] === "inherit" ? "inherited" : "minimal"} environment (median / p90):`);
+console.log(`  minimal @actions/core action   ${median(minimal).toFixed(1)} ms / ${p90(minimal).toFixed(1)} ms   (${kib(minimalBundle)})`);
+console.log(`  changegate mode: gate          ${median(gate).toFixed(1)} ms / ${p90(gate).toFixed(1)} ms   (${kib(gateBundle)}, ${requestsPerRun} API requests)`);
+console.log(`  ratio                          ${ratio.toFixed(2)}x   (target <= 1.5x)`);
+rmSync(work, { recursive: true, force: true });
+process.exitCode = ratio <= 1.5 ? 0 : 1;
