@@ -1,15 +1,14 @@
 import type { Decision, EvaluatedDecision } from "../evaluate.js";
-import type { GitHubClient } from "../github/access.js";
+import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
 import { loadPolicy } from "../github/policy-source.js";
 import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
 import { POLICY_PATH } from "../policy.js";
-import { formatProblem, type Problem } from "../problems.js";
 import { renderChecks, type RenderedCheck } from "../render.js";
 import { ActionError } from "./context.js";
 import { explainAccess } from "./explain.js";
 import { actionClient } from "./octokit.js";
-import type { ActionLog, ActionOutcome, ModeEnvironment } from "./outcome.js";
+import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 import { checkSummary, recheckSummary, type RecheckRow } from "./summary.js";
 
 /**
@@ -122,12 +121,10 @@ async function checkOne(client: GitHubClient, environment: ModeEnvironment, pull
 async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironment): Promise<ActionOutcome> {
   const { context, log } = environment;
   const { owner, repo } = context;
-  const pulls: PullRequest[] = [];
-  for (let page = 1; pulls.length < MAX_OPEN_PULLS; page++) {
-    const { data } = await client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", sort: "created", direction: "asc", per_page: 100, page });
-    pulls.push(...(data as unknown as PullRequest[]));
-    if (data.length < 100) break;
-  }
+  const pulls = (await listAll(
+    (page) => client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", sort: "created", direction: "asc", per_page: 100, page }),
+    MAX_OPEN_PULLS,
+  )) as unknown as PullRequest[];
   const now = environment.now();
   const rows: RecheckRow[] = [];
   const failures: string[] = [];
@@ -178,14 +175,4 @@ async function dueReason(client: GitHubClient, target: { owner: string; repo: st
     if (next !== "none" && next <= now) return `its decision was due to change at ${new Date(next).toISOString()}`;
   }
   return null;
-}
-
-function annotateProblems(log: ActionLog, problems: readonly Problem[], level: "error" | "warning"): void {
-  for (const problem of problems) {
-    const inRepository = problem.source === "policy" && problem.file === POLICY_PATH && problem.line !== null;
-    const place = inRepository
-      ? { title: `changegate: ${problem.path || "policy"}`, file: problem.file, startLine: problem.line!, ...(problem.column === null ? {} : { startColumn: problem.column }) }
-      : { title: problem.source === "change-request" ? "changegate: change request" : "changegate: policy" };
-    log[level](formatProblem(problem), place);
-  }
 }

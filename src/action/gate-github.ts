@@ -8,7 +8,7 @@ import { explainAccess } from "./explain.js";
 import { decideGate, type GatePull } from "./gate-decision.js";
 import { gateWithWait, type DecideGate } from "./gate-mode.js";
 import { actionClient } from "./octokit.js";
-import type { ActionOutcome, ModeEnvironment } from "./outcome.js";
+import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 
 /**
  * `mode: gate` on what GitHub records. The policy comes from the repository's default
@@ -38,9 +38,7 @@ export async function runGateMode(environment: ModeEnvironment): Promise<ActionO
         throw new ActionError(`${owner}/${repo} is not enrolled: ${defaultBranch} has no ${POLICY_PATH}, so the gate has no policy to decide by (it fails closed).`);
       }
       if (loaded.status === "invalid") {
-        for (const problem of loaded.problems) {
-          log.error(formatProblem(problem), problem.file === POLICY_PATH && problem.line !== null ? { title: "changegate: policy", file: problem.file, startLine: problem.line } : { title: "changegate: policy" });
-        }
+        annotateProblems(log, loaded.problems, "error");
         throw new ActionError(`The policy on ${defaultBranch} is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
       }
       const policy = loaded.policy;

@@ -1,3 +1,5 @@
+import { POLICY_PATH } from "../policy.js";
+import { formatProblem, type Problem } from "../problems.js";
 import type { ActionContext } from "./context.js";
 import type { ActionInputs } from "./inputs.js";
 
@@ -41,3 +43,14 @@ export interface ModeEnvironment {
 }
 
 export type ModeRunner = (environment: ModeEnvironment) => Promise<ActionOutcome>;
+
+/** Problems as annotations: a policy problem in this repository's file at its line. */
+export function annotateProblems(log: ActionLog, problems: readonly Problem[], level: "error" | "warning"): void {
+  for (const problem of problems) {
+    const inRepository = problem.source === "policy" && problem.file === POLICY_PATH && problem.line !== null;
+    const place = inRepository
+      ? { title: `changegate: ${problem.path || "policy"}`, file: problem.file, startLine: problem.line!, ...(problem.column === null ? {} : { startColumn: problem.column }) }
+      : { title: problem.source === "change-request" ? "changegate: change request" : "changegate: policy" };
+    log[level](formatProblem(problem), place);
+  }
+}
