@@ -100,12 +100,13 @@ async function checkOne(client: GitHubClient, environment: ModeEnvironment, pull
   const failing = checks.filter((check) => check.conclusion === "failure");
   const evaluated = decision.kind === "evaluated" ? decision : null;
   const onlySchedule = failing.length === 1 && failing[0]!.name === "changegate/schedule";
+  const wouldFail = checks.filter((check) => check.enforcedConclusion === "failure");
   const reason =
     failing.length > 0
       ? failing.map((check) => `${check.name}: ${check.title}`).join("; ")
-      : evaluated !== null
-        ? `Every check passes: ${checks.map((check) => check.title).join("; ")}`
-        : checks[0]!.title;
+      : wouldFail.length > 0
+        ? wouldFail.map((check) => `${check.name}: ${check.title}`).join("; ")
+        : `Every check passes: ${checks.map((check) => check.title).join("; ")}`;
   return {
     blocked: failing.length > 0,
     allowed: failing.length === 0,

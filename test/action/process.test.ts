@@ -147,6 +147,14 @@ describe("mode: check", () => {
     expect(result.annotations).toContainEqual(expect.objectContaining({ level: "warning", message: expect.stringMatching(/fail-on-block: false, so the step passes/) }));
   });
 
+  it("under enforcement: report posts neutral checks and passes, saying what it would block", async () => {
+    seed({ policy: POLICY.replace('timezone: "UTC"', 'timezone: "UTC"\nenforcement: report') + freezeAround(Date.now() - HOUR, Date.now() + HOUR) });
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(0);
+    expect(Object.values(checksOf()).map((check) => check.conclusion)).toEqual(["neutral", "neutral", "neutral"]);
+    expect(result.outputs).toMatchObject({ allowed: "true", reason: expect.stringMatching(/^changegate\/schedule: Report only \(would block\): Freeze “Launch”/) });
+  });
+
   it("judges a PR that edits the policy by its base branch's policy, and reports the edit's problems", async () => {
     // The head removes the freeze and turns enforcement off, with a typo besides.
     const headPolicy = POLICY.replace('timezone: "UTC"', 'timezone: "UTC"\nenforcement: report\nwindowz: {}');
