@@ -5,6 +5,7 @@ import { DIMENSIONS, type Dimension } from "./policy.js";
 import { formatProblem, type Problem } from "./problems.js";
 import type { DimensionAssessment, RiskReason } from "./risk.js";
 import type { ScheduleBlocker } from "./schedule.js";
+import { wallTimeAt, zoneOffsetMinutes } from "./wall-clock.js";
 
 /**
  * One decision, rendered as the three check runs. The CLI prints them, the App and the
@@ -447,26 +448,26 @@ function problemAnnotations(problems: readonly Problem[]): CheckAnnotation[] {
     }));
 }
 
-const instantFormats = new Map<string, Intl.DateTimeFormat>();
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const zoneNames = new Map<string, Intl.DateTimeFormat>();
 
 /** `Tue 25 Nov 2026, 02:00 UTC`: in the policy's zone, whatever the host's. */
 export function formatInstant(instant: number, zone: string): string {
-  let format = instantFormats.get(zone);
+  const wall = wallTimeAt(instant, zone);
+  const pad = (value: number) => String(value).padStart(2, "0");
+  const weekday = wall.weekday.charAt(0).toUpperCase() + wall.weekday.slice(1);
+  return `${weekday} ${wall.day} ${MONTHS[wall.month - 1]} ${wall.year}, ${pad(wall.hour)}:${pad(wall.minute)} ${zoneAbbreviation(instant, zone)}`;
+}
+
+/** `UTC`, `CET`, `EDT`, or `GMT+5:30` where the zone has no common abbreviation. */
+function zoneAbbreviation(instant: number, zone: string): string {
+  if (zoneOffsetMinutes(zone, instant) === 0 && (zone === "UTC" || zone.startsWith("Etc/"))) return "UTC";
+  let format = zoneNames.get(zone);
   if (format === undefined) {
-    format = new Intl.DateTimeFormat("en-GB", {
-      timeZone: zone,
-      weekday: "short",
-      day: "numeric",
-      month: "short",
-      year: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-      timeZoneName: "short",
-    });
-    instantFormats.set(zone, format);
+    format = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
+    zoneNames.set(zone, format);
   }
-  return format.format(new Date(instant)).replace(/^(\w{3}),? /, "$1 ").replace(/ at /, ", ");
+  return format.formatToParts(new Date(instant)).find((part) => part.type === "timeZoneName")?.value ?? zone;
 }
 
 function plural(count: number, noun: string): string {

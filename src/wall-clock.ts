@@ -25,8 +25,12 @@ const DAY = 86_400_000;
 const offsetCache = new Map<string, Map<number, number>>();
 const OFFSET_CACHE_LIMIT = 50_000;
 
+/** Zones that are UTC by definition: no Intl lookup (its first use costs a cold start ~10 ms). */
+const UTC_ZONES = new Set(["UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"]);
+
 /** The zone's UTC offset in minutes at an instant, memoised per zone and minute. */
 export function zoneOffsetMinutes(zone: string, instant: number): number {
+  if (UTC_ZONES.has(zone)) return 0;
   let perZone = offsetCache.get(zone);
   if (perZone === undefined) {
     perZone = new Map();
@@ -43,6 +47,7 @@ export function zoneOffsetMinutes(zone: string, instant: number): number {
 }
 
 export function isKnownZone(zone: string): boolean {
+  if (UTC_ZONES.has(zone)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
     return true;
