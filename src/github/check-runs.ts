@@ -1,20 +1,40 @@
-import type { RenderedCheck } from "../render.js";
+import { createHash } from "node:crypto";
+import type { CheckAnnotation, RenderedCheck } from "../render.js";
 import { statusOf, withAccess, type GitHubClient } from "./access.js";
 
 /**
  * Publishes the three rendered checks on a commit, idempotently: a check run of the same
  * name that already says the same is left alone, one that says something else is updated
- * in place, and only a missing one is created. Annotations go 50 a request (GitHub's cap).
- * The decision's next change rides in `external_id`, so a scheduled re-evaluation can tell
- * from the check runs alone whether a pull request's decision may have changed.
+ * in place, and only a missing one is created, so a commit never carries two check runs of
+ * one name. Annotations go 50 a request (GitHub's cap); since GitHub appends the
+ * annotations of an update to those a run already has, only the ones it does not have yet
+ * are sent. The decision's next change rides in `external_id`, so a scheduled
+ * re-evaluation can tell from the check runs alone whether a pull request's decision may
+ * have changed.
+ *
+ * A create (POST) is never retried blindly: when it fails in a way that may have created
+ * the run after all (a 5xx, a dropped connection), the runs are listed again first.
  */
 const EXTERNAL_PREFIX = "changegate:next=";
-const ANNOTATIONS_PER_REQUEST = 50;
+export const ANNOTATIONS_PER_REQUEST = 50;
 
 export interface PublishedCheck {
   name: string;
   id: number;
   action: "created" | "updated" | "unchanged";
+  /** What the run now says, for a caller that keeps it (see KnownCheck). */
+  known: KnownCheck;
+}
+
+/**
+ * What a caller knows a run says, without asking GitHub: trusted only by a caller that is
+ * the one writer of these runs (the App with one replica, within one process's life).
+ */
+export interface KnownCheck {
+  id: number;
+  fingerprint: string;
+  /** Keys of the annotations the run has (see annotationKey). */
+  annotations: string[];
 }
 
 export interface CheckTarget {
@@ -23,29 +43,59 @@ export interface CheckTarget {
   headSha: string;
 }
 
+export interface CheckRunAction {
+  label: string;
+  description: string;
+  identifier: string;
+}
+
+export interface PublishOptions {
+  /** Only this app's runs are ours (the list filters on it). */
+  appId?: number | null;
+  /** name -> what the run says, when the caller knows (no list request then). */
+  known?: ReadonlyMap<string, KnownCheck> | null;
+  /** Buttons on the run (a "Re-evaluate" that sends check_run.requested_action). */
+  actions?: readonly CheckRunAction[];
+  /** Attempts at creating one run when GitHub's answer leaves it unknown whether it was created. */
+  createAttempts?: number;
+  /** Wait between those attempts. */
+  createRetryDelayMs?: number;
+  now?: () => number;
+}
+
 export async function publishChecks(
   client: GitHubClient,
   target: CheckTarget,
   checks: readonly RenderedCheck[],
   nextChange: number | null,
   detailsUrl: string | null = null,
+  options: PublishOptions = {},
 ): Promise<PublishedCheck[]> {
-  const { owner, repo, headSha } = target;
-  const existing = await changegateCheckRuns(client, target);
+  const { owner, repo } = target;
+  const appId = options.appId ?? null;
+  const now = options.now ?? Date.now;
   const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}`;
+  let listed: ChangegateCheckRun[] | null = null;
+  const list = async () => (listed ??= await changegateCheckRuns(client, target, { appId }));
+  const current = async (name: string): Promise<CurrentRun | undefined> => {
+    const known = options.known?.get(name);
+    if (options.known != null) return known === undefined ? undefined : { id: known.id, fingerprint: known.fingerprint, annotations: new Set(known.annotations), annotationsCount: known.annotations.length };
+    const run = (await list()).find((candidate) => candidate.name === name);
+    return run === undefined ? undefined : fromListed(run);
+  };
+
   const published: PublishedCheck[] = [];
   for (const check of checks) {
-    const current = existing.find((run) => run.name === check.name);
-    if (
-      current !== undefined &&
-      current.status === "completed" &&
-      current.conclusion === check.conclusion &&
-      current.output.title === check.title &&
-      current.output.summary === check.summary &&
-      current.external_id === externalId &&
-      current.output.annotations_count === check.annotations.length
-    ) {
-      published.push({ name: check.name, id: current.id, action: "unchanged" });
+    const fingerprint = fingerprintOf(check.conclusion, check.title, check.summary, externalId);
+    const wanted = check.annotations.map((annotation) => ({ annotation, key: annotationKey(annotation) }));
+    let run = await current(check.name);
+    let missing = wanted;
+    if (run !== undefined && wanted.length > 0 && run.annotationsCount > 0) {
+      run.annotations ??= new Set(await annotationKeys(client, target, run.id));
+      missing = wanted.filter((entry) => !run!.annotations!.has(entry.key));
+    }
+    if (run !== undefined && run.fingerprint === fingerprint && missing.length === 0) {
+      published.push({ name: check.name, id: run.id, action: "unchanged", known: knownOf(run.id, fingerprint, run.annotations, wanted) });
       continue;
     }
     const body = {
@@ -53,37 +103,94 @@ export async function publishChecks(
       repo,
       status: "completed" as const,
       conclusion: check.conclusion,
-      completed_at: new Date().toISOString(),
+      completed_at: new Date(now()).toISOString(),
       external_id: externalId,
       ...(detailsUrl === null ? {} : { details_url: detailsUrl }),
-      output: { title: check.title, summary: check.summary, annotations: check.annotations.slice(0, ANNOTATIONS_PER_REQUEST) },
+      ...(options.actions === undefined || options.actions.length === 0 ? {} : { actions: options.actions.map((action) => ({ ...action })) }),
     };
-    let id: number;
+    const firstBatch = missing.slice(0, ANNOTATIONS_PER_REQUEST).map((entry) => entry.annotation);
+    const output = { title: check.title, summary: check.summary, ...(firstBatch.length > 0 ? { annotations: firstBatch } : {}) };
     let action: PublishedCheck["action"];
-    const update = current === undefined ? null : await updateRun(client, current.id, body);
-    if (update !== null) {
-      id = update;
+    let id: number | null = null;
+    if (run !== undefined) {
+      id = await updateRun(client, run.id, { ...body, output });
       action = "updated";
-    } else {
-      const { data } = await withAccess(`create the check run ${check.name}`, "checks: write", () =>
-        client.request("POST /repos/{owner}/{repo}/check-runs", { ...body, name: check.name, head_sha: headSha }),
-      );
-      id = Number(data.id);
-      action = "created";
     }
-    for (let start = ANNOTATIONS_PER_REQUEST; start < check.annotations.length; start += ANNOTATIONS_PER_REQUEST) {
+    if (id === null) {
+      const created = await createRun(client, target, check.name, { ...body, output }, options, () => {
+        listed = null;
+      });
+      id = created.id;
+      action = created.reused ? "updated" : "created";
+      if (created.reused) run = undefined;
+    } else {
+      action = "updated";
+    }
+    for (let start = ANNOTATIONS_PER_REQUEST; start < missing.length; start += ANNOTATIONS_PER_REQUEST) {
+      const batch = missing.slice(start, start + ANNOTATIONS_PER_REQUEST).map((entry) => entry.annotation);
       await withAccess(`annotate the check run ${check.name}`, "checks: write", () =>
-        client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
-          owner,
-          repo,
-          check_run_id: id,
-          output: { title: check.title, summary: check.summary, annotations: check.annotations.slice(start, start + ANNOTATIONS_PER_REQUEST) },
+        client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: id!, output: { title: check.title, summary: check.summary, annotations: batch } }),
+      );
+    }
+    published.push({ name: check.name, id, action, known: knownOf(id, fingerprint, run?.annotations ?? null, wanted) });
+  }
+  return published;
+}
+
+interface CurrentRun {
+  id: number;
+  fingerprint: string | null;
+  /** Null until read (only when it matters). */
+  annotations: Set<string> | null;
+  annotationsCount: number;
+}
+
+function fromListed(run: ChangegateCheckRun): CurrentRun {
+  return {
+    id: run.id,
+    fingerprint:
+      run.status === "completed" && run.conclusion !== null && run.output.title !== null && run.output.summary !== null
+        ? fingerprintOf(run.conclusion, run.output.title, run.output.summary, run.external_id ?? "")
+        : null,
+    annotations: run.output.annotations_count === 0 ? new Set() : null,
+    annotationsCount: run.output.annotations_count,
+  };
+}
+
+function knownOf(id: number, fingerprint: string, had: Set<string> | null, wanted: readonly { key: string }[]): KnownCheck {
+  return { id, fingerprint, annotations: [...new Set([...(had ?? []), ...wanted.map((entry) => entry.key)])] };
+}
+
+export function fingerprintOf(conclusion: string, title: string, summary: string, externalId: string): string {
+  return createHash("sha256").update(JSON.stringify([conclusion, title, summary, externalId])).digest("base64url");
+}
+
+/** An annotation's identity: where it points and what it says. */
+export function annotationKey(annotation: Pick<CheckAnnotation, "path" | "start_line" | "end_line" | "annotation_level" | "title" | "message">): string {
+  return JSON.stringify([annotation.path, annotation.start_line, annotation.end_line, annotation.annotation_level, annotation.title ?? "", annotation.message]);
+}
+
+async function annotationKeys(client: GitHubClient, target: CheckTarget, id: number): Promise<string[]> {
+  const keys: string[] = [];
+  for (let page = 1; page <= 20; page++) {
+    const { data } = await withAccess(`read the annotations of check run ${id}`, "checks: read", () =>
+      client.request("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", { owner: target.owner, repo: target.repo, check_run_id: id, per_page: 100, page }),
+    );
+    for (const annotation of data) {
+      keys.push(
+        annotationKey({
+          path: annotation.path,
+          start_line: annotation.start_line,
+          end_line: annotation.end_line,
+          annotation_level: (annotation.annotation_level ?? "failure") as CheckAnnotation["annotation_level"],
+          title: annotation.title ?? "",
+          message: annotation.message ?? "",
         }),
       );
     }
-    published.push({ name: check.name, id, action });
+    if (data.length < 100) break;
   }
-  return published;
+  return keys;
 }
 
 /** Updates a run in place; null when it belongs to another app (create one of our own instead). */
@@ -97,6 +204,47 @@ async function updateRun(client: GitHubClient, id: number, body: Record<string, 
   }
 }
 
+/**
+ * Creates a run. The POST is sent with the retry plugin off: when it fails with a 5xx or no
+ * answer, GitHub may have created the run all the same, so the runs are listed again and
+ * an existing run of that name is updated instead of a second one being created.
+ */
+async function createRun(
+  client: GitHubClient,
+  target: CheckTarget,
+  name: string,
+  body: Record<string, unknown> & { owner: string; repo: string },
+  options: PublishOptions,
+  forgetList: () => void,
+): Promise<{ id: number; reused: boolean }> {
+  const attempts = Math.max(1, options.createAttempts ?? 3);
+  const delay = options.createRetryDelayMs ?? 1_000;
+  let lastError: unknown = null;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) {
+      await new Promise((resolve) => setTimeout(resolve, delay * (attempt - 1)));
+      forgetList();
+      const existing = (await changegateCheckRuns(client, target, { appId: options.appId ?? null, name })).find((run) => run.name === name);
+      if (existing !== undefined) {
+        const updated = await updateRun(client, existing.id, body);
+        if (updated !== null) return { id: updated, reused: true };
+      }
+    }
+    try {
+      const { data } = await withAccess(`create the check run ${name}`, "checks: write", () =>
+        client.request("POST /repos/{owner}/{repo}/check-runs", { ...body, name, head_sha: target.headSha, request: { retries: 0 } } as never),
+      );
+      return { id: Number((data as { id: number }).id), reused: false };
+    } catch (error) {
+      const status = statusOf(error);
+      // A refusal (4xx) is GitHub saying it did not create it: no point in asking again.
+      if (status !== null && status < 500) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
 export interface ChangegateCheckRun {
   id: number;
   name: string;
@@ -107,10 +255,22 @@ export interface ChangegateCheckRun {
   output: { title: string | null; summary: string | null; annotations_count: number };
 }
 
-/** The latest changegate/* check runs on a commit (one request). */
-export async function changegateCheckRuns(client: GitHubClient, target: CheckTarget): Promise<ChangegateCheckRun[]> {
+/** The latest changegate/* check runs on a commit (one request); with `appId`, only that app's. */
+export async function changegateCheckRuns(
+  client: GitHubClient,
+  target: CheckTarget,
+  options: { appId?: number | null; name?: string } = {},
+): Promise<ChangegateCheckRun[]> {
   const { data } = await withAccess(`read the check runs of ${target.headSha.slice(0, 7)}`, "checks: read", () =>
-    client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: target.owner, repo: target.repo, ref: target.headSha, filter: "latest", per_page: 100 }),
+    client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+      owner: target.owner,
+      repo: target.repo,
+      ref: target.headSha,
+      filter: "latest",
+      per_page: 100,
+      ...(options.appId == null ? {} : { app_id: options.appId }),
+      ...(options.name === undefined ? {} : { check_name: options.name }),
+    }),
   );
   return data.check_runs.filter((run) => run.name.startsWith("changegate/")) as ChangegateCheckRun[];
 }

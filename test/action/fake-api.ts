@@ -239,6 +239,10 @@ export async function startFakeApi(): Promise<FakeGitHub> {
         const latest = [...new Map(runs.map((run) => [run.name, run])).values()];
         return [200, { total_count: latest.length, check_runs: latest.map((run) => ({ ...run, output: { title: run.output.title, summary: run.output.summary, annotations_count: run.output.annotations.length } })) }];
       }
+      case "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations": {
+        const run = (state.runs.get(repoName) ?? []).find((candidate) => candidate.id === Number(params["check_run_id"]));
+        return run === undefined ? null : [200, page(run.output.annotations, query)];
+      }
       case "POST /repos/{owner}/{repo}/check-runs": {
         const output = body["output"] as FakeCheckRun["output"] | undefined;
         const run: FakeCheckRun = {
