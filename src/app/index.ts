@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ApplicationFunction, Probot } from "probot";
+import { registerHandlers } from "./handlers.js";
+import type { RedisLike } from "./lock.js";
+import { auditMergeHooks } from "./merge-hooks.js";
+import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
+
+/**
+ * The changegate GitHub App, as a Probot application function. `npm start` runs it with
+ * bounded rate-limit waits (server.ts); `probot run ./dist/app/index.js` runs it too, with
+ * Probot's own Octokit defaults.
+ *
+ * Besides the webhook handlers it runs, in the background: reconciliation of open pull
+ * requests (at start, then every `reconcileIntervalMs`), a request for failed webhook
+ * deliveries to be redelivered (every `redeliverIntervalMs`), and the scheduler's timers.
+ * It answers `GET /healthz`.
+ */
+export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log" | "installationClient" | "appClient" | "redis">> {
+  /** A Redis client for the per-head lock; by default one for REDIS_URL, when set. */
+  redis?: RedisLike | null;
+  redisUrl?: string;
+  reconcileIntervalMs?: number;
+  redeliverIntervalMs?: number;
+  /** Wait after start before the first reconciliation and redelivery (Probot must be listening). */
+  startupDelayMs?: number;
+  /** Off: no background loops (tests drive them). */
+  background?: boolean;
+}
+
+export interface ChangegateApp {
+  appFn: ApplicationFunction;
+  /** The running service, once Probot has loaded the app. */
+  readonly service: ChangegateService | null;
+  stop(): Promise<void>;
+}
+
+export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
+  let service: ChangegateService | null = null;
+  const timers: NodeJS.Timeout[] = [];
+  let redisToClose: { quit(): Promise<unknown> } | null = null;
+
+  const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
+    const appId = options.appId ?? Number(env.APP_ID);
+    let redis: RedisLike | null = options.redis ?? null;
+    const redisUrl = options.redisUrl ?? env.REDIS_URL;
+    if (redis === null && options.redis === undefined && redisUrl) {
+      const { Redis } = await import("ioredis");
+      const client = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+      client.on("error", (error: Error) => app.log.warn({ err: error }, "changegate: Redis error"));
+      redis = client as unknown as RedisLike;
+      redisToClose = client;
+    }
+    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, ...serviceOptions } = options;
+    service = new ChangegateService({
+      mergeHooks: auditMergeHooks(app.log),
+      ...serviceOptions,
+      appId,
+      log: app.log,
+      redis,
+      installationClient: async (installationId) => (await app.auth(installationId)) as unknown as Client,
+      appClient: async () => (await app.auth()) as unknown as Client,
+    });
+    registerHandlers(app, service);
+    addHandler(healthHandler(() => service));
+
+    if (options.background !== false) {
+      const running = service;
+      const every = (ms: number, work: () => Promise<unknown>) => {
+        const timer = setInterval(() => void work().catch(() => undefined), ms);
+        timer.unref();
+        timers.push(timer);
+      };
+      const start = setTimeout(() => {
+        void running.redeliverFailed();
+        void running.reconcile();
+      }, options.startupDelayMs ?? 5_000);
+      start.unref();
+      timers.push(start);
+      every(options.reconcileIntervalMs ?? 10 * 60_000, () => running.reconcile());
+      every(options.redeliverIntervalMs ?? 5 * 60_000, () => running.redeliverFailed());
+    }
+  };
+
+  return {
+    appFn,
+    get service() {
+      return service;
+    },
+    async stop() {
+      for (const timer of timers) clearTimeout(timer);
+      service?.stop();
+      await redisToClose?.quit().catch(() => undefined);
+    },
+  };
+}
+
+/** `GET /healthz`: 200 while the app is loaded and running, with what it holds. */
+export function healthHandler(service: () => ChangegateService | null) {
+  return (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
+    const running = service();
+    const ok = running !== null && !running.stopped;
+    const body = running === null
+      ? { status: "starting" }
+      : {
+          status: ok ? "ok" : "stopping",
+          scheduled: running.scheduler.size,
+          queued: running.queue.pending,
+          running: running.queue.running,
+          evaluations: running.stats.evaluations,
+          writes: running.stats.writes,
+          failures: running.stats.failures,
+          lastReconcileAt: running.stats.lastReconcileAt === 0 ? null : new Date(running.stats.lastReconcileAt).toISOString(),
+          lastReconcileError: running.stats.lastReconcileError,
+        };
+    response.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
+    return true;
+  };
+}
+
+/** For `probot run ./dist/app/index.js`. */
+const defaultApp = createChangegateApp();
+export default defaultApp.appFn;

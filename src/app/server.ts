@@ -1,0 +1,73 @@
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { run, type Server } from "probot";
+import { createChangegateApp, type ChangegateApp, type ChangegateAppOptions } from "./index.js";
+import { changegateOctokit, type OctokitLimits } from "./octokit.js";
+
+/**
+ * `npm start`: the App as a Node HTTP server, configured the standard Probot way:
+ *
+ *   APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET      the App's registration
+ *   GHE_HOST, GHE_PROTOCOL                                        GitHub Enterprise Server (or a local fake)
+ *   PORT (3000), HOST, WEBHOOK_PATH (/api/github/webhooks)        where it listens
+ *   REDIS_URL                                                     several replicas: shared rate limits, per-head locks
+ *   LOG_LEVEL, LOG_FORMAT                                         Probot's logging
+ *
+ * Without APP_ID it starts Probot's setup page, which registers the App from app.yml.
+ * changegate's own knobs (all optional): CHANGEGATE_RECONCILE_MINUTES (10),
+ * CHANGEGATE_REDELIVER_MINUTES (5), CHANGEGATE_LEAD_SECONDS (60),
+ * CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60).
+ */
+export interface Started {
+  server: Server;
+  app: ChangegateApp;
+  stop(): Promise<void>;
+}
+
+export async function startChangegate(env: NodeJS.ProcessEnv = process.env, options: ChangegateAppOptions = {}, limits: OctokitLimits = {}): Promise<Started> {
+  const minutes = (name: string) => (env[name] ? Number(env[name]) * 60_000 : undefined);
+  const seconds = (name: string) => (env[name] ? Number(env[name]) * 1_000 : undefined);
+  const fromEnv: ChangegateAppOptions = {};
+  const reconcile = minutes("CHANGEGATE_RECONCILE_MINUTES");
+  const redeliver = minutes("CHANGEGATE_REDELIVER_MINUTES");
+  const lead = seconds("CHANGEGATE_LEAD_SECONDS");
+  if (reconcile !== undefined) fromEnv.reconcileIntervalMs = reconcile;
+  if (redeliver !== undefined) fromEnv.redeliverIntervalMs = redeliver;
+  if (lead !== undefined) fromEnv.leadMs = lead;
+  const maxWait = env["CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS"];
+  const app = createChangegateApp({ ...fromEnv, ...options }, env);
+  const server = await run(app.appFn, {
+    env,
+    Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...limits }),
+  });
+  return {
+    server,
+    app,
+    async stop() {
+      await app.stop();
+      await server.stop();
+    },
+  };
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const started = await startChangegate();
+  const shutdown = (signal: string) => {
+    started.server.stop().catch(() => undefined);
+    void started.app.stop().finally(() => {
+      console.error(`changegate: stopped on ${signal}`);
+      process.exit(0);
+    });
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
