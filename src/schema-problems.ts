@@ -99,8 +99,14 @@ function describeIssue(issue: z.core.$ZodIssue, actual: unknown): { message: str
       };
     }
     case "too_small":
-    case "too_big":
+    case "too_big": {
+      const bound = String(issue.code === "too_small" ? issue.minimum : issue.maximum);
+      const side = issue.code === "too_small" ? "at least" : "at most";
+      if (issue.origin === "number" || issue.origin === "int") return { message: `expected ${side} ${bound}, got ${describeValue(actual)}` };
+      if (issue.origin === "array") return { message: `expected ${side} ${bound} item${bound === "1" ? "" : "s"}, got ${Array.isArray(actual) ? actual.length : describeValue(actual)}` };
+      if (issue.origin === "string") return { message: bound === "1" && side === "at least" ? "must not be empty" : `expected ${side} ${bound} characters` };
       return { message: issue.message };
+    }
     case "invalid_union":
       return { message: issue.message.startsWith("Invalid input") ? `unexpected value ${describeValue(actual)}` : issue.message };
     default:
