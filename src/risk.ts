@@ -44,7 +44,8 @@ const SHOWN_PATHS = 5;
 
 /**
  * Scores the four dimensions: the maximum of the declared score, every matching rule and
- * (timing) the traffic class at the instant; the policy default only when none applies.
+ * (timing) the traffic class at the instant. The policy default stands in for a missing
+ * declared score, so a matching rule can raise it but never lower it.
  */
 export function assessRisk(input: RiskInput): RiskAssessment {
   const { policy, request, files, labels } = input;
@@ -75,7 +76,9 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   let score = 0;
   for (const dimension of DIMENSIONS) {
     const list = reasons[dimension];
-    if (list.length === 0) list.push({ source: "default", score: policy.risk.defaults[dimension] });
+    // Rules only raise: without a declared score (or traffic), a rule raises the default
+    // rather than replacing it.
+    if (!list.some((reason) => reason.source !== "rule")) list.push({ source: "default", score: policy.risk.defaults[dimension] });
     list.sort((a, b) => b.score - a.score);
     dimensions[dimension] = { score: list[0]!.score, reasons: list };
     score += list[0]!.score;
