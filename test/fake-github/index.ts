@@ -1,0 +1,4 @@
+export { startFakeGitHub, FakeGitHub, type FakeGitHubOptions, type FaultOptions, type RequestFilter, type RequestRecord } from "./server.js";
+export * from "./webhooks.js";
+export * from "./state.js";
+export { blobSha, type CommitObject } from "./git.js";
