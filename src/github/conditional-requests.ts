@@ -87,9 +87,10 @@ export function useConditionalRequests(octokit: Hookable, cache: ConditionalCach
     const parsed = octokit.request.endpoint.parse(rawOptions);
     const key = `${scope} ${parsed.url} ${String(parsed.headers["accept"] ?? "")}`;
     const cached = cache.get(key);
-    const withCondition = cached === undefined ? rawOptions : ({ ...options, headers: { ...options.headers, "if-none-match": cached.etag } } as unknown as typeof rawOptions);
+    // Hooks are bound to one options object: only changing it in place reaches the inner ones.
+    if (cached !== undefined) options.headers = { ...options.headers, "if-none-match": cached.etag };
     try {
-      const response = await request(withCondition);
+      const response = await request(rawOptions);
       const etag = response.headers.etag;
       if (typeof etag === "string" && etag !== "") {
         const length = Number(response.headers["content-length"]);
