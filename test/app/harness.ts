@@ -1,0 +1,124 @@
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:net";
+import { startChangegate, type Started } from "../../src/app/server.js";
+import type { ChangegateService } from "../../src/app/service.js";
+import type { ChangegateAppOptions } from "../../src/app/index.js";
+import type { OctokitLimits } from "../../src/app/octokit.js";
+import "../fake-github/activity.js";
+import { deliverWebhook, redeliverWebhooksTo, startFakeGitHub, type DeliveryResult, type FakeGitHub, type WebhookEvent } from "../fake-github/index.js";
+
+/**
+ * The App as it runs in production (Probot's `run`, a real HTTP server, the bounded
+ * Octokit) against the fake GitHub on 127.0.0.1, with short waits so that tests take
+ * seconds. Webhooks are delivered signed, as GitHub delivers them.
+ */
+export const SECRET = "test-webhook-secret";
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+export const FAST: ChangegateAppOptions = {
+  background: false,
+  leadMs: 1_000,
+  perFlipMs: 50,
+  retryDelaysMs: [300, 600, 1_000],
+  createRetryDelayMs: 10,
+  freshOpenedMs: 60_000,
+};
+export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
+
+export interface App {
+  started: Started;
+  url: string;
+  service: ChangegateService;
+  deliver(event: WebhookEvent, options?: { secret?: string }): Promise<DeliveryResult>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions = {}, limits: OctokitLimits = {}): Promise<App> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    APP_ID: String(fake.app.id),
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: SECRET,
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: (process.env["TEST_LOG_LEVEL"] as NodeJS.ProcessEnv["LOG_LEVEL"]) ?? "fatal",
+    LOG_FORMAT: "json",
+    NODE_ENV: "test",
+  };
+  const started = await startChangegate(env, { ...FAST, ...options }, { ...FAST_LIMITS, ...limits });
+  const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+  redeliverWebhooksTo(fake, { url, secret: SECRET });
+  return {
+    started,
+    url,
+    service: started.app.service!,
+    deliver: (event, deliverOptions = {}) => deliverWebhook(fake, event, { url, secret: deliverOptions.secret ?? SECRET }),
+    stop: () => started.stop(),
+  };
+}
+
+export async function startFake(): Promise<FakeGitHub> {
+  return startFakeGitHub();
+}
+
+/** The latest check run of each changegate name on a commit, as GitHub shows them. */
+export function checks(fake: FakeGitHub, owner: string, repo: string, headSha: string): Record<string, { conclusion: string | null; title: string | null; summary: string | null; annotations: number; count: number }> {
+  const runs = fake.checkRuns(owner, repo, { headSha }).filter((run) => run.name.startsWith("changegate/"));
+  const out: Record<string, { conclusion: string | null; title: string | null; summary: string | null; annotations: number; count: number }> = {};
+  for (const run of runs) {
+    out[run.name] = { conclusion: run.conclusion, title: run.output.title, summary: run.output.summary, annotations: run.output.annotations.length, count: runs.filter((other) => other.name === run.name).length };
+  }
+  return out;
+}
+
+/** Conclusions only, in the order of the spec. */
+export function conclusions(fake: FakeGitHub, owner: string, repo: string, headSha: string): (string | null | undefined)[] {
+  const found = checks(fake, owner, repo, headSha);
+  return ["changegate/risk", "changegate/schedule", "changegate/approvals"].map((name) => found[name]?.conclusion);
+}
+
+/** Requests the app made, the installation-token request aside. */
+export function apiRequests(fake: FakeGitHub): { method: string; route: string | null; notModified: boolean }[] {
+  return fake.requests({ excludeInstallationToken: true }).map((record) => ({ method: record.method, route: record.route, notModified: record.notModified }));
+}
+
+export async function waitFor<T>(read: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!accept(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
+export const CHANGE_REQUEST = (type: "normal" | "emergency" | "standard", extra = ""): string =>
+  [
+    "Upgrade the session cache.",
+    "",
+    "```yaml",
+    "change_request:",
+    `  type: ${type}`,
+    "  implementation_plan: |",
+    "    1. helm upgrade",
+    "  rollback_plan: |",
+    "    1. helm rollback",
+    ...(type === "emergency" ? ['  incident: "INC-1234"'] : []),
+    ...extra.split("\n").filter((line) => line !== "").map((line) => `  ${line}`),
+    "```",
+    "",
+  ].join("\n");
