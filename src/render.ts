@@ -312,9 +312,9 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
 
   const first = schedule.blockers[0]!;
   const opens = schedule.opensAt === null ? "" : ` · opens ${at(schedule.opensAt)}`;
-  const title = describeBlocker(first, at, true) + opens;
+  const title = describeScheduleBlocker(first, at, true) + opens;
   lines.push(`**Blocked.** ${now}`, "");
-  for (const blocker of schedule.blockers) lines.push(`- ${describeBlocker(blocker, at, false)}`);
+  for (const blocker of schedule.blockers) lines.push(`- ${describeScheduleBlocker(blocker, at, false)}`);
   lines.push(
     "",
     schedule.opensAt === null
@@ -324,7 +324,8 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
   return check(name, "failure", title, lines.join("\n"));
 }
 
-function describeBlocker(blocker: ScheduleBlocker, at: (instant: number) => string, short: boolean): string {
+/** A schedule blocker in words; `short` leaves out a freeze's exception (titles). Shared with the Action's gate. */
+export function describeScheduleBlocker(blocker: ScheduleBlocker, at: (instant: number) => string, short: boolean): string {
   switch (blocker.kind) {
     case "outside-window":
       return `Outside the ${blocker.type} change window`;
@@ -373,12 +374,19 @@ function renderApprovals(decision: EvaluatedDecision): RenderedCheck {
       [`**Approved** for ${basis}.`, "", details].join("\n"),
     );
   }
-  const missing = approvals.missing;
-  const from: string[] = [];
-  if (missing.teams.length > 0) from.push(missing.teams.map((team) => `1 from ${team}`).join(", "));
-  if (missing.anyOf !== null) from.push(`1 from ${missing.anyOf.join(" or ")}`);
-  const title = `Needs ${plural(missing.count, "more approval")} for ${basis}${from.length > 0 ? ` (${from.join("; ")})` : ""}`;
+  const title = `Needs ${describeMissingApprovals(approvals.missing)} for ${basis}${fromWhom(approvals.missing)}`;
   return check(name, "failure", title, [`**${title}.**`, "", details].join("\n"));
+}
+
+/** `2 more approvals`: how many are still missing. Shared with the Action's gate. */
+export function describeMissingApprovals(missing: ApprovalDecision["missing"]): string {
+  return plural(missing.count, "more approval");
+}
+
+/** ` (1 from sre; 1 from incident-commanders)`, or "" when anyone eligible will do. */
+export function fromWhom(missing: ApprovalDecision["missing"]): string {
+  const from = [...missing.teams.map((team) => `1 from ${team}`), ...(missing.anyOf === null ? [] : [`1 from ${missing.anyOf.join(" or ")}`])];
+  return from.length > 0 ? ` (${from.join("; ")})` : "";
 }
 
 function approvalDetails(approvals: ApprovalDecision, decision: EvaluatedDecision): string {

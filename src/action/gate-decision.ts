@@ -1,7 +1,7 @@
 import type { ApprovalDecision } from "../approvals.js";
 import type { EvaluatedDecision } from "../evaluate.js";
 import { TIERS, type ChangeType, type Policy, type Tier } from "../policy.js";
-import { formatInstant } from "../render.js";
+import { describeMissingApprovals, describeScheduleBlocker, formatInstant, fromWhom } from "../render.js";
 import { evaluateSchedule, type ScheduleBlocker, type ScheduleDecision } from "../schedule.js";
 
 /**
@@ -206,30 +206,14 @@ export function describeGateBlocker(blocker: GateBlocker, zone: string): string 
       if (approvals.changesRequested.length > 0) {
         return `PR #${blocker.pull} merged with changes requested by ${approvals.changesRequested.map((review) => `@${review.login}`).join(", ")}`;
       }
-      const from = [
-        ...approvals.missing.teams.map((team) => `1 from ${team}`),
-        ...(approvals.missing.anyOf === null ? [] : [`1 from ${approvals.missing.anyOf.join(" or ")}`]),
-      ];
-      const count = approvals.missing.count;
-      return `PR #${blocker.pull} merged without its approvals (${count} more approval${count === 1 ? "" : "s"} needed${from.length > 0 ? `: ${from.join("; ")}` : ""})`;
+      return `PR #${blocker.pull} merged without its approvals: needs ${describeMissingApprovals(approvals.missing)}${fromWhom(approvals.missing)}`;
     }
     case "direct-push":
       return `${blocker.commits.length === 1 ? `commit ${blocker.commits[0]!.slice(0, 7)} was` : `${blocker.commits.length} commits (${blocker.commits.slice(0, 3).map((sha) => sha.slice(0, 7)).join(", ")}${blocker.commits.length > 3 ? ", ..." : ""}) were`} pushed without a pull request (the policy's deploy.allow_direct_pushes is false)`;
     case "schedule": {
       const whose = blocker.pull === null ? " (direct pushes)" : ` (PR #${blocker.pull})`;
-      const inner = blocker.blocker;
-      switch (inner.kind) {
-        case "outside-window":
-          return `outside the ${inner.type} change window${whose}`;
-        case "no-window":
-          return `${inner.type} changes have no window (windows.${inner.type}: never)${whose}`;
-        case "blackout":
-          return `blackout “${inner.name}” until ${at(inner.end)}${whose}`;
-        case "freeze":
-          return `freeze “${inner.name}” until ${at(inner.end)}${whose}`;
-        case "awaiting-incident-commander":
-          return `freeze “${inner.name}”: the emergency has no approval from ${inner.approvers.length > 0 ? inner.approvers.join(" or ") : "an incident commander"}${whose}`;
-      }
+      const described = describeScheduleBlocker(blocker.blocker, at, true);
+      return `${described.charAt(0).toLowerCase()}${described.slice(1)}${whose}`;
     }
   }
 }

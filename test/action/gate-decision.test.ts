@@ -96,13 +96,13 @@ describe("decideGate", () => {
     const decision = gate({ pulls: [pull(1, { reviews: [] })] });
     expect(decision).toMatchObject({ allowed: false, waitable: false, opensAt: null });
     expect(decision.blockers).toMatchObject([{ kind: "unapproved", pull: 1 }]);
-    expect(decision.reason).toBe("Blocked: PR #1 merged without its approvals (1 more approval needed)");
+    expect(decision.reason).toBe("Blocked: PR #1 merged without its approvals: needs 1 more approval");
   });
 
   it("names the missing team approval and changes requested", () => {
     const high = block("  type: normal\n  implementation_plan: x\n  rollback_plan: y\n  risk_level: high");
     expect(gate({ pulls: [pull(3, { body: high, reviews: ["alice", "dora"] })] }).reason).toBe(
-      "Blocked: PR #3 merged without its approvals (1 more approval needed: 1 from sre)",
+      "Blocked: PR #3 merged without its approvals: needs 1 more approval (1 from sre)",
     );
     const requested = pull(4);
     requested.atMerge.approvals!.changesRequested.push({ login: "erin", reviewId: 9, submittedAt: null });

@@ -317,7 +317,7 @@ describe("mode: gate", () => {
     });
     const result = await gate();
     expect(result.code).toBe(1);
-    expect(result.outputs["reason"]).toBe("Blocked: PR #5 merged without its approvals (1 more approval needed)");
+    expect(result.outputs["reason"]).toBe("Blocked: PR #5 merged without its approvals: needs 1 more approval");
     expect(result.summary).toContain("since the last successful deployment to `production` (`1111111`)");
     // An approval given after the merge does not count.
     fake.repos[REPO]!.pulls![0]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-03T00:00:00Z" }];
