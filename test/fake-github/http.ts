@@ -89,6 +89,11 @@ export function repoOf(context: RouteContext): Repository {
   return repo;
 }
 
+/** Who acts for a request: the app's bot for an installation token, else the repository's owner. */
+export function actorLogin(context: RouteContext, repo: Repository): string {
+  return context.auth.kind === "token" && context.auth.installationId !== null ? `${context.state.app.slug}[bot]` : repo.owner.login;
+}
+
 export function intParam(context: RouteContext, name: string): number {
   return Number(context.params[name]);
 }

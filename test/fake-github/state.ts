@@ -211,6 +211,20 @@ export interface Deployment {
   statuses: DeploymentStatus[];
 }
 
+export type ActivityType = "push" | "force_push" | "branch_creation" | "branch_deletion" | "pr_merge" | "merge_queue_merge";
+
+/** A ref update, as `GET /repos/{owner}/{repo}/activity` reports it. */
+export interface RefActivity {
+  id: number;
+  /** Full ref name: "refs/heads/main". */
+  ref: string;
+  before: string;
+  after: string;
+  actor: Account | null;
+  type: ActivityType;
+  timestamp: string;
+}
+
 export interface Collaborator {
   user: Account;
   permission: Permission;
@@ -238,6 +252,8 @@ export interface Repository {
   checkRuns: CheckRun[];
   checkSuites: CheckSuite[];
   deployments: Deployment[];
+  /** Ref updates, oldest first. */
+  activity: RefActivity[];
 }
 
 export interface TeamMember {
@@ -454,6 +470,7 @@ export class FakeState {
       checkRuns: [],
       checkSuites: [],
       deployments: [],
+      activity: [],
     };
     this.repositories.set(key(repo.fullName), repo);
     const tree = repo.git.treeFromFiles(options.files ?? {});
@@ -493,12 +510,28 @@ export class FakeState {
     return this.repository(owner, repoName).refs.get(`refs/heads/${branch}`);
   }
 
+  /**
+   * Points a ref ("refs/heads/x") at a commit, or deletes it (null), and records the update
+   * in the repository's activity: creation, deletion, push or force push (not a fast-forward)
+   * unless `type` says otherwise.
+   */
+  moveRef(repo: Repository, ref: string, sha: string | null, actor: string | null, type?: ActivityType): void {
+    const before = repo.refs.get(ref);
+    if (before === sha || (before === undefined && sha === null)) return;
+    if (sha === null) repo.refs.delete(ref);
+    else repo.refs.set(ref, sha);
+    const zero = "0".repeat(40);
+    const kind: ActivityType =
+      type ?? (before === undefined ? "branch_creation" : sha === null ? "branch_deletion" : repo.git.isAncestor(before, sha) ? "push" : "force_push");
+    repo.activity.push({ id: this.nextId(), ref, before: before ?? zero, after: sha ?? zero, actor: actor === null ? null : this.user(actor), type: kind, timestamp: this.now() });
+  }
+
   /** Creates (or moves) a branch to a commit, a branch, or the default branch's tip. */
-  createBranch(owner: string, repoName: string, branch: string, from?: string): string {
+  createBranch(owner: string, repoName: string, branch: string, from?: string, by?: string): string {
     const repo = this.repository(owner, repoName);
     const sha = this.resolveRef(repo, from ?? repo.defaultBranch);
     if (sha === undefined) throw new NotFoundError(`ref ${from ?? repo.defaultBranch}`);
-    repo.refs.set(`refs/heads/${branch}`, sha);
+    this.moveRef(repo, `refs/heads/${branch}`, sha, by ?? repo.owner.login);
     return sha;
   }
 
@@ -516,7 +549,7 @@ export class FakeState {
     const repo = this.repository(owner, repoName);
     const parent = repo.refs.get(`refs/heads/${branch}`) ?? repo.refs.get(`refs/heads/${repo.defaultBranch}`);
     const commit = this.commitOnto(repo, parent ?? null, changes, options);
-    repo.refs.set(`refs/heads/${branch}`, commit.sha);
+    this.moveRef(repo, `refs/heads/${branch}`, commit.sha, options.author ?? repo.owner.login);
     return commit;
   }
 
@@ -682,12 +715,12 @@ export class FakeState {
     const baseSha = repo.refs.get(`refs/heads/${baseRef}`);
     if (baseSha === undefined) throw new NotFoundError(`branch ${baseRef}`);
     const headRef = options.head ?? `topic-${number}`;
-    if (!repo.refs.has(`refs/heads/${headRef}`)) repo.refs.set(`refs/heads/${headRef}`, baseSha);
+    if (!repo.refs.has(`refs/heads/${headRef}`)) this.moveRef(repo, `refs/heads/${headRef}`, baseSha, options.user ?? "octocat");
     let headSha = repo.refs.get(`refs/heads/${headRef}`)!;
     if (options.changes !== undefined) headSha = this.commit(repo.owner.login, repo.name, headRef, options.changes, { message: options.title ?? `Changes for #${number}`, author: options.user }).sha;
     if (options.headSha !== undefined) {
       headSha = this.ensureCommit(repo, options.headSha, headSha, options.title ?? `Changes for #${number}`).sha;
-      repo.refs.set(`refs/heads/${headRef}`, headSha);
+      this.moveRef(repo, `refs/heads/${headRef}`, headSha, options.user ?? "octocat");
     }
     const created = options.createdAt ?? this.now();
     const pull: PullRequest = {
@@ -725,18 +758,20 @@ export class FakeState {
    * A new head for a pull request: a SHA (a commit is made up for it if unknown), or changes
    * committed on the head branch. Returns the new head SHA; base.sha follows the base branch.
    */
-  pushToPullRequest(ref: PullRequestRef, update?: string | { sha?: string; changes?: Record<string, string | null>; message?: string }): string {
+  pushToPullRequest(ref: PullRequestRef, update?: string | { sha?: string; changes?: Record<string, string | null>; message?: string; pusher?: string; force?: boolean }): string {
     const pull = this.pullRequest(ref);
     const repo = this.repository(ref.owner, ref.repo);
     const options = typeof update === "string" ? { sha: update } : (update ?? {});
     let sha: string;
     if (options.changes !== undefined) {
       repo.refs.set(`refs/heads/${pull.head.ref}`, pull.head.sha);
-      sha = this.commit(repo.owner.login, repo.name, pull.head.ref, options.changes, { message: options.message, author: pull.user.login, sha: options.sha }).sha;
+      sha = this.commit(repo.owner.login, repo.name, pull.head.ref, options.changes, { message: options.message, author: options.pusher ?? pull.user.login, sha: options.sha }).sha;
     } else {
-      sha = this.ensureCommit(repo, options.sha ?? fakeSha(`${repo.fullName}#${pull.number}@${this.nextId()}`), pull.head.sha, options.message ?? "Push").sha;
+      // A force push starts from the base; a push from the current head.
+      const parent = options.force === true ? pull.base.sha : pull.head.sha;
+      sha = this.ensureCommit(repo, options.sha ?? fakeSha(`${repo.fullName}#${pull.number}@${this.nextId()}`), parent, options.message ?? "Push").sha;
     }
-    repo.refs.set(`refs/heads/${pull.head.ref}`, sha);
+    this.moveRef(repo, `refs/heads/${pull.head.ref}`, sha, options.pusher ?? pull.user.login);
     pull.head.sha = sha;
     pull.base.sha = repo.refs.get(`refs/heads/${pull.base.ref}`) ?? pull.base.sha;
     pull.updatedAt = this.now();
@@ -828,7 +863,7 @@ export class FakeState {
       sha: options.sha,
       extraParents: [pull.head.sha],
     });
-    repo.refs.set(`refs/heads/${pull.base.ref}`, commit.sha);
+    this.moveRef(repo, `refs/heads/${pull.base.ref}`, commit.sha, by, "pr_merge");
     const at = options.at ?? this.now();
     Object.assign(pull, { state: "closed", merged: true, mergedAt: at, closedAt: at, updatedAt: at, mergedBy: this.user(by), mergeCommitSha: commit.sha });
     return commit;

@@ -1,4 +1,4 @@
-import { intParam, json, notFound, paginate, repoOf, stringField, type RouteContext, type Routes } from "../http.js";
+import { actorLogin, intParam, json, notFound, paginate, repoOf, stringField, type RouteContext, type Routes } from "../http.js";
 import { Renderer } from "../render.js";
 import type { Deployment, DeploymentState, Repository } from "../state.js";
 
@@ -53,7 +53,7 @@ export const deploymentRoutes: Routes = {
       environment: stringField(context.body, "environment"),
       description: stringField(context.body, "description"),
       payload: payload !== null && typeof payload === "object" ? (payload as Record<string, unknown>) : {},
-      creator: context.auth.kind === "token" && context.auth.installationId !== null ? `${context.state.app.slug}[bot]` : repo.owner.login,
+      creator: actorLogin(context, repo),
     });
     return json(201, new Renderer(context.state, context.api).deployment(repo, deployment));
   },

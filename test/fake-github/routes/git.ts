@@ -1,5 +1,5 @@
 import type { ObjectType, Signature, TreeChange, TreeMode } from "../git.js";
-import { json, notFound, paginate, repoOf, stringField, unprocessable, type RouteContext, type Routes } from "../http.js";
+import { actorLogin, json, notFound, paginate, repoOf, stringField, unprocessable, type RouteContext, type Routes } from "../http.js";
 import { Renderer } from "../render.js";
 
 /**
@@ -59,7 +59,7 @@ export const gitRoutes: Routes = {
     if (!ref.startsWith("refs/") || ref.split("/").length < 3) throw unprocessable("Reference name must start with 'refs' and have at least two slashes.");
     if (repo.refs.has(ref)) throw unprocessable("Reference already exists");
     if (!repo.git.commits.has(sha)) throw unprocessable("Object does not exist");
-    repo.refs.set(ref, sha);
+    context.state.moveRef(repo, ref, sha, actorLogin(context, repo), "branch_creation");
     return json(201, new Renderer(context.state, context.api).gitRef(repo, ref, sha));
   },
 
@@ -71,14 +71,15 @@ export const gitRoutes: Routes = {
     if (current === undefined) throw unprocessable("Reference does not exist");
     if (!repo.git.commits.has(sha)) throw unprocessable("Object does not exist");
     if (context.body["force"] !== true && !repo.git.isAncestor(current, sha)) throw unprocessable("Update is not a fast forward");
-    repo.refs.set(ref, sha);
+    context.state.moveRef(repo, ref, sha, actorLogin(context, repo));
     return json(200, new Renderer(context.state, context.api).gitRef(repo, ref, sha));
   },
 
   "DELETE /repos/{owner}/{repo}/git/refs/{ref}": (context) => {
     const repo = repoOf(context);
     const ref = fullRef(context.params["ref"] ?? "");
-    if (!repo.refs.delete(ref)) throw unprocessable("Reference does not exist");
+    if (!repo.refs.has(ref)) throw unprocessable("Reference does not exist");
+    context.state.moveRef(repo, ref, null, actorLogin(context, repo));
     return { status: 204 };
   },
 
@@ -146,8 +147,7 @@ export const gitRoutes: Routes = {
     if (!repo.git.trees.has(tree)) throw unprocessable("Tree SHA does not exist");
     const parents = (context.body["parents"] as string[] | undefined) ?? [];
     for (const parent of parents) if (!repo.git.commits.has(parent)) throw unprocessable("Parent SHA does not exist or is not a commit object");
-    const login = context.auth.kind === "token" && context.auth.installationId !== null ? `${context.state.app.slug}[bot]` : repo.owner.login;
-    const fallback = context.state.signature(login);
+    const fallback = context.state.signature(actorLogin(context, repo));
     const author = signatureFrom(context, context.body["author"] as SignatureBody | undefined, fallback);
     const committer = signatureFrom(context, context.body["committer"] as SignatureBody | undefined, author);
     const commit = repo.git.putCommit({ tree, parents, message: stringField(context.body, "message") ?? "", author, committer });

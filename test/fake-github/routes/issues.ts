@@ -1,4 +1,4 @@
-import { intParam, json, notFound, paginate, repoOf, stringField, type RouteContext, type Routes } from "../http.js";
+import { actorLogin, intParam, json, notFound, paginate, repoOf, stringField, type RouteContext, type Routes } from "../http.js";
 import { Renderer } from "../render.js";
 import type { Issue, PullRequest, Repository } from "../state.js";
 
@@ -10,10 +10,6 @@ function issueOf(context: RouteContext): { repo: Repository; issue: Issue | Pull
   const issue = repo.issues.get(number) ?? repo.pulls.get(number);
   if (issue === undefined) throw notFound();
   return { repo, issue };
-}
-
-function actor(context: RouteContext, repo: Repository): string {
-  return context.auth.kind === "token" && context.auth.installationId !== null ? `${context.state.app.slug}[bot]` : repo.owner.login;
 }
 
 /** Label names from a body: `{labels: ["a"]}`, `{labels: [{name: "a"}]}`, `["a"]` or `[{name: "a"}]`. */
@@ -36,7 +32,7 @@ export const issueRoutes: Routes = {
     const issue = context.state.createIssue(repo.owner.login, repo.name, {
       title: String(context.body["title"]),
       body: stringField(context.body, "body") ?? null,
-      user: actor(context, repo),
+      user: actorLogin(context, repo),
       labels: labelNames(context.body),
       assignees: [...((context.body["assignees"] as string[] | undefined) ?? []), ...(assignee === undefined ? [] : [assignee])],
     });
@@ -94,7 +90,7 @@ export const issueRoutes: Routes = {
       issue.closedAt = context.state.now();
       if (!("head" in issue)) {
         issue.stateReason = (stringField(body, "state_reason") as Issue["stateReason"] | undefined) ?? "completed";
-        issue.closedBy = context.state.user(actor(context, repo));
+        issue.closedBy = context.state.user(actorLogin(context, repo));
       }
     } else if (state === "open" && issue.state === "closed") {
       issue.state = "open";
@@ -127,7 +123,7 @@ export const issueRoutes: Routes = {
 
   "POST /repos/{owner}/{repo}/issues/{issue_number}/comments": (context) => {
     const { repo, issue } = issueOf(context);
-    const comment = context.state.addComment(repo.owner.login, repo.name, issue.number, { body: stringField(context.body, "body") ?? "", user: actor(context, repo) });
+    const comment = context.state.addComment(repo.owner.login, repo.name, issue.number, { body: stringField(context.body, "body") ?? "", user: actorLogin(context, repo) });
     return json(201, new Renderer(context.state, context.api).comment(repo, comment));
   },
 

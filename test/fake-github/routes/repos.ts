@@ -1,5 +1,5 @@
 import type { CommitObject } from "../git.js";
-import { conflict, HttpError, errorBody, json, notFound, paginate, repoOf, stringField, unprocessable, type RouteContext, type Routes } from "../http.js";
+import { actorLogin, conflict, HttpError, errorBody, json, notFound, paginate, repoOf, stringField, unprocessable, type RouteContext, type Routes } from "../http.js";
 import { Renderer } from "../render.js";
 import type { Repository } from "../state.js";
 
@@ -81,12 +81,12 @@ function putContents(context: RouteContext) {
   if (given !== undefined && given !== existing?.sha) throw conflict(`${path} does not match ${given}`);
   const content = deleting ? null : Buffer.from(stringField(context.body, "content") ?? "", "base64").toString("utf8");
   const author = context.body["author"] as { name?: string; email?: string; date?: string } | undefined;
-  const login = context.auth.kind === "token" && context.auth.installationId !== null ? `${context.state.app.slug}[bot]` : repo.owner.login;
+  const login = actorLogin(context, repo);
   const commit = context.state.commitOnto(repo, tip, { [path]: content }, { message: stringField(context.body, "message") ?? `Update ${path}`, author: login });
   if (author?.name !== undefined && author.email !== undefined) {
     commit.author = { name: author.name, email: author.email, date: author.date ?? commit.author.date };
   }
-  repo.refs.set(`refs/heads/${branch}`, commit.sha);
+  context.state.moveRef(repo, `refs/heads/${branch}`, commit.sha, login);
   const render = new Renderer(context.state, context.api);
   const entry = deleting ? undefined : repo.git.entryAt(commit.tree, path);
   return json(deleting || existing !== undefined ? 200 : 201, {
@@ -197,6 +197,56 @@ export const repoRoutes: Routes = {
     const commit = sha === undefined ? undefined : repo.git.commits.get(sha);
     if (commit === undefined) throw notFound("Branch not found");
     return json(200, new Renderer(context.state, context.api).branch(repo, name, commit));
+  },
+
+  "GET /repos/{owner}/{repo}/activity": (context) => {
+    const repo = repoOf(context);
+    const render = new Renderer(context.state, context.api);
+    const query = context.query;
+    const ref = query.get("ref");
+    const fullRef = ref === null ? null : ref.startsWith("refs/") ? ref : `refs/heads/${ref}`;
+    const actor = query.get("actor")?.toLowerCase();
+    const type = query.get("activity_type");
+    const period = query.get("time_period");
+    const days: Record<string, number> = { day: 1, week: 7, month: 30, quarter: 91, year: 365 };
+    const since = period === null ? null : new Date(context.state.clock().getTime() - (days[period] ?? 0) * 86_400_000).toISOString();
+    let items = repo.activity.filter(
+      (activity) =>
+        (fullRef === null || activity.ref === fullRef) &&
+        (actor === undefined || activity.actor?.login.toLowerCase() === actor) &&
+        (type === null || activity.type === type) &&
+        (since === null || activity.timestamp >= since.replace(/\.\d{3}Z$/, "Z")),
+    );
+    if ((query.get("direction") ?? "desc") === "desc") items = [...items].reverse();
+    // GitHub pages this list with opaque before/after cursors; here a cursor is an activity id.
+    const after = query.get("after");
+    const before = query.get("before");
+    if (after !== null) items = items.slice(items.findIndex((activity) => String(activity.id) === after) + 1);
+    if (before !== null) items = items.slice(0, Math.max(0, items.findIndex((activity) => String(activity.id) === before)));
+    const perPage = Math.min(100, Math.max(1, Number(query.get("per_page") ?? 30) || 30));
+    const page = items.slice(0, perPage);
+    const headers: Record<string, string> = {};
+    const last = page.at(-1);
+    if (items.length > perPage && last !== undefined) {
+      const next = new URL(context.requestUrl.href);
+      next.searchParams.delete("before");
+      next.searchParams.set("after", String(last.id));
+      headers["link"] = `<${next.href}>; rel="next"`;
+    }
+    return json(
+      200,
+      page.map((activity) => ({
+        id: activity.id,
+        node_id: Buffer.from(`012:RepositoryActivity${activity.id}`).toString("base64"),
+        before: activity.before,
+        after: activity.after,
+        ref: activity.ref,
+        timestamp: activity.timestamp,
+        activity_type: activity.type,
+        actor: activity.actor === null ? null : render.user(activity.actor),
+      })),
+      headers,
+    );
   },
 
   "GET /repos/{owner}/{repo}/labels": (context) => {
