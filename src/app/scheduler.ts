@@ -148,7 +148,7 @@ export class Scheduler {
     }
     for (const entry of due) this.#remove(pullId(entry.pull));
     this.#arm();
-    due.sort((a, b) => urgency(a) - urgency(b) || a.at - b.at);
+    due.sort((a, b) => urgency(a) - urgency(b) || a.at - b.at || a.version - b.version);
     for (const { runAt: _runAt, version: _version, ...boundary } of due) this.#onDue(boundary);
   }
 

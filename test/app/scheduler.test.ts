@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { KeyedMutex, Locks } from "../../src/app/lock.js";
+import { MemoryRedis } from "./memory-redis.js";
+import { PRIORITY, Scheduler, WorkQueue, type Boundary } from "../../src/app/scheduler.js";
+
+const pull = (number: number) => ({ installationId: 1, owner: "acme", repo: "shop", number });
+
+describe("Scheduler", () => {
+  it("hands an opening over at its instant and a closing ahead of it, by the lead and its batch's write time", () => {
+    let now = 0;
+    const due: Boundary[] = [];
+    const scheduler = new Scheduler({ leadMs: 60_000, perFlipMs: 1_000, now: () => now, onDue: (boundary) => due.push(boundary) });
+    scheduler.set(pull(1), { at: 600_000, kind: "opens", mergeable: true, headSha: "a" });
+    for (let number = 2; number <= 11; number++) scheduler.set(pull(number), { at: 600_000, kind: "closes", mergeable: number % 2 === 0, headSha: "b" });
+
+    now = 600_000 - 60_000 - 10 * 1_000 - 1;
+    scheduler.fire();
+    expect(due).toEqual([]);
+    // The whole closing batch at once, the mergeable pull requests first.
+    now += 1;
+    scheduler.fire();
+    expect(due.map((boundary) => boundary.pull.number)).toEqual([2, 4, 6, 8, 10, 3, 5, 7, 9, 11]);
+    now = 599_999;
+    scheduler.fire();
+    expect(due).toHaveLength(10);
+    now = 600_000;
+    scheduler.fire();
+    expect(due.at(-1)!.pull.number).toBe(1);
+    expect(scheduler.size).toBe(0);
+    scheduler.stop();
+  });
+
+  it("replaces a pull request's boundary, and forgets a closed one", () => {
+    let now = 0;
+    const due: Boundary[] = [];
+    const scheduler = new Scheduler({ leadMs: 0, perFlipMs: 0, now: () => now, onDue: (boundary) => due.push(boundary) });
+    scheduler.set(pull(1), { at: 1_000, kind: "opens", mergeable: false, headSha: "a" });
+    scheduler.set(pull(1), { at: 5_000, kind: "opens", mergeable: false, headSha: "b" });
+    scheduler.set(pull(2), { at: 2_000, kind: "retry", mergeable: false, headSha: null });
+    scheduler.delete(pull(2));
+    now = 4_999;
+    scheduler.fire();
+    expect(due).toEqual([]);
+    now = 5_000;
+    scheduler.fire();
+    expect(due).toMatchObject([{ headSha: "b" }]);
+    scheduler.stop();
+  });
+});
+
+describe("WorkQueue", () => {
+  it("runs the most urgent first, one job per id, a job pushed while its id runs after it", async () => {
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new WorkQueue({ concurrency: 1 });
+    queue.push({ id: "blocker", priority: 0, run: () => gate.then(() => void order.push("blocker")) });
+    queue.push({ id: "reconcile", priority: PRIORITY.reconcile, run: async () => void order.push("reconcile") });
+    queue.push({ id: "flip", priority: PRIORITY.closing, run: async () => void order.push("flip") });
+    queue.push({ id: "flip", priority: PRIORITY.closingMergeable, run: async () => void order.push("flip (urgent)") });
+    queue.push({ id: "blocker", priority: 0, run: async () => void order.push("blocker again") });
+    release();
+    await queue.idle();
+    // The job pushed again while it ran waits for it, then takes its turn among equals.
+    expect(order).toEqual(["blocker", "flip (urgent)", "blocker again", "reconcile"]);
+  });
+});
+
+describe("Locks", () => {
+  it("queues sections of one key in a process, and across processes through Redis", async () => {
+    const mutex = new KeyedMutex();
+    const trace: string[] = [];
+    const section = (name: string, ms: number) => async () => {
+      trace.push(`${name}+`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      trace.push(`${name}-`);
+    };
+    await Promise.all([mutex.run("k", section("a", 20)), mutex.run("k", section("b", 1)), mutex.run("other", section("c", 1))]);
+    expect(trace.indexOf("b+")).toBeGreaterThan(trace.indexOf("a-"));
+
+    const redis = new MemoryRedis();
+    const one = new Locks(redis, { pollMs: 5 });
+    const two = new Locks(redis, { pollMs: 5 });
+    trace.length = 0;
+    await Promise.all([one.run("head", section("x", 30)), two.run("head", section("y", 1))]);
+    expect(trace).toEqual(["x+", "x-", "y+", "y-"]);
+    expect(redis.values.size).toBe(0);
+    expect(await one.claim("redeliver:1", 1_000)).toBe(true);
+    expect(await two.claim("redeliver:1", 1_000)).toBe(false);
+  });
+});
