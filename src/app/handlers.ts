@@ -153,12 +153,13 @@ async function merged(
   const loaded = await service.policies.load(client, { owner: where.owner, repo: where.repo, ref: pull.base.ref }, { scope: String(where.installationId) });
   if (loaded.status !== "valid") return;
   const at = pull.merged_at ? Date.parse(pull.merged_at) : service.now();
-  const { decision } = await gatherAndEvaluate(client, { owner: where.owner, repo: where.repo, pull, policy: loaded.policy, at, scope: String(where.installationId) }, service.gather);
+  const { decision, input } = await gatherAndEvaluate(client, { owner: where.owner, repo: where.repo, pull, policy: loaded.policy, at, scope: String(where.installationId) }, service.gather);
   await hooks.onMerged(client, {
     ...where,
     pull,
     policy: loaded.policy,
     decision,
+    files: input.files,
     policySha: loaded.files[loaded.files.length - 1]?.sha ?? null,
     deliveryId: context.id,
   });

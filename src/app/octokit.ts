@@ -21,6 +21,8 @@ export interface OctokitLimits {
   rateLimitUnitMs?: number;
   /** Minimum time between two writes of one installation (Probot's default: 1 s, about 60 a minute, under GitHub's 80). */
   writeIntervalMs?: number;
+  /** Minimum time between two comments or issues (the throttling plugin's default: 3 s, as GitHub asks). */
+  notificationIntervalMs?: number;
 }
 
 interface RequestOptionsLike {
@@ -54,12 +56,17 @@ export function changegateOctokit(limits: OctokitLimits = {}): typeof ProbotOcto
         : connection === undefined
           ? { write: writeGroup }
           : { write: new (throttle["Bottleneck"] as typeof Bottleneck).Group({ id: "changegate-write", maxConcurrent: 1, minTime: limits.writeIntervalMs!, timeout: 120_000, connection } as never) };
+    const notifications =
+      limits.notificationIntervalMs === undefined
+        ? {}
+        : { notifications: new ((throttle["Bottleneck"] as typeof Bottleneck | undefined) ?? Bottleneck).Group({ id: "changegate-notifications", maxConcurrent: 1, minTime: limits.notificationIntervalMs, ...(connection === undefined ? {} : { connection }) } as never) };
     return {
       ...instanceOptions,
       retry: { ...((instanceOptions["retry"] as object | undefined) ?? {}), retries, retryAfterBaseValue: limits.retryBaseMs ?? 1_000 },
       throttle: {
         ...throttle,
         ...write,
+        ...notifications,
         ...(limits.rateLimitUnitMs === undefined ? {} : { retryAfterBaseValue: limits.rateLimitUnitMs }),
         onRateLimit: bounded("Rate limit"),
         onSecondaryRateLimit: bounded("Secondary rate limit"),

@@ -1,4 +1,5 @@
 import type { Octokit } from "@octokit/core";
+import type { MergedChange } from "../audit/merge.js";
 import { evaluate, type Decision, type EvaluatedDecision } from "../evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { LruCache } from "../github/cache.js";
@@ -8,7 +9,6 @@ import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/ga
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
-import type { Policy } from "../policy.js";
 import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../render.js";
 import { describeFailure } from "./errors.js";
 import { Locks, type RedisLike } from "./lock.js";
@@ -29,15 +29,9 @@ export interface Logger {
 
 export type Client = Octokit;
 
-export interface MergedPullRequest {
+export interface MergedPullRequest extends MergedChange {
   installationId: number;
-  owner: string;
-  repo: string;
-  pull: PullSnapshot & { merged_at?: string | null; merged_by?: { login: string } | null; merge_commit_sha?: string | null };
-  policy: Policy;
-  /** The decision as of the merge, when it could be made. */
-  decision: EvaluatedDecision | null;
-  policySha: string | null;
+  pull: PullSnapshot & MergedChange["pull"];
   deliveryId: string | null;
 }
 

@@ -23,7 +23,7 @@ export const FAST: ChangegateAppOptions = {
   createRetryDelayMs: 10,
   freshOpenedMs: 60_000,
 };
-export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
+export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
 
 export interface App {
   started: Started;

@@ -134,6 +134,8 @@ export interface PullRequest extends PullRequestRef {
   files: PullFileSeed[] | null;
   reviews: Review[];
   requestedReviewers: Account[];
+  /** Timeline events the fake keeps: marking ready for review and converting to a draft. */
+  events: { id: number; event: "ready_for_review" | "convert_to_draft"; actor: Account; createdAt: string }[];
 }
 
 export interface Annotation {
@@ -747,6 +749,7 @@ export class FakeState {
       files: options.files === undefined ? null : options.files.map((file) => (typeof file === "string" ? { filename: file } : file)),
       reviews: [],
       requestedReviewers: [],
+      events: [],
     };
     for (const name of options.labels ?? []) this.label(repo, name);
     pull.labels = [...(options.labels ?? [])];
@@ -782,7 +785,10 @@ export class FakeState {
     const pull = this.pullRequest(ref);
     if (patch.title !== undefined) pull.title = patch.title;
     if (patch.body !== undefined) pull.body = patch.body;
-    if (patch.draft !== undefined) pull.draft = patch.draft;
+    if (patch.draft !== undefined && patch.draft !== pull.draft) {
+      pull.draft = patch.draft;
+      pull.events.push({ id: this.nextId(), event: patch.draft ? "convert_to_draft" : "ready_for_review", actor: pull.user, createdAt: this.now() });
+    }
     if (patch.base !== undefined) {
       pull.base.ref = patch.base;
       pull.base.sha = this.branchSha(ref.owner, ref.repo, patch.base) ?? pull.base.sha;

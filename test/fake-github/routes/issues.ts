@@ -79,6 +79,28 @@ export const issueRoutes: Routes = {
     return json(200, new Renderer(context.state, context.api).issue(repo, issue));
   },
 
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/events": (context) => {
+    const { repo, issue } = issueOf(context);
+    const render = new Renderer(context.state, context.api);
+    const pull = repo.pulls.get(issue.number);
+    const page = paginate(context, pull?.events ?? []);
+    return json(
+      200,
+      page.items.map((event) => ({
+        id: event.id,
+        node_id: Buffer.from(`IE:${event.id}`).toString("base64"),
+        url: `${context.api}/repos/${repo.fullName}/issues/events/${event.id}`,
+        actor: render.user(event.actor),
+        event: event.event,
+        commit_id: null,
+        commit_url: null,
+        created_at: event.createdAt,
+        performed_via_github_app: null,
+      })),
+      page.headers,
+    );
+  },
+
   "PATCH /repos/{owner}/{repo}/issues/{issue_number}": (context) => {
     const { repo, issue } = issueOf(context);
     const body = context.body;
