@@ -140,7 +140,7 @@ export async function readTrailFromGitHub(client: GitHubClient, trail: TrailLoca
   for (const item of data.tree) {
     if (item.type !== "blob" || item.path === undefined || item.sha === undefined || seqOfPath(item.path) === null) continue;
     const { data: blob } = await client.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", { owner: trail.owner, repo: trail.repo, file_sha: item.sha });
-    files.push({ path: item.path, text: Buffer.from(blob.content, "base64").toString("utf8") });
+    files.push({ path: item.path, bytes: Buffer.from(blob.content, "base64") });
   }
   const head = headFromMessage(tip.message) ?? (await readJson<ChainHead>(client, trail, HEAD_PATH, tip.sha));
   return { files, head };

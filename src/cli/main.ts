@@ -1,3 +1,4 @@
+import { AUDIT_USAGE, runAudit, runChanges, runMetrics } from "./audit.js";
 import { runCheck, CHECK_USAGE } from "./check.js";
 import { runInit } from "./init.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
@@ -10,6 +11,7 @@ ${CHECK_USAGE}
 ${VALIDATE_USAGE}
 ${SCHEMA_USAGE}
 usage: changegate init
+${AUDIT_USAGE}
 
 Exit status: 0 pass, 1 blocked (or invalid), 2 usage error, unreadable input or invalid policy.`;
 
@@ -20,6 +22,9 @@ const COMMANDS: Record<string, Command> = {
   validate: runValidate,
   schema: runSchema,
   init: runInit,
+  audit: runAudit,
+  changes: runChanges,
+  metrics: runMetrics,
 };
 
 /** The CLI's entry: returns the exit status; a user's mistake is one line on stderr, never a stack trace. */

@@ -46,9 +46,9 @@ function repository(policy = POLICY): string {
 
 function trail(repo: string, owner = "acme"): { files: TrailFile[]; head: { seq: number; hash: string } | null; records: AuditRecord[] } {
   const paths = fake.listFiles(owner, repo, BRANCH, "records").filter((path) => seqOfPath(path) !== null);
-  const files = paths.map((path) => ({ path, text: fake.getFile(owner, repo, BRANCH, path)! }));
+  const files = paths.map((path) => ({ path, bytes: Buffer.from(fake.getFile(owner, repo, BRANCH, path)!) }));
   const headText = fake.getFile(owner, repo, BRANCH, HEAD_PATH);
-  const records = files.map((file) => JSON.parse(file.text) as AuditRecord).sort((a, b) => a.seq - b.seq);
+  const records = files.map((file) => JSON.parse(file.bytes.toString("utf8")) as AuditRecord).sort((a, b) => a.seq - b.seq);
   return { files, head: headText === undefined ? null : (JSON.parse(headText) as { seq: number; hash: string }), records };
 }
 

@@ -1,0 +1,213 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Octokit } from "@octokit/rest";
+import { parseDuration } from "../action/duration.js";
+import { verifyTrail, type TrailSource } from "../audit/chain.js";
+import { readTrailFromGitHub } from "../audit/github-trail.js";
+import { localTrail, recordPathsInOrder } from "../audit/local-trail.js";
+import { changeLine, changeMetrics, changesTouching, CSV_COLUMNS, csvRow, recordsInRange, type TimeRange } from "../audit/query.js";
+import type { AuditRecord } from "../audit/record.js";
+import { parseInstant } from "./inputs.js";
+import { EXIT, UsageError, type CliIo } from "./io.js";
+
+const SOURCE = "[--dir CHECKOUT | --repo OWNER/NAME [--branch B]]";
+export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE}
+       changegate audit export ${SOURCE} [--since T] [--until T] [--format jsonl|csv]
+       changegate changes ${SOURCE} [--service NAME] [--since T] [--until T] [--json]
+       changegate metrics ${SOURCE} [--since T] [--until T] [--failure-window 24h] [--json]
+  The trail is read from a local checkout of the audit branch (--dir, default .) or through
+  the API (--repo; token from GITHUB_TOKEN or GH_TOKEN, API from GITHUB_API_URL).
+  T is a duration back from now (2h, 30d) or an ISO 8601 instant with its offset.`;
+
+const SOURCE_OPTIONS = {
+  dir: { type: "string" },
+  repo: { type: "string" },
+  branch: { type: "string", default: "changegate/audit" },
+} as const;
+const RANGE_OPTIONS = { since: { type: "string" }, until: { type: "string" } } as const;
+
+/** Records are appended after their merge; a record more than this older than `since` ends a newest-first scan. */
+const RECORDING_SLACK_MS = 24 * 3_600_000;
+
+export async function runAudit(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === "verify") return verify(rest, io);
+  if (sub === "export") return exportTrail(rest, io);
+  throw new UsageError(`audit expects "verify" or "export"; got ${sub === undefined ? "nothing" : `"${sub}"`}`);
+}
+
+async function verify(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: SOURCE_OPTIONS });
+  const trail = await readTrail(values, io);
+  const where = trail.where;
+  const report = verifyTrail(trail);
+  if (report.intact) {
+    io.stdout.write(report.count === 0 ? `${where}: the trail is empty\n` : `${where}: intact, ${report.count} records; newest ${report.head!.seq} (hash ${report.head!.hash})\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(`${where}: BROKEN at record ${report.broken.seq}: ${report.broken.path} ${report.broken.problem}\n`);
+  return EXIT.blocked;
+}
+
+async function exportTrail(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, format: { type: "string", default: "jsonl" } } });
+  if (values.format !== "jsonl" && values.format !== "csv") throw new UsageError(`--format expects jsonl or csv; got "${values.format}"`);
+  const range = timeRange(values, io);
+  const records = recordsInRange(await readRecords(values, io, range), range);
+  if (values.format === "csv") {
+    io.stdout.write(`${CSV_COLUMNS.join(",")}\n`);
+    for (const record of records) io.stdout.write(`${csvRow(record)}\n`);
+  } else {
+    for (const record of records) io.stdout.write(`${JSON.stringify(record)}\n`);
+  }
+  return EXIT.ok;
+}
+
+export async function runChanges(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, service: { type: "string" }, json: { type: "boolean", default: false } } });
+  const range = timeRange(values, io);
+  const found = changesTouching(await readRecords(values, io, range), values.service ?? null, range);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(found.map(changeSummary), null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (found.length === 0) {
+    io.stdout.write(`no recorded change${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(`${found.length} change${found.length === 1 ? "" : "s"}${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}, newest first:\n`);
+  for (const record of found) io.stdout.write(`${changeLine(record)}\n`);
+  return EXIT.ok;
+}
+
+export async function runMetrics(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, "failure-window": { type: "string", default: "24h" }, json: { type: "boolean", default: false } },
+  });
+  const window = parseDuration(values["failure-window"]);
+  if (window === null) throw new UsageError(`--failure-window expects a duration such as 24h or 7d; got "${values["failure-window"]}"`);
+  const range = timeRange(values, io);
+  // Every record: a later revert or emergency is evidence about a change inside the range.
+  const metrics = changeMetrics(await readRecords(values, io, { since: range.since, until: null }), range, window);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const percent = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(1)}%`);
+  const hours = (summary: typeof metrics.leadTimeHours) => (summary === null ? "-" : `median ${summary.median}h, p90 ${summary.p90}h (${summary.count} changes)`);
+  const counts = (byKey: Record<string, number>) => Object.entries(byKey).sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => `${key} ${count}`).join(", ") || "-";
+  io.stdout.write(
+    [
+      `changes ${describeRange(range)}: ${metrics.changes}`,
+      `  by type:             ${counts(metrics.byType)}`,
+      `  by tier:             ${counts(metrics.byTier)}`,
+      `  emergency rate:      ${percent(metrics.emergencyRate)}`,
+      `  freeze exceptions:   ${metrics.freezeExceptions}`,
+      `  merged past a gate:  ${metrics.bypassed}`,
+      `  approval wait:       ${hours(metrics.approvalWaitHours)}`,
+      `  lead time:           ${hours(metrics.leadTimeHours)}`,
+      `  change failure rate: ${percent(metrics.changeFailureRate)} (reverted, or an emergency on the same service within ${values["failure-window"]})`,
+      ...metrics.failed.map((failure) => `    ${failure.pull}: ${failure.why}`),
+      "",
+    ].join("\n"),
+  );
+  return EXIT.ok;
+}
+
+function changeSummary(record: AuditRecord): Record<string, unknown> {
+  return {
+    merged_at: record.merged.at,
+    repository: record.repository,
+    pull_request: record.pull_request.number,
+    title: record.pull_request.title,
+    type: record.change?.type ?? null,
+    tier: record.risk.effective_tier,
+    services: [...new Set([...(record.change?.services ?? []), ...(record.change?.derived_services ?? [])])],
+    merge_commit: record.merged.merge_commit_sha,
+    bypassed: record.bypassed,
+    url: record.pull_request.url,
+    seq: record.seq,
+  };
+}
+
+interface SourceValues {
+  dir?: string | undefined;
+  repo?: string | undefined;
+  branch: string;
+}
+
+async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
+  if (values.repo !== undefined) {
+    if (values.dir !== undefined) throw new UsageError("give --dir or --repo, not both");
+    const [owner, repo] = values.repo.split("/");
+    if (owner === undefined || repo === undefined || owner === "" || repo === "") throw new UsageError(`--repo expects OWNER/NAME; got "${values.repo}"`);
+    const token = io.env["GITHUB_TOKEN"] ?? io.env["GH_TOKEN"];
+    const client = new Octokit({ ...(token === undefined ? {} : { auth: token }), baseUrl: io.env["GITHUB_API_URL"] ?? "https://api.github.com", userAgent: "changegate-cli" });
+    try {
+      const { files, head } = await readTrailFromGitHub(client, { owner, repo, branch: values.branch });
+      const byPath = new Map(files.map((file) => [file.path, file.bytes] as const));
+      return { paths: [...byPath.keys()], read: (path) => byPath.get(path)!, head, where: `${owner}/${repo}@${values.branch}` };
+    } catch (error) {
+      throw new UsageError(`cannot read the trail from ${values.repo}@${values.branch}: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return { ...localTrail(resolve(io.cwd, values.dir ?? ".")), where: values.dir ?? "." };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * The records a query needs. With a `since`, newest first and only as far back as the range
+ * (plus a day's slack for late recording): a query for the last hours reads a handful of
+ * files, not the whole trail.
+ */
+async function readRecords(values: SourceValues, io: CliIo, range: TimeRange): Promise<AuditRecord[]> {
+  const trail = await readTrail(values, io);
+  const paths = recordPathsInOrder(trail);
+  const records: AuditRecord[] = [];
+  for (let index = paths.length - 1; index >= 0; index--) {
+    const record = parseRecord(trail.read(paths[index]!).toString("utf8"), paths[index]!);
+    if (range.since !== null && Date.parse(record.recorded_at) < range.since - RECORDING_SLACK_MS) break;
+    records.push(record);
+  }
+  return records.reverse();
+}
+
+function parseRecord(text: string, path: string): AuditRecord {
+  try {
+    return JSON.parse(text) as AuditRecord;
+  } catch {
+    throw new UsageError(`${path} is not valid JSON: run changegate audit verify`);
+  }
+}
+
+function timeRange(values: { since?: string | undefined; until?: string | undefined }, io: CliIo): TimeRange {
+  const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
+  const instant = (text: string | undefined, flag: string): number | null => {
+    if (text === undefined) return null;
+    const back = parseDuration(text);
+    if (back !== null) return now - back;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return Date.parse(`${text}T00:00:00Z`);
+    try {
+      return parseInstant(text, flag);
+    } catch {
+      throw new UsageError(`${flag} expects a duration back from now (2h, 30d) or an ISO 8601 instant with its offset (2026-11-02T09:00:00Z); got "${text}"`);
+    }
+  };
+  const range = { since: instant(values.since, "--since"), until: instant(values.until, "--until") };
+  if (range.since !== null && range.until !== null && range.until <= range.since) throw new UsageError("--until must be after --since");
+  return range;
+}
+
+function describeRange(range: TimeRange): string {
+  const iso = (at: number) => new Date(at).toISOString().replace(/\.000Z$/, "Z");
+  if (range.since === null && range.until === null) return "in the whole trail";
+  if (range.until === null) return `since ${iso(range.since!)}`;
+  if (range.since === null) return `before ${iso(range.until)}`;
+  return `between ${iso(range.since)} and ${iso(range.until)}`;
+}
