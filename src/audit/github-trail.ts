@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { GitHubClient } from "../github/access.js";
 import { statusOf } from "../github/access.js";
 import { canonicalJson } from "./canonical.js";
@@ -41,7 +42,7 @@ interface Tip {
 }
 
 /**
- * Appends one record with the git data API, in the same six requests however long the
+ * Appends one record with the git data API, in the same five requests however long the
  * trail: read the branch tip (its commit message names the newest record), look the pull
  * request up in the index, write one tree (record, index entry, head), one commit, and
  * move the branch. The ref moves only as a fast-forward: when another append landed first
@@ -84,7 +85,9 @@ export async function appendRecord(
     });
     const { data: commit } = await client.request("POST /repos/{owner}/{repo}/git/commits", {
       ...where,
-      message: `Audit record ${record.seq}: ${key.repository}#${key.number}\n\n${headTrailer(record)}\n`,
+      // A nonce: two deliveries of one merge build identical commits, and a ref moved to the
+      // commit it already points at would report both as appended.
+      message: `Audit record ${record.seq}: ${key.repository}#${key.number}\n\n${headTrailer(record)}\nChangegate-Attempt: ${randomUUID()}\n`,
       tree: tree.sha,
       parents: tip === null ? [] : [tip.sha],
     });

@@ -3,7 +3,7 @@ import { verifyChain, type TrailFile } from "../../src/audit/chain.js";
 import { HEAD_PATH, recordPath, seqOfPath } from "../../src/audit/layout.js";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
-import { CHANGE_REQUEST, startApp, startFake, type App } from "../app/harness.js";
+import { CHANGE_REQUEST, startApp, startFake, waitFor, type App } from "../app/harness.js";
 
 /** The App records merges in the audit trail: on the fake GitHub, through signed webhooks. */
 const POLICY = [
@@ -158,7 +158,9 @@ describe("merges at the same moment", () => {
     const merged = [];
     for (let index = 0; index < 20; index++) merged.push(await mergeApproved(repo, { approver: "bob", changes: { [`src/file${index}.ts`]: `${index}\n` } }));
     const results = await Promise.all(merged.map(({ closed }) => app.deliver(closed)));
-    expect(results.map((result) => result.status)).toEqual(Array(20).fill(200));
+    // 202: a handler still appending when the receiver answers (a loaded machine); it goes on.
+    for (const result of results) expect([200, 202]).toContain(result.status);
+    await waitFor(() => trail(repo).records.length, (count) => count >= 20, 30_000, "20 records");
 
     const { records, files, head } = trail(repo);
     expect(records).toHaveLength(20);

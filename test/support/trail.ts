@@ -38,19 +38,22 @@ export interface GeneratedChange {
 
 let base: UnsealedRecord | null = null;
 
-function baseRecord(): UnsealedRecord {
-  if (base !== null) return base;
+/** An engine decision for a normal change to payments, approved by bob, as of its merge. */
+export function sampleDecision(enforcement: "enforce" | "report" = "enforce", reviews = true) {
   const at = Date.parse("2026-11-02T10:00:00Z");
-  const decision = evaluate({
-    policy: POLICY,
+  return evaluate({
+    policy: enforcement === "enforce" ? POLICY : { ...POLICY, enforcement },
     pullRequest: { owner: "acme", repo: "shop", number: 1, title: "Change", author: "carol", body: BODY, labels: [], headSha: "a".repeat(40), lastPusher: "carol" },
     files: { files: [{ path: "services/payments/api.ts" }], complete: true },
-    reviews: [{ id: 7, login: "bob", isBot: false, state: "APPROVED", commitId: "a".repeat(40), submittedAt: "2026-11-02T09:30:00Z" }],
+    reviews: reviews ? [{ id: 7, login: "bob", isBot: false, state: "APPROVED", commitId: "a".repeat(40), submittedAt: "2026-11-02T09:30:00Z" }] : [],
     teams: {},
     permissions: null,
     at,
   });
-  const facts: MergeFacts = {
+}
+
+export function sampleFacts(): MergeFacts {
+  return {
     repository: "acme/shop",
     number: 1,
     title: "Change",
@@ -74,7 +77,10 @@ function baseRecord(): UnsealedRecord {
     recordedBy: "app",
     retrospectiveIssue: null,
   };
-  base = buildAuditRecord(decision, facts, "UTC");
+}
+
+function baseRecord(): UnsealedRecord {
+  base ??= buildAuditRecord(sampleDecision(), sampleFacts(), "UTC");
   return base;
 }
 

@@ -1,0 +1,76 @@
+import { Octokit } from "@octokit/rest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyChain } from "../../src/audit/chain.js";
+import { appendRecord, findRecorded, readTrailFromGitHub } from "../../src/audit/github-trail.js";
+import { startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
+import { changeRecord } from "../support/trail.js";
+
+let fake: FakeGitHub;
+let client: Octokit;
+const T0 = Date.parse("2026-11-02T00:00:00Z");
+const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const trail = { owner: "acme", repo: "audit", branch: "changegate/audit" };
+
+beforeAll(async () => {
+  fake = await startFakeGitHub();
+  fake.addRepository({ owner: "acme", name: "audit", files: { "README.md": "trail\n" } });
+  client = new Octokit({ baseUrl: fake.url, auth: "token", log: QUIET });
+});
+afterAll(async () => fake?.close());
+
+const append = (number: number) => appendRecord(client, trail, { repository: "acme/shop", number }, async () => changeRecord({ number, mergedAt: T0 + number * 60_000 }), { backoffMs: () => 1 });
+
+describe("appendRecord on the git data API", () => {
+  it("costs the same requests whatever the trail's length: 4 to create the branch, 5 for each append after", async () => {
+    fake.resetRequests();
+    await append(1);
+    const first = fake.requests().map((request) => request.route);
+    expect(first).toEqual([
+      "GET /repos/{owner}/{repo}/branches/{branch}",
+      "POST /repos/{owner}/{repo}/git/trees",
+      "POST /repos/{owner}/{repo}/git/commits",
+      "POST /repos/{owner}/{repo}/git/refs",
+    ]);
+    const perAppend: number[] = [];
+    for (let number = 2; number <= 40; number++) {
+      fake.resetRequests();
+      await append(number);
+      perAppend.push(fake.countRequests());
+    }
+    expect(new Set(perAppend)).toEqual(new Set([5]));
+    const { files, head } = await readTrailFromGitHub(client, trail);
+    expect(verifyChain(files, head)).toMatchObject({ intact: true, count: 40 });
+  });
+
+  it("a merge already recorded is found in the index: two reads, no write, the builder not called", async () => {
+    fake.resetRequests();
+    let built = 0;
+    const again = await appendRecord(client, trail, { repository: "acme/shop", number: 7 }, async () => {
+      built++;
+      return changeRecord({ number: 7, mergedAt: T0 });
+    });
+    expect(again).toMatchObject({ status: "already-recorded", seq: 7 });
+    expect(built).toBe(0);
+    expect(fake.requests().map((request) => request.method)).toEqual(["GET", "GET"]);
+    expect(await findRecorded(client, trail, { repository: "ACME/shop", number: 7 })).toMatchObject({ seq: 7 });
+    expect(await findRecorded(client, trail, { repository: "acme/shop", number: 999 })).toBeNull();
+  });
+
+  it("simultaneous appends all land, in some order, each once, never forced", async () => {
+    const numbers = Array.from({ length: 15 }, (_, index) => 100 + index);
+    const results = await Promise.all([...numbers, ...numbers.slice(0, 5)].map((number) => append(number)));
+    expect(results.filter((result) => result.status === "appended")).toHaveLength(15);
+    const { files, head } = await readTrailFromGitHub(client, trail);
+    expect(verifyChain(files, head)).toMatchObject({ intact: true, count: 55 });
+    const conflicts = fake.requests((request) => request.method === "PATCH" && request.status === 422);
+    expect(conflicts.length).toBeGreaterThan(0);
+    expect(fake.requests((request) => request.method === "PATCH" && JSON.stringify(request.body).includes('"force":true'))).toEqual([]);
+  });
+
+  it("an API error other than a conflict is not retried here: it reaches the door, which fails closed", async () => {
+    fake.failNext({ status: 500, route: "POST /repos/{owner}/{repo}/git/trees", count: 5 });
+    await expect(appendRecord(new Octokit({ baseUrl: fake.url, auth: "token", log: QUIET }), trail, { repository: "acme/shop", number: 500 }, async () => changeRecord({ number: 500, mergedAt: T0 }))).rejects.toMatchObject({ status: 500 });
+    fake.clearFaults();
+    expect(await findRecorded(client, trail, { repository: "acme/shop", number: 500 })).toBeNull();
+  });
+});
