@@ -1,4 +1,5 @@
 import type { Permission, Review, ReviewState } from "../approvals.js";
+import { parseChangeRequest } from "../change-request.js";
 import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../evaluate.js";
 import type { ChangedFile, ChangedFiles } from "../paths.js";
 import { POLICY_PATH, type Policy } from "../policy.js";
@@ -132,6 +133,8 @@ export async function gatherAndEvaluate(client: GitHubClient, request: GatherReq
     permissions,
     at: request.at,
     proposedPolicyProblems: proposed,
+    // Parsed once: the decision may be made up to three times below (and again by the caller).
+    changeRequest: parseChangeRequest(pull.body ?? ""),
   };
   let decision = evaluate(input);
 
