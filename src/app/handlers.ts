@@ -150,8 +150,13 @@ async function merged(
   const hooks = service.mergeHooks;
   if (hooks === null) return;
   const client = service.prepare(context.octokit as unknown as Client, where.installationId);
-  const loaded = await service.policies.load(client, { owner: where.owner, repo: where.repo, ref: pull.base.ref }, { scope: String(where.installationId) });
-  if (loaded.status !== "valid") return;
+  // The policy that judged the merge: the base before it (the merged PR may edit the policy).
+  const loaded = await service.policies.load(client, { owner: where.owner, repo: where.repo, ref: pull.base.sha ?? pull.base.ref }, { scope: String(where.installationId) });
+  if (loaded.status === "not-enrolled") return;
+  if (loaded.status === "invalid") {
+    context.log.warn({ pull: `${where.owner}/${where.repo}#${pull.number}` }, "changegate: merged while the policy was invalid: the audit trail's location is unknown, the merge is not recorded");
+    return;
+  }
   const at = pull.merged_at ? Date.parse(pull.merged_at) : service.now();
   const { decision, input } = await gatherAndEvaluate(client, { owner: where.owner, repo: where.repo, pull, policy: loaded.policy, at, scope: String(where.installationId) }, service.gather);
   await hooks.onMerged(client, {

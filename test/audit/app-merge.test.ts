@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain, type TrailFile } from "../../src/audit/chain.js";
 import { HEAD_PATH, recordPath, seqOfPath } from "../../src/audit/layout.js";
 import type { AuditRecord } from "../../src/audit/record.js";
-import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
+import { pullRequestEvent, pullRequestReviewEvent, pushEvent, type FakeGitHub } from "../fake-github/index.js";
 import { CHANGE_REQUEST, startApp, startFake, waitFor, type App } from "../app/harness.js";
 
 /** The App records merges in the audit trail: on the fake GitHub, through signed webhooks. */
@@ -141,6 +141,18 @@ describe("a merge becomes one audit record", () => {
     expect(writes).toEqual([]);
     expect(trail(repo).records).toHaveLength(1);
     expect(auditComments(repo, pull.number)).toHaveLength(1);
+  });
+
+  it("a merged PR that edits the policy is recorded under the policy the base held before it", async () => {
+    const repo = repository();
+    fake.addRepository({ owner: "acme", name: "elsewhere", files: { "README.md": "x\n" } });
+    const edited = `${POLICY}audit: { repository: "acme/elsewhere" }\n`;
+    const { closed } = await mergeApproved(repo, { approver: "bob", changes: { ".github/changegate.yml": edited } });
+    // The merge's push to main arrives first: the App forgets main's cached policy.
+    await app.deliver(pushEvent(fake, { owner: "acme", repo, ref: "refs/heads/main" }));
+    await app.deliver(closed);
+    expect(trail(repo).records).toHaveLength(1);
+    expect(fake.branchSha("acme", "elsewhere", BRANCH)).toBeUndefined();
   });
 
   it("a PR closed without merging records nothing", async () => {
