@@ -3,6 +3,9 @@
 // beside a minimal @actions/core action (read one input, set one output) bundled the
 // ordinary way. Target: the gate within 1.5x of the minimal action.
 //
+// BENCH_RUNS (default 40), BENCH_NO_BUILD=1 (measure the bundle as it is), BENCH_ENV=inherit,
+// BENCH_CPU=1 (CPU times too), BENCH_PROFILE=DIR (one --cpu-prof run of the gate).
+//
 // The gate's scenario is a realistic one: one successful deployment on record, one pull
 // request merged since, approved; 8 API requests (policy, deployments, statuses, compare,
 // the commit's pull request, its files, its reviews, the reviewer's permission).
@@ -75,6 +78,15 @@ const execArgv: string[] = [];
 // A runner's step sees little of this machine's environment; BENCH_ENV=inherit passes it all
 // (here that includes NODE_EXTRA_CA_CERTS, which makes every node start ~35 ms slower).
 const baseEnv: Record<string, string | undefined> = process.env["BENCH_ENV"] === "inherit" ? { ...process.env } : { PATH: process.env["PATH"] ?? "" };
+// BENCH_CPU=1 also reports each process's CPU time (user + system, all its threads), which
+// other load on the machine disturbs far less than the wall clock: both bundles get the same
+// preload that prints it at exit, so it adds alike to both walls.
+const cpuPreload = join(work, "cpu-time.cjs");
+const cpuTimes = new Map<string, number[]>();
+if (process.env["BENCH_CPU"]) {
+  writeFileSync(cpuPreload, 'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`changegate-bench-cpu ${(u.user + u.system) / 1000}\\n`); });\n');
+  execArgv.push("--require", cpuPreload);
+}
 function runOnce(bundle: string, env: Record<string, string>): Promise<number> {
   const output = join(work, "output");
   writeFileSync(output, "");
@@ -89,7 +101,13 @@ function runOnce(bundle: string, env: Record<string, string>): Promise<number> {
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${bundle} exited ${code}: ${stderr}`))));
+    child.on("close", (code) => {
+      const wall = performance.now() - started;
+      if (code !== 0) return reject(new Error(`${bundle} exited ${code}: ${stderr}`));
+      const cpu = /^changegate-bench-cpu ([\d.]+)$/m.exec(stderr);
+      if (cpu) cpuTimes.set(bundle, [...(cpuTimes.get(bundle) ?? []), Number(cpu[1])]);
+      resolve(wall);
+    });
   });
 }
 
@@ -113,10 +131,12 @@ await runOnce(minimalBundle, minimalEnv);
 const requestsPerRun = fake.requests.length;
 if (process.env["BENCH_PROFILE"]) {
   // Profiles one more gate run (node --cpu-prof) into BENCH_PROFILE's directory.
-  execArgv.push("--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE"]}`, "--cpu-prof-interval=100");
+  const profile = ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE"]}`, "--cpu-prof-interval=100"];
+  execArgv.push(...profile);
   await runOnce(gateBundle, gateEnv);
-  execArgv.length = 0;
+  execArgv.splice(execArgv.length - profile.length, profile.length);
 }
+cpuTimes.clear();
 
 const gate: number[] = [];
 const minimal: number[] = [];
@@ -136,4 +156,8 @@ console.log(`action cold start, ${RUNS} runs each, node ${process.version}, ${pr
 console.log(`  minimal @actions/core action   ${median(minimal).toFixed(1)} ms / ${p90(minimal).toFixed(1)} ms   (${kib(minimalBundle)})`);
 console.log(`  changegate mode: gate          ${median(gate).toFixed(1)} ms / ${p90(gate).toFixed(1)} ms   (${kib(gateBundle)}, ${requestsPerRun} API requests)`);
 console.log(`  ratio                          ${ratio.toFixed(2)}x   target <= 1.5x: ${ratio <= 1.5 ? "met" : "NOT met"}`);
+if (cpuTimes.size > 0) {
+  const [gateCpu, minimalCpu] = [median(cpuTimes.get(gateBundle)!), median(cpuTimes.get(minimalBundle)!)];
+  console.log(`  CPU time (median)              minimal ${minimalCpu.toFixed(1)} ms, gate ${gateCpu.toFixed(1)} ms: ${(gateCpu / minimalCpu).toFixed(2)}x`);
+}
 rmSync(work, { recursive: true, force: true });

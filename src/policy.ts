@@ -196,7 +196,9 @@ export function parsePolicy(sources: PolicySource | readonly PolicySource[]): Po
   const problems: Problem[] = [];
   for (const source of layers) {
     const origin: YamlOrigin = { source: "policy", file: source.file };
-    const result = parseYaml(source.text, origin);
+    const remembered = parsedForExtends.get(source.text);
+    parsedForExtends.delete(source.text);
+    const result = remembered === undefined ? parseYaml(source.text, origin) : { ok: true as const, text: remembered };
     if (!result.ok) {
       problems.push(...result.problems);
       continue;
@@ -239,10 +241,21 @@ function locatedProblem(text: YamlText, origin: YamlOrigin, path: readonly Prope
   return { source: "policy", file: origin.file, path: formatPath(path), line: at?.line ?? null, column: at?.column ?? null, message: "" };
 }
 
+/**
+ * Texts `extendsTarget` parsed, for the `parsePolicy` that follows it on the same files (as
+ * the loader does) to use once instead of parsing again: a YAML parse is a large part of a
+ * cold start. A parsed policy text does not depend on its file's name (only problems name
+ * it, and a text with problems is not kept). At most a chain's worth of entries.
+ */
+const parsedForExtends = new Map<string, YamlText>();
+const PARSED_FOR_EXTENDS_LIMIT = 8;
+
 /** The `_extends` key names where org defaults come from; the loader follows it, the schema never sees it. */
 export function extendsTarget(text: string): string | null {
   const result = parseYaml(text, { source: "policy", file: POLICY_PATH });
   if (!result.ok) return null;
+  if (parsedForExtends.size >= PARSED_FOR_EXTENDS_LIMIT) parsedForExtends.delete(parsedForExtends.keys().next().value!);
+  parsedForExtends.set(text, result.text);
   const value = result.text.value as Record<string, unknown> | null;
   const target = value && typeof value === "object" ? value["_extends"] : undefined;
   return typeof target === "string" && target.trim() !== "" ? target.trim() : null;

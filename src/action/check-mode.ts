@@ -1,3 +1,5 @@
+// First: zod is configured before any schema is built.
+import "./zod-jitless.js";
 import type { Decision, EvaluatedDecision } from "../evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";

@@ -1,3 +1,5 @@
+// First: zod is configured before any schema is built.
+import "./zod-jitless.js";
 import { changesToDeploy, TooManyCommitsError } from "../github/changes-to-deploy.js";
 import { loadPolicy } from "../github/policy-source.js";
 import { evaluatePullRequest } from "../github/pull-request-inputs.js";
