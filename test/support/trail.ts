@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { canonicalJson } from "../../src/audit/canonical.js";
@@ -99,7 +100,7 @@ export function changeRecord(change: GeneratedChange): UnsealedRecord {
   record.approvals!.counted[0]!.at = new Date(change.mergedAt - 3 * 3_600_000).toISOString();
   record.merged.at = merged;
   record.recorded_at = merged;
-  record.merged.merge_commit_sha = change.number.toString(16).padStart(40, "0");
+  record.merged.merge_commit_sha = createHash("sha1").update(`merge ${change.number}`).digest("hex");
   record.change!.type = change.type ?? "normal";
   record.change!.services = services;
   record.change!.derived_services = [];
