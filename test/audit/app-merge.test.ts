@@ -155,6 +155,17 @@ describe("a merge becomes one audit record", () => {
     expect(fake.branchSha("acme", "elsewhere", BRANCH)).toBeUndefined();
   });
 
+  it("a PR opened as a draft: ready_at is when it was marked ready, not when it was opened", async () => {
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { "a.txt": "a\n" }, draft: true, createdAt: "2026-01-05T08:00:00Z" });
+    fake.editPullRequest(pull, { draft: false });
+    fake.mergePullRequest(pull, { by: "alice" });
+    await app.deliver(pullRequestEvent(fake, "closed", pull));
+    const [record] = trail(repo).records;
+    expect(record!.pull_request.opened_at).toBe("2026-01-05T08:00:00Z");
+    expect(Date.parse(record!.pull_request.ready_at!)).toBeGreaterThan(Date.parse("2026-01-06T00:00:00Z"));
+  });
+
   it("a PR closed without merging records nothing", async () => {
     const repo = repository();
     const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { "a.txt": "a\n" } });
