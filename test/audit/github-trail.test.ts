@@ -2,7 +2,10 @@ import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/chain.js";
 import { appendRecord, findRecorded, readTrailFromGitHub } from "../../src/audit/github-trail.js";
+import { tmpdir } from "node:os";
+import { recordPath } from "../../src/audit/layout.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
+import { runCli } from "../support/cli.js";
 import { changeRecord } from "../support/trail.js";
 
 let fake: FakeGitHub;
@@ -65,6 +68,20 @@ describe("appendRecord on the git data API", () => {
     const conflicts = fake.requests((request) => request.method === "PATCH" && request.status === 422);
     expect(conflicts.length).toBeGreaterThan(0);
     expect(fake.requests((request) => request.method === "PATCH" && JSON.stringify(request.body).includes('"force":true'))).toEqual([]);
+  });
+
+  it("changegate audit verify --repo reads the trail through the API, and names a record edited on the branch", async () => {
+    const env = { GITHUB_API_URL: fake.url, GITHUB_TOKEN: "token" };
+    const intact = await runCli(["audit", "verify", "--repo", "acme/audit"], { cwd: tmpdir(), env });
+    expect(intact.exit).toBe(0);
+    expect(intact.stdout).toMatch(/^acme\/audit@changegate\/audit: intact, 55 records; newest 55/);
+    const path = recordPath(20);
+    const text = fake.getFile("acme", "audit", "changegate/audit", path)!;
+    fake.setFile("acme", "audit", "changegate/audit", path, text.replace('"bypassed":false', '"bypassed":true'));
+    const broken = await runCli(["audit", "verify", "--repo", "acme/audit"], { cwd: tmpdir(), env });
+    expect(broken.exit).toBe(1);
+    expect(broken.stdout).toContain(`BROKEN at record 20: ${path} was edited`);
+    expect((await runCli(["audit", "verify", "--repo", "nope"], { cwd: tmpdir(), env })).stderr).toContain('--repo expects OWNER/NAME; got "nope"');
   });
 
   it("an API error other than a conflict is not retried here: it reaches the door, which fails closed", async () => {
