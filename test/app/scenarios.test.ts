@@ -74,6 +74,34 @@ describe("a pull request's life", () => {
     expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
     for (const count of counts) expect(count).toBeLessThanOrEqual(4);
   });
+
+  it("a pull request of 100 files: opened within 5 requests, a review within 4", async () => {
+    const repo = repository();
+    await app.deliver(pullRequestEvent(fake, "opened", fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { "seen.txt": "policy seen\n" } })));
+    const changes = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`src/module${i}/index.ts`, `export const n = ${i};\n`]));
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes });
+    fake.resetRequests();
+    await app.deliver(pullRequestEvent(fake, "opened", pull));
+    const opened = apiRequests(fake);
+    expect(opened.length, JSON.stringify(opened)).toBeLessThanOrEqual(5);
+    expect(opened.filter((request) => request.route === "GET /repos/{owner}/{repo}/pulls/{pull_number}/files")).toHaveLength(1);
+    expect(checks(fake, "acme", repo, pull.head.sha)["changegate/risk"]!.conclusion).toBe("success");
+
+    const review = fake.submitReview(pull, { user: "alice", state: "APPROVED" });
+    fake.resetRequests();
+    await app.deliver(pullRequestReviewEvent(fake, "submitted", pull, review));
+    const reviewed = apiRequests(fake);
+    expect(reviewed.length, JSON.stringify(reviewed)).toBeLessThanOrEqual(4);
+    expect(checks(fake, "acme", repo, pull.head.sha)["changegate/approvals"]!.title).toBe("Needs 1 more approval for medium risk");
+
+    // Past 100 files the second page is read: a migration listed on it raises the risk.
+    const longer = Object.fromEntries([...Array.from({ length: 150 }, (_, i) => [`a/file${i}.ts`, `${i}\n`]), ["db/migrations/001.sql", "alter\n"]]);
+    const large = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: longer });
+    fake.resetRequests();
+    await app.deliver(pullRequestEvent(fake, "opened", large));
+    expect(apiRequests(fake).filter((request) => request.route === "GET /repos/{owner}/{repo}/pulls/{pull_number}/files")).toHaveLength(2);
+    expect(checks(fake, "acme", repo, large.head.sha)["changegate/risk"]!.title).toMatch(/: high$/);
+  });
 });
 
 describe("approvals as GitHub counts them", () => {
