@@ -159,7 +159,8 @@ async function merged(
   }
   const at = pull.merged_at ? Date.parse(pull.merged_at) : service.now();
   const { decision, input } = await gatherAndEvaluate(client, { owner: where.owner, repo: where.repo, pull, policy: loaded.policy, at, scope: String(where.installationId) }, service.gather);
-  await hooks.onMerged(client, {
+  // One merge recorded at a time per PR, across replicas: two deliveries must not both open the retrospective.
+  await service.locks.run(`merge:${where.owner}/${where.repo}#${pull.number}`.toLowerCase(), () => hooks.onMerged(client, {
     ...where,
     pull,
     policy: loaded.policy,
@@ -167,5 +168,5 @@ async function merged(
     files: input.files,
     policySha: loaded.files[loaded.files.length - 1]?.sha ?? null,
     deliveryId: context.id,
-  });
+  }));
 }

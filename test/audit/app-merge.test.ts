@@ -118,7 +118,10 @@ describe("a merge becomes one audit record", () => {
   it("an emergency: the retrospective issue is opened once, however often the merge is delivered, and the record names it", async () => {
     const repo = repository();
     const { pull, closed } = await mergeApproved(repo, { type: "emergency", approver: "ic", title: "Hotfix" });
-    for (let delivery = 0; delivery < 3; delivery++) expect((await app.deliver(closed)).status).toBe(200);
+    // Twice at once (a redelivery racing the original), then once more.
+    const racing = await Promise.all([app.deliver(closed), app.deliver(closed)]);
+    expect(racing.map((result) => result.status)).toEqual([200, 200]);
+    expect((await app.deliver(closed)).status).toBe(200);
 
     const issues = fake.issues("acme", repo).filter((issue) => issue.title.startsWith("Retrospective:"));
     expect(issues).toHaveLength(1);
