@@ -17,7 +17,7 @@ export interface MergedPull {
   labels?: readonly { name?: string }[];
   created_at?: string;
   draft?: boolean;
-  base: { ref: string };
+  base: { ref: string; sha?: string };
   head: { sha: string };
   merged_at?: string | null;
   merged_by?: { login: string } | null;
@@ -90,6 +90,7 @@ export async function recordMerge(client: GitHubClient, change: MergedChange, op
         readyAt,
         firstCommitAt,
         baseRef: pull.base.ref,
+        baseSha: pull.base.sha ?? null,
         headSha: pull.head.sha,
         mergedAt: pull.merged_at ?? new Date(options.now).toISOString(),
         mergedBy: pull.merged_by?.login ?? null,

@@ -39,6 +39,8 @@ export interface AuditRecord {
     /** The author date of its first commit. */
     first_commit_at: string | null;
     base_ref: string;
+    /** The base commit the PR was last compared against (before the merge). */
+    base_sha: string | null;
     head_sha: string;
     labels: string[];
   };
@@ -109,6 +111,7 @@ export interface MergeFacts {
   readyAt: string | null;
   firstCommitAt: string | null;
   baseRef: string;
+  baseSha: string | null;
   headSha: string;
   mergedAt: string;
   mergedBy: string | null;
@@ -143,6 +146,7 @@ export function buildAuditRecord(decision: EvaluatedDecision, facts: MergeFacts,
       ready_at: facts.readyAt,
       first_commit_at: facts.firstCommitAt,
       base_ref: facts.baseRef,
+      base_sha: facts.baseSha,
       head_sha: facts.headSha,
       labels: [...facts.labels],
     },

@@ -77,7 +77,7 @@ describe("a merge becomes one audit record", () => {
       previous_hash: null,
       repository: `acme/${repo}`,
       recorded_by: "app",
-      pull_request: { number: pull.number, title: "Cache", author: "carol", base_ref: "main", head_sha: pull.head.sha },
+      pull_request: { number: pull.number, title: "Cache", author: "carol", base_ref: "main", base_sha: pull.base.sha, head_sha: pull.head.sha },
       merged: { by: "alice", merge_commit_sha: fake.pullRequest(pull).mergeCommitSha },
       change: { type: "normal", environment: "production" },
       change_request_status: "valid",

@@ -66,6 +66,7 @@ export function sampleFacts(): MergeFacts {
     readyAt: "2026-11-02T08:00:00Z",
     firstCommitAt: "2026-11-02T07:00:00Z",
     baseRef: "main",
+    baseSha: "d".repeat(40),
     headSha: "a".repeat(40),
     mergedAt: "2026-11-02T10:00:00Z",
     mergedBy: "alice",
