@@ -13,7 +13,7 @@ ${SCHEMA_USAGE}
 usage: changegate init
 ${AUDIT_USAGE}
 
-Exit status: 0 pass, 1 blocked (or invalid), 2 usage error, unreadable input or invalid policy.`;
+Exit status: 0 pass, 1 blocked (or invalid, or a broken audit trail), 2 usage error, unreadable input or invalid policy.`;
 
 type Command = (args: string[], io: CliIo) => Promise<number> | number;
 
