@@ -1,3 +1,4 @@
+import "./zod-jitless.js";
 import { recordMerge, type MergedPull } from "../audit/merge.js";
 import { loadPolicy } from "../github/policy-source.js";
 import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
