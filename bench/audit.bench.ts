@@ -42,9 +42,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function requestsPerAppend(existing: number): Promise<number> {
   const fake = await startFakeGitHub();
   try {
-    // A trail of `existing` records seeded as files (the fake builds one commit), then one append through the API.
+    // existing - 1 records seeded as files (the fake makes them one commit), one appended
+    // through the API (so the branch tip is changegate's own commit, as in use), then the
+    // measured append on top of `existing` records.
     const files: Record<string, string> = {};
-    const records = generateTrail(existing, START, EVERY);
+    const records = generateTrail(existing - 1, START, EVERY);
     for (const record of records) {
       files[recordPath(record.seq)] = canonicalJson(record);
       files[indexPath(record.repository, record.pull_request.number)] = canonicalJson({ seq: record.seq, hash: record.hash });
@@ -53,10 +55,11 @@ async function requestsPerAppend(existing: number): Promise<number> {
     files[HEAD_PATH] = canonicalJson({ seq: last.seq, hash: last.hash });
     fake.addRepository({ owner: "acme", name: "audit", defaultBranch: "trail", files });
     const client = new Octokit({ baseUrl: fake.url, auth: "token", log: QUIET });
+    const append = (number: number) =>
+      appendRecord(client, { owner: "acme", repo: "audit", branch: "trail" }, { repository: "acme/shop", number }, async () => changeRecord({ number, mergedAt: START + number * EVERY }));
+    await append(existing);
     fake.resetRequests();
-    const appended = await appendRecord(client, { owner: "acme", repo: "audit", branch: "trail" }, { repository: "acme/shop", number: existing + 1 }, async () =>
-      changeRecord({ number: existing + 1, mergedAt: START + (existing + 1) * EVERY }),
-    );
+    const appended = await append(existing + 1);
     if (appended.seq !== existing + 1) throw new Error(`appended as ${appended.seq}, expected ${existing + 1}`);
     return fake.countRequests();
   } finally {
