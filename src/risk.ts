@@ -29,6 +29,19 @@ export interface RiskAssessment {
   filesComplete: boolean;
 }
 
+/** The assessment as plain JSON in snake_case: the CLI's `--json` and the audit record. */
+export function riskJson(risk: RiskAssessment) {
+  return {
+    dimensions: risk.dimensions,
+    score: risk.score,
+    tier: risk.tier,
+    declared_tier: risk.declaredTier,
+    effective_tier: risk.effectiveTier,
+    traffic_class: risk.trafficClass,
+    files_complete: risk.filesComplete,
+  };
+}
+
 export interface RiskInput {
   policy: Policy;
   /** The declared scores and tier; null when no change request (policy allows none). */

@@ -3,7 +3,7 @@ import type { ChangeRequest } from "../change-request.js";
 import type { EvaluatedDecision } from "../evaluate.js";
 import type { Dimension, Tier } from "../policy.js";
 import { renderChecks, type Conclusion } from "../render.js";
-import type { RiskReason } from "../risk.js";
+import { riskJson, type RiskReason } from "../risk.js";
 import type { ScheduleBlocker, ScheduleBypass } from "../schedule.js";
 import { recordHash } from "./canonical.js";
 
@@ -166,15 +166,7 @@ export function buildAuditRecord(decision: EvaluatedDecision, facts: MergeFacts,
             request: change.request === null ? null : plain(change.request),
           },
     change_request_status: decision.changeRequest.status,
-    risk: {
-      dimensions: plain(risk.dimensions),
-      score: risk.score,
-      tier: risk.tier,
-      declared_tier: risk.declaredTier,
-      effective_tier: risk.effectiveTier,
-      traffic_class: risk.trafficClass,
-      files_complete: risk.filesComplete,
-    },
+    risk: plain(riskJson(risk)),
     policy: { path: facts.policyPath, sha: facts.policySha, enforcement: decision.enforcement },
     approvals:
       approvals === null

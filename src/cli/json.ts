@@ -1,5 +1,6 @@
 import type { EvaluatedDecision } from "../evaluate.js";
 import type { RenderedCheck } from "../render.js";
+import { riskJson } from "../risk.js";
 
 /**
  * The `--json` shape of §6: `change`, `risk` (`dimensions`, `score`, `tier`) and the three
@@ -12,15 +13,7 @@ export function decisionJson(decision: EvaluatedDecision, checks: readonly Rende
     at: iso(decision.at),
     change: decision.change,
     change_request: decision.changeRequest,
-    risk: {
-      dimensions: risk.dimensions,
-      score: risk.score,
-      tier: risk.tier,
-      declared_tier: risk.declaredTier,
-      effective_tier: risk.effectiveTier,
-      traffic_class: risk.trafficClass,
-      files_complete: risk.filesComplete,
-    },
+    risk: riskJson(risk),
     standard: decision.standard,
     schedule:
       schedule === null
