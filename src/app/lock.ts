@@ -8,7 +8,9 @@ import { randomUUID } from "node:crypto";
  * request write at most once: the second finds the checks already saying what it would.
  */
 export interface RedisLike {
-  set(key: string, value: string, px: "PX", ttl: number, nx: "NX"): Promise<"OK" | null>;
+  set(key: string, value: string, px: "PX", ttl: number, nx?: "NX"): Promise<"OK" | null>;
+  get(key: string): Promise<string | null>;
+  del(key: string): Promise<number>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
 

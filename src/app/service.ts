@@ -104,6 +104,9 @@ interface PullMemory {
 }
 
 const CHECK_ORDER = [CHECK_NAMES.risk, CHECK_NAMES.schedule, CHECK_NAMES.approvals];
+const KNOWN_RUNS_PREFIX = "changegate:runs:";
+/** A shared entry outlives no head for long: a day, then the runs are listed again. */
+const KNOWN_RUNS_TTL_MS = 24 * 3_600_000;
 
 export class ChangegateService {
   readonly appId: number;
@@ -117,7 +120,7 @@ export class ChangegateService {
   readonly now: () => number;
   readonly stats = { evaluations: 0, writes: 0, failures: 0, reconciled: 0, redelivered: 0, lastReconcileAt: 0, lastReconcileError: null as string | null };
   readonly #options: ServiceOptions;
-  /** What each head commit's runs say, trusted only while this process is the one writer. */
+  /** What each head commit's runs say, when this process is the one writer (else in Redis). */
   readonly #published = new LruCache<string, Map<string, KnownCheck>>(20_000);
   readonly #pulls = new LruCache<string, PullMemory>(50_000);
   readonly #clients = new LruCache<number, Client>(5_000, 50 * 60_000);
@@ -288,6 +291,35 @@ export class ChangegateService {
     return { status: "published", writes, decision, checks };
   }
 
+  /**
+   * What changegate's runs on a head say, so that an unchanged decision writes nothing and
+   * needs no listing. One replica keeps it in memory; several share it in Redis, where an
+   * entry is taken away before a write and put back after it succeeds: an entry is never
+   * older than what GitHub holds (a lost write leaves none, and the runs are listed).
+   */
+  async #knownRuns(cacheKey: string): Promise<Map<string, KnownCheck> | null> {
+    const redis = this.#options.redis ?? null;
+    if (redis === null) return this.#published.get(cacheKey) ?? null;
+    const stored = await redis.get(KNOWN_RUNS_PREFIX + cacheKey).catch(() => null);
+    // Taken away before this evaluation may write; a failure here fails the evaluation (closed).
+    await redis.del(KNOWN_RUNS_PREFIX + cacheKey);
+    if (stored === null) return null;
+    try {
+      return new Map(JSON.parse(stored) as [string, KnownCheck][]);
+    } catch {
+      return null;
+    }
+  }
+
+  async #rememberRuns(cacheKey: string, runs: Map<string, KnownCheck>): Promise<void> {
+    const redis = this.#options.redis ?? null;
+    if (redis === null) {
+      this.#published.set(cacheKey, runs);
+      return;
+    }
+    await redis.set(KNOWN_RUNS_PREFIX + cacheKey, JSON.stringify([...runs]), "PX", KNOWN_RUNS_TTL_MS).catch(() => null);
+  }
+
   /** Publishes on the pull request's head; returns the number of writes. */
   async #publish(client: Client, key: PullKey, pull: PullSnapshot, checks: RenderedCheck[], nextChange: number | null): Promise<number> {
     return this.#publishOn(client, key.installationId, key.owner, key.repo, pull.head.sha, checks, nextChange);
@@ -295,7 +327,7 @@ export class ChangegateService {
 
   async #publishOn(client: Client, installationId: number, owner: string, repo: string, headSha: string, checks: readonly RenderedCheck[], nextChange: number | null): Promise<number> {
     const cacheKey = `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase();
-    const known = this.locks.shared ? null : (this.#published.get(cacheKey) ?? null);
+    const known = await this.#knownRuns(cacheKey);
     let published: PublishedCheck[];
     try {
       published = await publishChecks(client, { owner, repo, headSha }, checks, nextChange, null, {
@@ -309,7 +341,7 @@ export class ChangegateService {
       this.#published.delete(cacheKey);
       throw error;
     }
-    this.#published.set(cacheKey, new Map(published.map((check) => [check.name, check.known])));
+    await this.#rememberRuns(cacheKey, new Map(published.map((check) => [check.name, check.known])));
     const writes = published.filter((check) => check.action !== "unchanged").length;
     this.stats.writes += writes;
     return writes;
