@@ -4,6 +4,7 @@ import { statusOf } from "../github/access.js";
 import type { ChangedFiles } from "../paths.js";
 import { touchedPaths } from "../paths.js";
 import { POLICY_PATH, type Policy } from "../policy.js";
+import { AUDIT_COMMENT_MARKER } from "./posted-hashes.js";
 import { appendRecord, type Appended, type AppendOptions, type TrailLocation } from "./github-trail.js";
 import { buildAuditRecord, type UnsealedRecord } from "./record.js";
 
@@ -49,7 +50,6 @@ export interface RecordedMerge extends Appended {
   commented: boolean;
 }
 
-const COMMENT_MARKER = "<!-- changegate:audit -->";
 const RETROSPECTIVE_LABEL = "changegate:retrospective";
 
 /** The trail a repository's policy names: `audit.repository` ("" = this one) on `audit.branch`. */
@@ -150,14 +150,14 @@ async function commentOnce(client: GitHubClient, change: MergedChange, trail: Tr
   const where = { owner: change.owner, repo: change.repo, issue_number: change.pull.number };
   if (appended.status === "already-recorded") {
     const { data: comments } = await client.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...where, per_page: 100 });
-    if (comments.some((comment) => comment.body?.includes(COMMENT_MARKER) === true)) return false;
+    if (comments.some((comment) => comment.body?.includes(AUDIT_COMMENT_MARKER) === true)) return false;
   }
   const origin = change.pull.html_url ? new URL(change.pull.html_url).origin : "https://github.com";
   const link = `${origin}/${trail.owner}/${trail.repo}/blob/${appended.commit}/${appended.path}`;
   await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
     ...where,
     body: [
-      COMMENT_MARKER,
+      AUDIT_COMMENT_MARKER,
       `**changegate** recorded this merge in the audit trail as [record ${appended.seq}](${link}) on \`${trail.owner}/${trail.repo}@${trail.branch}\`.`,
       "",
       `Record hash: \`${appended.hash}\``,

@@ -4,6 +4,7 @@ import { Octokit } from "@octokit/rest";
 import { parseDuration } from "../action/duration.js";
 import { verifyTrail, type TrailSource } from "../audit/chain.js";
 import { readTrailFromGitHub } from "../audit/github-trail.js";
+import { checkPostedHashes, readPostedHashes, type PostedHash } from "../audit/posted-hashes.js";
 import { localTrail, recordPathsInOrder } from "../audit/local-trail.js";
 import { changeLine, changeMetrics, changesTouching, CSV_COLUMNS, csvRow, recordsInRange, type TimeRange } from "../audit/query.js";
 import type { AuditRecord } from "../audit/record.js";
@@ -11,13 +12,15 @@ import { parseInstant } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
 const SOURCE = "[--dir CHECKOUT | --repo OWNER/NAME [--branch B]]";
-export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE}
+export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE} [--prs OWNER/NAME [--prs-limit 100]]
        changegate audit export ${SOURCE} [--since T] [--until T] [--format jsonl|csv]
        changegate changes ${SOURCE} [--service NAME] [--since T] [--until T] [--json]
        changegate metrics ${SOURCE} [--since T] [--until T] [--failure-window 24h] [--json]
   The trail is read from a local checkout of the audit branch (--dir, default .) or through
   the API (--repo; token from GITHUB_TOKEN or GH_TOKEN, API from GITHUB_API_URL).
-  T is a duration back from now (2h, 30d) or an ISO 8601 instant with its offset.`;
+  T is a duration back from now (2h, 30d) or an ISO 8601 instant with its offset.
+  verify --prs also holds the trail against the hashes posted on that repository's recently
+  merged PRs (through the API), which catches newest records cut off with head.json rewritten.`;
 
 const SOURCE_OPTIONS = {
   dir: { type: "string" },
@@ -37,17 +40,50 @@ export async function runAudit(args: string[], io: CliIo): Promise<number> {
 }
 
 async function verify(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: SOURCE_OPTIONS });
+  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, prs: { type: "string" }, "prs-limit": { type: "string", default: "100" } } });
   const trail = await readTrail(values, io);
   const where = trail.where;
   const report = verifyTrail(trail);
-  if (report.intact) {
-    io.stdout.write(report.count === 0 ? `${where}: the trail is empty\n` : `${where}: intact, ${report.count} records; newest ${report.head!.seq} (hash ${report.head!.hash})\n`);
-    return EXIT.ok;
+  if (!report.intact) {
+    io.stdout.write(`${where}: BROKEN at record ${report.broken.seq}: ${report.broken.path} ${report.broken.problem}\n`);
+    return EXIT.blocked;
   }
-  io.stdout.write(`${where}: BROKEN at record ${report.broken.seq}: ${report.broken.path} ${report.broken.problem}\n`);
-  return EXIT.blocked;
+  let against = "";
+  if (values.prs !== undefined) {
+    const [owner, repo] = ownerAndName(values.prs, "--prs");
+    const limit = Number(values["prs-limit"]);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--prs-limit expects a whole number of pull requests; got "${values["prs-limit"]}"`);
+    const trailName = `${values.repo ?? values.prs}@${values.branch}`.toLowerCase();
+    let posted: PostedHash[];
+    try {
+      posted = await readPostedHashes(apiClient(io), owner, repo, limit);
+    } catch (error) {
+      throw new UsageError(`cannot read the pull requests of ${values.prs}: ${(error as Error).message}`);
+    }
+    const mine = posted.filter((entry) => entry.trail.toLowerCase() === trailName).map((entry) => ({ ...entry, trail: trailName }));
+    const problem = checkPostedHashes(trail, report.head, mine, trailName);
+    if (problem !== null) {
+      io.stdout.write(`${where}: BROKEN: ${problem}\n`);
+      return EXIT.blocked;
+    }
+    against = `; the hashes posted on ${mine.length} merged PR${mine.length === 1 ? "" : "s"} of ${values.prs} match`;
+  }
+  io.stdout.write(report.count === 0 ? `${where}: the trail is empty${against}\n` : `${where}: intact, ${report.count} records; newest ${report.head!.seq} (hash ${report.head!.hash})${against}\n`);
+  return EXIT.ok;
 }
+
+function ownerAndName(text: string, flag: string): [string, string] {
+  const [owner, repo, extra] = text.split("/");
+  if (owner === undefined || repo === undefined || owner === "" || repo === "" || extra !== undefined) throw new UsageError(`${flag} expects OWNER/NAME; got "${text}"`);
+  return [owner, repo];
+}
+
+function apiClient(io: CliIo): Octokit {
+  const token = io.env["GITHUB_TOKEN"] ?? io.env["GH_TOKEN"];
+  return new Octokit({ ...(token === undefined ? {} : { auth: token }), baseUrl: io.env["GITHUB_API_URL"] ?? "https://api.github.com", userAgent: "changegate-cli", log: QUIET });
+}
+
+const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function exportTrail(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, format: { type: "string", default: "jsonl" } } });
@@ -142,12 +178,9 @@ interface SourceValues {
 async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
   if (values.repo !== undefined) {
     if (values.dir !== undefined) throw new UsageError("give --dir or --repo, not both");
-    const [owner, repo] = values.repo.split("/");
-    if (owner === undefined || repo === undefined || owner === "" || repo === "") throw new UsageError(`--repo expects OWNER/NAME; got "${values.repo}"`);
-    const token = io.env["GITHUB_TOKEN"] ?? io.env["GH_TOKEN"];
-    const client = new Octokit({ ...(token === undefined ? {} : { auth: token }), baseUrl: io.env["GITHUB_API_URL"] ?? "https://api.github.com", userAgent: "changegate-cli" });
+    const [owner, repo] = ownerAndName(values.repo, "--repo");
     try {
-      const { files, head } = await readTrailFromGitHub(client, { owner, repo, branch: values.branch });
+      const { files, head } = await readTrailFromGitHub(apiClient(io), { owner, repo, branch: values.branch });
       const byPath = new Map(files.map((file) => [file.path, file.bytes] as const));
       return { paths: [...byPath.keys()], read: (path) => byPath.get(path)!, head, where: `${owner}/${repo}@${values.branch}` };
     } catch (error) {

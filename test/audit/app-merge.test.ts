@@ -3,7 +3,9 @@ import { verifyChain, type TrailFile } from "../../src/audit/chain.js";
 import { HEAD_PATH, recordPath, seqOfPath } from "../../src/audit/layout.js";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { pullRequestEvent, pullRequestReviewEvent, pushEvent, type FakeGitHub } from "../fake-github/index.js";
+import { tmpdir } from "node:os";
 import { CHANGE_REQUEST, startApp, startFake, waitFor, type App } from "../app/harness.js";
+import { runCli } from "../support/cli.js";
 
 /** The App records merges in the audit trail: on the fake GitHub, through signed webhooks. */
 const POLICY = [
@@ -196,6 +198,31 @@ describe("merges at the same moment", () => {
     // Conflicting ref updates were retried, never forced.
     expect(fake.requests((request) => request.method === "PATCH" && /git\/refs/.test(request.path) && JSON.stringify(request.body ?? {}).includes('"force":true'))).toEqual([]);
   }, 60_000);
+});
+
+describe("holding the trail against the hashes posted on the PRs", () => {
+  it("cutting the newest records and rewriting head.json passes the chain check but not the PRs' comments", async () => {
+    const repo = repository();
+    for (let index = 0; index < 3; index++) {
+      const { closed } = await mergeApproved(repo, { approver: "bob", changes: { [`src/cut${index}.ts`]: "x\n" } });
+      await app.deliver(closed);
+    }
+    const env = { GITHUB_API_URL: fake.url, GITHUB_TOKEN: "token" };
+    const verify = (...extra: string[]) => runCli(["audit", "verify", "--repo", `acme/${repo}`, ...extra], { cwd: tmpdir(), env });
+    const intact = await verify("--prs", `acme/${repo}`);
+    expect(intact.exit).toBe(0);
+    expect(intact.stdout).toContain("intact, 3 records; newest 3");
+    expect(intact.stdout).toContain(`the hashes posted on 3 merged PRs of acme/${repo} match`);
+
+    // Someone with push access cuts record 3 and makes head.json name record 2.
+    const { records } = trail(repo);
+    fake.deleteFile("acme", repo, BRANCH, recordPath(3));
+    fake.setFile("acme", repo, BRANCH, HEAD_PATH, JSON.stringify({ hash: records[1]!.hash, seq: 2 }));
+    expect((await verify()).stdout).toContain("intact, 2 records");
+    const caught = await verify("--prs", `acme/${repo}`);
+    expect(caught.exit).toBe(1);
+    expect(caught.stdout).toMatch(/BROKEN: record 3 is missing: acme\/svc\d+#\d+'s comment names it .* but the trail ends at 2/);
+  });
 });
 
 describe("a central audit repository", () => {
