@@ -41,7 +41,7 @@ export function checkPostedHashes(trail: TrailSource, head: ChainHead | null, po
 
 /**
  * The audit comments on a repository's recently merged pull requests: one request for the
- * newest closed PRs, one per merged PR for its comments (`limit` PRs at most).
+ * newest closed PRs (one page: `limit` up to 100), one per merged PR for its comments.
  */
 export async function readPostedHashes(client: GitHubClient, owner: string, repo: string, limit: number): Promise<PostedHash[]> {
   const { data: pulls } = await client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "closed", sort: "updated", direction: "desc", per_page: Math.min(100, limit) });

@@ -52,7 +52,7 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   if (values.prs !== undefined) {
     const [owner, repo] = ownerAndName(values.prs, "--prs");
     const limit = Number(values["prs-limit"]);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--prs-limit expects a whole number of pull requests; got "${values["prs-limit"]}"`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--prs-limit expects a whole number of pull requests from 1 to 100; got "${values["prs-limit"]}"`);
     const trailName = `${values.repo ?? values.prs}@${values.branch}`.toLowerCase();
     let posted: PostedHash[];
     try {
