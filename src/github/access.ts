@@ -52,13 +52,17 @@ export async function withAccess<T>(action: string, permission: string, call: ()
   }
 }
 
-/** Every page of a list endpoint (100 a page), up to `limit` items. */
-export async function listAll<T>(fetchPage: (page: number) => Promise<{ data: T[] }>, limit = Infinity): Promise<T[]> {
+/**
+ * Every page of a list endpoint (100 a page), up to `limit` items. GitHub names the next
+ * page in a `Link` header only when there is one, so a list of exactly 100 (a pull request
+ * of 100 files) costs one request, not a second for an empty page.
+ */
+export async function listAll<T>(fetchPage: (page: number) => Promise<{ data: T[]; headers?: { link?: string } }>, limit = Infinity): Promise<T[]> {
   const items: T[] = [];
   for (let page = 1; items.length < limit; page++) {
-    const { data } = await fetchPage(page);
+    const { data, headers } = await fetchPage(page);
     items.push(...data);
-    if (data.length < 100) break;
+    if (data.length < 100 || (headers !== undefined && !/\brel="next"/.test(headers.link ?? ""))) break;
   }
   return items.slice(0, limit);
 }

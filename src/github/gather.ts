@@ -4,7 +4,7 @@ import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../evalu
 import type { ChangedFile, ChangedFiles } from "../paths.js";
 import { POLICY_PATH, type Policy } from "../policy.js";
 import type { Problem } from "../problems.js";
-import { statusOf, withAccess, type GitHubClient } from "./access.js";
+import { listAll, statusOf, withAccess, type GitHubClient } from "./access.js";
 import { InFlight, LruCache } from "./cache.js";
 import { loadPolicy } from "./policy-source.js";
 import { MAX_LISTED_FILES, teamsThatMatter, type PullRequestFields } from "./pull-request-inputs.js";
@@ -170,25 +170,10 @@ async function cached<V>(caches: GatherCaches, cache: LruCache<string, V>, key: 
   });
 }
 
-/**
- * Every page of a list (100 a page), up to `limit` items. GitHub names the next page in a
- * `Link` header only when there is one, so a list of exactly 100 (a pull request of 100
- * files) costs one request, not a second for an empty page.
- */
-async function listPages<T>(fetchPage: (page: number) => Promise<{ data: T[]; headers: { link?: string } }>, limit = Infinity): Promise<T[]> {
-  const items: T[] = [];
-  for (let page = 1; items.length < limit; page++) {
-    const { data, headers } = await fetchPage(page);
-    items.push(...data);
-    if (data.length < 100 || !/\brel="next"/.test(headers.link ?? "")) break;
-  }
-  return items.slice(0, limit);
-}
-
 /** The changed files, both names of a rename; GitHub lists at most 3,000. */
 export async function changedFiles(client: GitHubClient, owner: string, repo: string, pull: Pick<PullSnapshot, "number" | "changed_files">): Promise<ChangedFiles> {
   const listed = await withAccess(`list the files of PR #${pull.number}`, "pull-requests: read", () =>
-    listPages((page) => client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { owner, repo, pull_number: pull.number, per_page: 100, page }), MAX_LISTED_FILES),
+    listAll((page) => client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { owner, repo, pull_number: pull.number, per_page: 100, page }), MAX_LISTED_FILES),
   );
   const files: ChangedFile[] = listed.map((file) => ({ path: file.filename, ...(file.previous_filename ? { previousPath: file.previous_filename } : {}) }));
   const complete = listed.length < MAX_LISTED_FILES && (pull.changed_files === undefined || listed.length >= pull.changed_files);
@@ -197,7 +182,7 @@ export async function changedFiles(client: GitHubClient, owner: string, repo: st
 
 export async function pullReviews(client: GitHubClient, owner: string, repo: string, number: number): Promise<Review[]> {
   const raw = await withAccess(`list the reviews of PR #${number}`, "pull-requests: read", () =>
-    listPages((page) => client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", { owner, repo, pull_number: number, per_page: 100, page })),
+    listAll((page) => client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", { owner, repo, pull_number: number, per_page: 100, page })),
   );
   return raw
     .filter((review) => review.user !== null)
@@ -231,7 +216,7 @@ export async function teamMembers(client: GitHubClient, org: string, team: strin
   const members = await withAccess(
     `read the members of team ${org}/${team}`,
     "organization Members: read",
-    () => listPages((page) => client.request("GET /orgs/{org}/teams/{team_slug}/members", { org, team_slug: team, per_page: 100, page })),
+    () => listAll((page) => client.request("GET /orgs/{org}/teams/{team_slug}/members", { org, team_slug: team, per_page: 100, page })),
     { notFoundIsAccess: true },
   );
   return members.map((member) => member.login);
