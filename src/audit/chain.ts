@@ -59,10 +59,14 @@ export function verifyTrail(source: TrailSource): ChainReport {
   return { intact: true, count: bySeq.size, head: previous };
 }
 
-/** Verifies files held in memory (read through the API, or in tests). */
-export function verifyChain(files: readonly TrailFile[], head: ChainHead | null): ChainReport {
+/** A trail held in memory (read through the API, or in tests). */
+export function memoryTrail(files: readonly TrailFile[], head: ChainHead | null): TrailSource {
   const byPath = new Map(files.map((file) => [file.path, file.bytes] as const));
-  return verifyTrail({ paths: files.map((file) => file.path), read: (path) => byPath.get(path)!, head });
+  return { paths: [...byPath.keys()], read: (path) => byPath.get(path)!, head };
+}
+
+export function verifyChain(files: readonly TrailFile[], head: ChainHead | null): ChainReport {
+  return verifyTrail(memoryTrail(files, head));
 }
 
 const HASH_KEY = Buffer.from('"hash":"');

@@ -26,17 +26,22 @@ export function postedHashOf(body: string, pull: string): PostedHash | null {
   return match === null ? null : { pull, seq: Number(match[1]), trail: match[2]!, hash: match[3]! };
 }
 
-/** The first posted hash the trail does not hold as posted, in words; null when all agree. */
-export function checkPostedHashes(trail: TrailSource, head: ChainHead | null, posted: readonly PostedHash[], trailName: string): string | null {
-  for (const entry of [...posted].sort((a, b) => b.seq - a.seq)) {
-    if (entry.trail !== trailName) continue;
+/**
+ * Holds the posted hashes that name this trail ("owner/repo@branch", any case) against it:
+ * how many were checked, and the first the trail does not hold as posted, in words.
+ */
+export function checkPostedHashes(trail: TrailSource, head: ChainHead | null, posted: readonly PostedHash[], trailName: string): { checked: number; problem: string | null } {
+  const mine = posted.filter((entry) => entry.trail.toLowerCase() === trailName.toLowerCase()).sort((a, b) => b.seq - a.seq);
+  for (const entry of mine) {
     if (head === null || entry.seq > head.seq) {
-      return `record ${entry.seq} is missing: ${entry.pull}'s comment names it (hash ${entry.hash.slice(0, 12)}…) but the trail ends at ${head?.seq ?? 0} (newest records removed?)`;
+      return { checked: mine.length, problem: `record ${entry.seq} is missing: ${entry.pull}'s comment names it (hash ${entry.hash.slice(0, 12)}…) but the trail ends at ${head?.seq ?? 0} (newest records removed?)` };
     }
     const stored = /"hash":"([0-9a-f]{64})"/.exec(trail.read(recordPath(entry.seq)).toString("latin1"))?.[1];
-    if (stored !== entry.hash) return `record ${entry.seq} is not the one ${entry.pull}'s comment names: the comment says ${entry.hash.slice(0, 12)}…, the trail holds ${stored?.slice(0, 12) ?? "no hash"}… (records replaced?)`;
+    if (stored !== entry.hash) {
+      return { checked: mine.length, problem: `record ${entry.seq} is not the one ${entry.pull}'s comment names: the comment says ${entry.hash.slice(0, 12)}…, the trail holds ${stored?.slice(0, 12) ?? "no hash"}… (records replaced?)` };
+    }
   }
-  return null;
+  return { checked: mine.length, problem: null };
 }
 
 /**

@@ -2,11 +2,11 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Octokit } from "@octokit/rest";
 import { parseDuration } from "../action/duration.js";
-import { verifyTrail, type TrailSource } from "../audit/chain.js";
+import { memoryTrail, verifyTrail, type TrailSource } from "../audit/chain.js";
 import { readTrailFromGitHub } from "../audit/github-trail.js";
 import { checkPostedHashes, readPostedHashes, type PostedHash } from "../audit/posted-hashes.js";
 import { localTrail, recordPathsInOrder } from "../audit/local-trail.js";
-import { changeLine, changeMetrics, changesTouching, CSV_COLUMNS, csvRow, recordsInRange, type TimeRange } from "../audit/query.js";
+import { changeLine, changeMetrics, changesTouching, CSV_COLUMNS, csvRow, recordsInRange, servicesOf, type TimeRange } from "../audit/query.js";
 import type { AuditRecord } from "../audit/record.js";
 import { parseInstant } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
@@ -53,20 +53,18 @@ async function verify(args: string[], io: CliIo): Promise<number> {
     const [owner, repo] = ownerAndName(values.prs, "--prs");
     const limit = Number(values["prs-limit"]);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--prs-limit expects a whole number of pull requests from 1 to 100; got "${values["prs-limit"]}"`);
-    const trailName = `${values.repo ?? values.prs}@${values.branch}`.toLowerCase();
     let posted: PostedHash[];
     try {
       posted = await readPostedHashes(apiClient(io), owner, repo, limit);
     } catch (error) {
       throw new UsageError(`cannot read the pull requests of ${values.prs}: ${(error as Error).message}`);
     }
-    const mine = posted.filter((entry) => entry.trail.toLowerCase() === trailName).map((entry) => ({ ...entry, trail: trailName }));
-    const problem = checkPostedHashes(trail, report.head, mine, trailName);
+    const { checked, problem } = checkPostedHashes(trail, report.head, posted, `${values.repo ?? values.prs}@${values.branch}`);
     if (problem !== null) {
       io.stdout.write(`${where}: BROKEN: ${problem}\n`);
       return EXIT.blocked;
     }
-    against = `; the hashes posted on ${mine.length} merged PR${mine.length === 1 ? "" : "s"} of ${values.prs} match`;
+    against = `; the hashes posted on ${checked} merged PR${checked === 1 ? "" : "s"} of ${values.prs} match`;
   }
   io.stdout.write(report.count === 0 ? `${where}: the trail is empty${against}\n` : `${where}: intact, ${report.count} records; newest ${report.head!.seq} (hash ${report.head!.hash})${against}\n`);
   return EXIT.ok;
@@ -161,7 +159,7 @@ function changeSummary(record: AuditRecord): Record<string, unknown> {
     title: record.pull_request.title,
     type: record.change?.type ?? null,
     tier: record.risk.effective_tier,
-    services: [...new Set([...(record.change?.services ?? []), ...(record.change?.derived_services ?? [])])],
+    services: servicesOf(record),
     merge_commit: record.merged.merge_commit_sha,
     bypassed: record.bypassed,
     url: record.pull_request.url,
@@ -181,8 +179,7 @@ async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource &
     const [owner, repo] = ownerAndName(values.repo, "--repo");
     try {
       const { files, head } = await readTrailFromGitHub(apiClient(io), { owner, repo, branch: values.branch });
-      const byPath = new Map(files.map((file) => [file.path, file.bytes] as const));
-      return { paths: [...byPath.keys()], read: (path) => byPath.get(path)!, head, where: `${owner}/${repo}@${values.branch}` };
+      return { ...memoryTrail(files, head), where: `${owner}/${repo}@${values.branch}` };
     } catch (error) {
       throw new UsageError(`cannot read the trail from ${values.repo}@${values.branch}: ${(error as Error).message}`);
     }

@@ -21,9 +21,9 @@ describe("hashes posted on PRs", () => {
   it("agree with an intact trail; name a record beyond its end or replaced; ignore other trails", () => {
     const posted = (seq: number, hash: string, trail = "acme/shop@changegate/audit") => postedHashOf(comment(seq, hash, trail), `acme/shop#${seq}`)!;
     const name = "acme/shop@changegate/audit";
-    expect(checkPostedHashes(source, head, records.map((record) => posted(record.seq, record.hash)), name)).toBeNull();
-    expect(checkPostedHashes(source, head, [posted(5, "f".repeat(64))], name)).toMatch(/^record 5 is missing: acme\/shop#5's comment names it .* the trail ends at 4/);
-    expect(checkPostedHashes(source, head, [posted(2, "e".repeat(64))], name)).toMatch(/^record 2 is not the one acme\/shop#2's comment names/);
-    expect(checkPostedHashes(source, head, [posted(9, "e".repeat(64), "acme/other@changegate/audit")], name)).toBeNull();
+    expect(checkPostedHashes(source, head, records.map((record) => posted(record.seq, record.hash)), name)).toEqual({ checked: 4, problem: null });
+    expect(checkPostedHashes(source, head, [posted(5, "f".repeat(64))], "ACME/shop@changegate/audit").problem).toMatch(/^record 5 is missing: acme\/shop#5's comment names it .* the trail ends at 4/);
+    expect(checkPostedHashes(source, head, [posted(2, "e".repeat(64))], name).problem).toMatch(/^record 2 is not the one acme\/shop#2's comment names/);
+    expect(checkPostedHashes(source, head, [posted(9, "e".repeat(64), "acme/other@changegate/audit")], name)).toEqual({ checked: 0, problem: null });
   });
 });
