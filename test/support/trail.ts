@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { canonicalJson } from "../../src/audit/canonical.js";
 import { HEAD_PATH, recordPath } from "../../src/audit/layout.js";
-import { buildAuditRecord, sealRecord, type AuditRecord, type MergeFacts, type UnsealedRecord } from "../../src/audit/record.js";
+import { buildAuditRecord, revertedPull, sealRecord, type AuditRecord, type MergeFacts, type UnsealedRecord } from "../../src/audit/record.js";
 import { evaluate } from "../../src/evaluate.js";
 import { policyFrom } from "./policy.js";
 
@@ -105,8 +105,7 @@ export function changeRecord(change: GeneratedChange): UnsealedRecord {
   record.change!.type = change.type ?? "normal";
   record.change!.services = services;
   record.change!.derived_services = [];
-  const reverted = /\bReverts\s+(?:([\w.-]+\/[\w.-]+))?#(\d+)/.exec(change.body ?? "");
-  record.reverts = reverted === null ? null : { repository: reverted[1] ?? record.repository, number: Number(reverted[2]) };
+  record.reverts = revertedPull(change.body ?? "", record.repository);
   return record;
 }
 
