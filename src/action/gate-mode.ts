@@ -1,5 +1,5 @@
 import { formatInstant } from "../render.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../duration.js";
 import type { GateDecision } from "./gate-decision.js";
 import type { ActionOutcome, ModeEnvironment } from "./outcome.js";
 import { gateSummary } from "./summary.js";

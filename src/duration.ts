@@ -1,6 +1,6 @@
 /**
- * Durations as the Action's inputs write them (SPEC §7): a whole number and one unit,
- * `90s`, `45m`, `2h`, `30d`; `0` means none.
+ * Durations as the Action's inputs (SPEC §7) and the audit commands' `--since` write them:
+ * a whole number and one unit, `90s`, `45m`, `2h`, `30d`; `0` means none.
  */
 const UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
