@@ -457,25 +457,28 @@ function problemAnnotations(problems: readonly Problem[]): CheckAnnotation[] {
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const zoneNames = new Map<string, Intl.DateTimeFormat>();
 
-/** `Tue 25 Nov 2026, 02:00 UTC`: in the policy's zone, whatever the host's. */
+/** `Tue 25 Nov 2026, 02:00 UTC+1`: in the policy's zone, whatever the host's. */
 export function formatInstant(instant: number, zone: string): string {
   const wall = wallTimeAt(instant, zone);
-  const pad = (value: number) => String(value).padStart(2, "0");
   const weekday = wall.weekday.charAt(0).toUpperCase() + wall.weekday.slice(1);
-  return `${weekday} ${wall.day} ${MONTHS[wall.month - 1]} ${wall.year}, ${pad(wall.hour)}:${pad(wall.minute)} ${zoneAbbreviation(instant, zone)}`;
+  return `${weekday} ${wall.day} ${MONTHS[wall.month - 1]} ${wall.year}, ${pad2(wall.hour)}:${pad2(wall.minute)} ${offsetLabel(zoneOffsetMinutes(zone, instant))}`;
 }
 
-/** `UTC`, `CET`, `EDT`, or `GMT+5:30` where the zone has no common abbreviation. */
-function zoneAbbreviation(instant: number, zone: string): string {
-  if (zoneOffsetMinutes(zone, instant) === 0 && (zone === "UTC" || zone.startsWith("Etc/"))) return "UTC";
-  let format = zoneNames.get(zone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
-    zoneNames.set(zone, format);
-  }
-  return format.formatToParts(new Date(instant)).find((part) => part.type === "timeZoneName")?.value ?? zone;
+/**
+ * `UTC`, `UTC+1`, `UTC-5`, `UTC+5:30`. Named by the offset, not by an abbreviation (CET,
+ * EDT): Intl has abbreviations for few zones in most locales (en-GB names New York "GMT-5"),
+ * and its formatter's first use costs a cold start ~20 ms.
+ */
+function offsetLabel(minutes: number): string {
+  if (minutes === 0) return "UTC";
+  const magnitude = Math.abs(minutes);
+  const rest = magnitude % 60;
+  return `UTC${minutes < 0 ? "-" : "+"}${Math.floor(magnitude / 60)}${rest === 0 ? "" : `:${pad2(rest)}`}`;
+}
+
+function pad2(value: number): string {
+  return String(value).padStart(2, "0");
 }
 
 function plural(count: number, noun: string): string {

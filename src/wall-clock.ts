@@ -2,9 +2,10 @@ import { tzOffset } from "@date-fns/tz";
 
 /**
  * Wall-clock time in an IANA zone, and the conversions between wall-clock times and
- * instants (epoch milliseconds). Every conversion goes through the zone's UTC offset
- * (`tzOffset`, from Intl), never through the host's own zone, so decisions are the same
- * on every machine.
+ * instants (epoch milliseconds). Every conversion goes through the zone's UTC offset, asked
+ * of a `ZoneOffsets` source (Intl unless the process chose another, see `useZoneOffsets`),
+ * never through whatever zone the host happens to be in, so decisions are the same on every
+ * machine.
  */
 export interface WallTime {
   year: number;
@@ -22,10 +23,27 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
+/** A zone's offset from UTC, in minutes east, at an instant; the zone is a known one. */
+export type ZoneOffsets = (zone: string, instant: number) => number;
+
+/** Offsets from Intl.DateTimeFormat (via @date-fns/tz): what every process uses by default. */
+export const intlZoneOffsets: ZoneOffsets = (zone, instant) => tzOffset(zone, new Date(instant));
+
+let zoneOffsets: ZoneOffsets = intlZoneOffsets;
 const offsetCache = new Map<string, Map<number, number>>();
 const OFFSET_CACHE_LIMIT = 50_000;
 
-/** Zones that are UTC by definition: no Intl lookup (its first use costs a cold start ~10 ms). */
+/**
+ * Answers offsets from another source from now on. For a process's edge, never for the
+ * engine: the Action's entry installs one that spares a cold start Intl.DateTimeFormat's
+ * first use (src/action/host-zone.ts). Offsets already memoised are dropped.
+ */
+export function useZoneOffsets(source: ZoneOffsets): void {
+  zoneOffsets = source;
+  offsetCache.clear();
+}
+
+/** Zones that are UTC by definition: no lookup at all. */
 const UTC_ZONES = new Set(["UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"]);
 
 /** The zone's UTC offset in minutes at an instant, memoised per zone and minute. */
@@ -39,16 +57,29 @@ export function zoneOffsetMinutes(zone: string, instant: number): number {
   const minute = Math.floor(instant / MINUTE);
   let offset = perZone.get(minute);
   if (offset === undefined) {
-    offset = tzOffset(zone, new Date(minute * MINUTE));
+    offset = zoneOffsets(zone, minute * MINUTE);
     if (perZone.size >= OFFSET_CACHE_LIMIT) perZone.clear();
     perZone.set(minute, offset);
   }
   return offset;
 }
 
+let canonical: ReadonlySet<string> | undefined;
+
+/**
+ * The zones Intl lists (canonical IANA names). Listing them costs ~2 ms at a cold start,
+ * where constructing an Intl.DateTimeFormat costs ~20 ms (ICU loads every locale's date
+ * formats first), so a name is looked up here before it is tried on a formatter.
+ */
+export function canonicalZones(): ReadonlySet<string> {
+  canonical ??= new Set(Intl.supportedValuesOf("timeZone"));
+  return canonical;
+}
+
 export function isKnownZone(zone: string): boolean {
-  if (UTC_ZONES.has(zone)) return true;
+  if (UTC_ZONES.has(zone) || canonicalZones().has(zone)) return true;
   try {
+    // Links and old names (US/Eastern, Asia/Calcutta) are not listed but are zones all the same.
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
     return true;
   } catch {
@@ -57,7 +88,7 @@ export function isKnownZone(zone: string): boolean {
 }
 
 export function knownZones(): string[] {
-  return Intl.supportedValuesOf("timeZone");
+  return [...canonicalZones()];
 }
 
 /** The wall-clock time and weekday that an instant shows in `zone`. */

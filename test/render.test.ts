@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseChangeRequest } from "../src/change-request.js";
 import { evaluate, type EvaluationInput } from "../src/evaluate.js";
 import { parsePolicy } from "../src/policy.js";
-import { fitBytes, MAX_OUTPUT_BYTES, renderChecks, type RenderedCheck } from "../src/render.js";
+import { fitBytes, formatInstant, MAX_OUTPUT_BYTES, renderChecks, type RenderedCheck } from "../src/render.js";
 import { policyFrom } from "./support/policy.js";
 
 const POLICY = `version: 1
@@ -56,6 +56,20 @@ describe("check titles say what is missing, from whom, and when it opens", () =>
   it("a team still missing is named", () => {
     const [, , approvals] = render({ policyText: POLICY.replace("medium: { count: 2 }", "medium: { count: 2, teams: [sre] }") });
     expect(approvals!.title).toBe("Needs 2 more approvals for medium risk (1 from sre)");
+  });
+});
+
+describe("instants", () => {
+  it("show the policy zone's wall clock and its offset at that instant", () => {
+    const at = Date.UTC(2026, 0, 15, 12, 0);
+    expect(formatInstant(at, "UTC")).toBe("Thu 15 Jan 2026, 12:00 UTC");
+    expect(formatInstant(at, "Europe/London")).toBe("Thu 15 Jan 2026, 12:00 UTC");
+    expect(formatInstant(at, "Europe/Berlin")).toBe("Thu 15 Jan 2026, 13:00 UTC+1");
+    expect(formatInstant(Date.UTC(2026, 6, 15, 12, 0), "Europe/Berlin")).toBe("Wed 15 Jul 2026, 14:00 UTC+2");
+    expect(formatInstant(at, "America/New_York")).toBe("Thu 15 Jan 2026, 07:00 UTC-5");
+    expect(formatInstant(at, "Asia/Kolkata")).toBe("Thu 15 Jan 2026, 17:30 UTC+5:30");
+    expect(formatInstant(at, "America/St_Johns")).toBe("Thu 15 Jan 2026, 08:30 UTC-3:30");
+    expect(formatInstant(Date.UTC(2026, 0, 15, 23, 30), "Pacific/Kiritimati")).toBe("Fri 16 Jan 2026, 13:30 UTC+14");
   });
 });
 

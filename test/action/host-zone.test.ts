@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./run-action.js";
+
+/**
+ * hostZoneOffsets moves the process's own zone, so it runs in a child process (the test
+ * workers' zone is the one package.json chose). Each child script prints JSON.
+ */
+function inChild(body: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), "changegate-host-zone-"));
+  const script = join(dir, "check.ts");
+  const source = (file: string) => JSON.stringify(pathToFileURL(join(ROOT, "src", file)).href);
+  writeFileSync(
+    script,
+    [
+      `import { hostZoneOffsets } from ${source("action/host-zone.ts")};`,
+      `import { canonicalZones, intlZoneOffsets, useZoneOffsets, zoneOffsetMinutes } from ${source("wall-clock.ts")};`,
+      `import { formatInstant } from ${source("render.ts")};`,
+      body,
+    ].join("\n"),
+  );
+  const run = spawnSync(process.execPath, ["--import", "tsx", script], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env["PATH"], TZ: "Australia/Lord_Howe" } });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+describe("hostZoneOffsets", () => {
+  it("answers every zone Intl lists as Intl does, from 1990 to 2045, DST changes included", () => {
+    // Each zone adopted in turn (a fresh source each time), at instants 7 days 5 h 7 min apart,
+    // which walk through every hour of the day and every day of the week, and an hour either
+    // side of each offset change Intl reports.
+    const result = inChild(`
+      const instants = [];
+      for (let t = Date.UTC(1990, 0, 1); t < Date.UTC(2045, 0, 1); t += 7 * 86400000 + 5 * 3600000 + 7 * 60000) instants.push(t);
+      const mismatches = [];
+      let checked = 0;
+      for (const zone of canonicalZones()) {
+        const host = hostZoneOffsets();
+        let previous = null;
+        for (const instant of instants) {
+          const intl = intlZoneOffsets(zone, instant);
+          const probes = previous !== null && previous !== intl ? [instant - 3600000 * 24 * 7, instant - 3600000, instant] : [instant];
+          for (const probe of probes) {
+            checked++;
+            if (host(zone, probe) !== intlZoneOffsets(zone, probe)) mismatches.push(zone + " " + new Date(probe).toISOString());
+          }
+          previous = intl;
+        }
+      }
+      console.log(JSON.stringify({ zones: canonicalZones().size, checked, mismatches: mismatches.slice(0, 20), tz: process.env.TZ }));
+    `) as { zones: number; checked: number; mismatches: string[]; tz: string };
+    expect(result.zones).toBeGreaterThan(400);
+    expect(result.checked).toBeGreaterThan(result.zones * 2800);
+    expect(result.mismatches).toEqual([]);
+    expect(result.tz).not.toBe("Australia/Lord_Howe");
+  }, 120_000);
+
+  it("adopts the first listed zone only; other zones, and names Intl does not list, go to Intl", () => {
+    const result = inChild(`
+      const host = hostZoneOffsets();
+      const summer = Date.UTC(2026, 6, 1, 12), winter = Date.UTC(2026, 0, 1, 12);
+      const unlisted = host("US/Eastern", winter);
+      const tzAfterUnlisted = process.env.TZ;
+      const berlin = [host("Europe/Berlin", summer), host("Europe/Berlin", winter)];
+      const tzAfterBerlin = process.env.TZ;
+      const york = [host("America/New_York", summer), host("America/New_York", winter)];
+      console.log(JSON.stringify({ unlisted, tzAfterUnlisted, berlin, tzAfterBerlin, york, tzAtEnd: process.env.TZ }));
+    `);
+    expect(result).toEqual({
+      unlisted: -300,
+      tzAfterUnlisted: "Australia/Lord_Howe",
+      berlin: [120, 60],
+      tzAfterBerlin: "Europe/Berlin",
+      york: [-240, -300],
+      tzAtEnd: "Europe/Berlin",
+    });
+  });
+
+  it("gives the engine the same offsets once installed, and instants render the same", () => {
+    const result = inChild(`
+      const instants = [Date.UTC(2026, 2, 29, 0, 59), Date.UTC(2026, 2, 29, 1, 0), Date.UTC(2026, 9, 25, 0, 59), Date.UTC(2026, 9, 25, 1, 0)];
+      const before = instants.map((t) => [zoneOffsetMinutes("Europe/Berlin", t), formatInstant(t, "Europe/Berlin")]);
+      useZoneOffsets(hostZoneOffsets());
+      const after = instants.map((t) => [zoneOffsetMinutes("Europe/Berlin", t), formatInstant(t, "Europe/Berlin")]);
+      console.log(JSON.stringify({ before, after, tz: process.env.TZ }));
+    `) as { before: unknown; after: unknown; tz: string };
+    expect(result.tz).toBe("Europe/Berlin");
+    expect(result.after).toEqual(result.before);
+    expect(result.after).toEqual([
+      [60, "Sun 29 Mar 2026, 01:59 UTC+1"],
+      [120, "Sun 29 Mar 2026, 03:00 UTC+2"],
+      [120, "Sun 25 Oct 2026, 02:59 UTC+2"],
+      [60, "Sun 25 Oct 2026, 02:00 UTC+1"],
+    ]);
+  });
+});
