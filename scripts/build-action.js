@@ -12,14 +12,13 @@
 //   never uses (its requests go through http-client's own proxy-aware agents), and which
 //   costs ~28 ms to evaluate at every start; `tunnel` (http-client's proxy agents), loaded
 //   on first use instead of at start; zod's table of ~40 message locales, of which only
-//   English is used; zod's `z` namespace, by the members changegate uses; and
-//   `json-with-bigint`, by JSON itself.
+//   English is used; and `json-with-bigint`, by JSON itself.
 // - For profiling: CHANGEGATE_NO_MINIFY=1 keeps names readable (do not commit that build);
 //   CHANGEGATE_METAFILE=FILE writes esbuild's metafile (what each package adds to the bundle).
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -76,49 +75,6 @@ const zodEnglishOnly = {
 };
 
 /**
- * `import { z } from "zod"` in changegate's own sources, answered with an object of just the
- * members that file uses, imported by name (other named imports pass through). zod's `z`
- * namespace is all of zod (JSON Schema conversion, codecs, every string format, ...), which
- * esbuild must keep whole once the namespace is imported, and which every cold start then
- * parses and initialises: by name, esbuild drops what is unused (zod is ~45% smaller).
- * The members are the `z.NAME` the importing file mentions that zod exports at run time
- * (`z.infer` and other types are not), so a file that starts using another member gets it.
- */
-const zodByName = {
-  name: "zod-by-name",
-  setup(plugin) {
-    const zodRoot = dirname(require.resolve("zod/package.json"));
-    const classic = join(zodRoot, "v4", "classic", "external.js");
-    let runtime = null;
-    plugin.onResolve({ filter: /^zod$/ }, (args) =>
-      /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: relative(root, args.importer).split(sep).join("/"), namespace: "changegate-zod" },
-    );
-    plugin.onLoad({ filter: /.*/, namespace: "changegate-zod" }, async (args) => {
-      runtime ??= new Set(Object.keys((await import("zod")).z));
-      const source = readFileSync(join(root, args.path), "utf8");
-      const members = [...new Set([...source.matchAll(/\bz\s*\.\s*([A-Za-z_$][\w$]*)/g)].map((match) => match[1]))].filter((name) => runtime.has(name)).sort();
-      const imports = members.map((name) => `${name} as zod_${name}`).join(", ");
-      const fields = members.map((name) => `${JSON.stringify(name)}: zod_${name}`).join(", ");
-      const from = JSON.stringify(classic);
-      // A member reached some other way than `z.NAME` (destructuring, `z[name]`) says so at once.
-      const missing = `${args.path} uses a zod member that scripts/build-action.js did not find written as z.NAME: `;
-      return {
-        contents: [
-          `import { ${imports} } from ${from};`,
-          `export const z = /* @__PURE__ */ new Proxy({ ${fields} }, {`,
-          `  get: (members, name) => name in members || typeof name !== "string" ? members[name] : (() => { throw new Error(${JSON.stringify(missing)} + name); })(),`,
-          `});`,
-          `export * from ${from};`,
-          "",
-        ].join("\n"),
-        loader: "js",
-        resolveDir: zodRoot,
-      };
-    });
-  },
-};
-
-/**
  * `json-with-bigint` (which @octokit/request parses every response with, to turn integers
  * beyond 2^53 into BigInts) answered with JSON itself: GitHub's ids are far below 2^53, and
  * changegate reads them as numbers anyway.
@@ -150,7 +106,7 @@ const result = await build({
   legalComments: "none",
   charset: "utf8",
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
-  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, zodByName, plainJson],
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson],
   logLevel: "warning",
 });
 // The bundle is ESM whatever package.json surrounds it.

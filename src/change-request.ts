@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod-setup.js";
 import { CHANGE_TYPES, DIMENSIONS, TIERS, type ChangeType, type Dimension, type Tier } from "./policy.js";
 import type { Problem } from "./problems.js";
 import { schemaProblems } from "./schema-problems.js";
@@ -8,49 +9,51 @@ import { parseYaml, type YamlOrigin } from "./yaml-document.js";
 export const BODY_FILE = "PR description";
 
 const text = z.string();
-const names = z.array(z.string().min(1));
-const score = z.int().min(1).max(4);
-const trigger = z.union([z.string(), z.strictObject({ condition: z.string(), duration: z.string().optional() })]);
+const names = z.array(z.string().check(z.minLength(1)));
+const score = z.int().check(z.gte(1), z.lte(4));
+const trigger = z.union([z.string(), z.strictObject({ condition: z.string(), duration: z.optional(z.string()) })]);
 
 const changeRequestFields = z
   .strictObject({
-    id: text.optional(),
-    title: text.optional(),
-    requester: text.optional(),
+    id: z.optional(text),
+    title: z.optional(text),
+    requester: z.optional(text),
     type: z.enum(CHANGE_TYPES),
-    risk_level: z.enum(TIERS).optional(),
-    environment: z.string().min(1).optional(),
-    services_affected: names.optional(),
-    risk: z
-      .strictObject({
-        blast_radius: score.optional(),
-        reversibility: score.optional(),
-        confidence: score.optional(),
-        timing: score.optional(),
-      })
-      .optional(),
-    implementation_plan: text.optional(),
-    rollback_plan: text.optional(),
+    risk_level: z.optional(z.enum(TIERS)),
+    environment: z.optional(z.string().check(z.minLength(1))),
+    services_affected: z.optional(names),
+    risk: z.optional(
+      z.strictObject({
+        blast_radius: z.optional(score),
+        reversibility: z.optional(score),
+        confidence: z.optional(score),
+        timing: z.optional(score),
+      }),
+    ),
+    implementation_plan: z.optional(text),
+    rollback_plan: z.optional(text),
     // A list of conditions, or the grouped form (`immediate:`, `time_bounded:`, ...).
-    rollback_triggers: z.union([z.array(trigger), z.record(z.string(), z.array(trigger))]).optional(),
-    change_window: text.optional(),
-    approvers: names.optional(),
-    estimated_duration: text.optional(),
-    incident: text.optional(),
-    standard_change: text.optional(),
+    rollback_triggers: z.optional(z.union([z.array(trigger), z.record(z.string(), z.array(trigger))])),
+    change_window: z.optional(text),
+    approvers: z.optional(names),
+    estimated_duration: z.optional(text),
+    incident: z.optional(text),
+    standard_change: z.optional(text),
   })
-  .superRefine((request, context) => {
-    const require = (field: keyof typeof request, why: string) => {
-      const value = request[field];
-      if (value === undefined || (typeof value === "string" && value.trim() === "")) {
-        context.addIssue({ code: "custom", path: [field], message: `required ${why}` });
-      }
-    };
-    require("rollback_plan", "for every change: how to undo it");
-    if (request.type !== "standard") require("implementation_plan", `for a ${request.type} change`);
-    if (request.type === "emergency") require("incident", "for an emergency change: the incident it responds to");
-    if (request.type === "standard") require("standard_change", "for a standard change: the id of its catalog entry in the policy");
-  });
+  .check(
+    z.superRefine((request, context) => {
+      const require = (field: keyof typeof request, why: string) => {
+        const value = request[field];
+        if (value === undefined || (typeof value === "string" && value.trim() === "")) {
+          context.addIssue({ code: "custom", path: [field], message: `required ${why}` });
+        }
+      };
+      require("rollback_plan", "for every change: how to undo it");
+      if (request.type !== "standard") require("implementation_plan", `for ${request.type === "emergency" ? "an" : "a"} ${request.type} change`);
+      if (request.type === "emergency") require("incident", "for an emergency change: the incident it responds to");
+      if (request.type === "standard") require("standard_change", "for a standard change: the id of its catalog entry in the policy");
+    }),
+  );
 
 export const changeRequestSchema = z.strictObject({ change_request: changeRequestFields });
 

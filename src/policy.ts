@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod-setup.js";
 import { formatPath, nearestName, type Problem } from "./problems.js";
 import { schemaProblems } from "./schema-problems.js";
 import {
@@ -24,132 +25,154 @@ export type ChangeType = (typeof CHANGE_TYPES)[number];
 export const TRAFFIC_CLASSES = ["peak", "business", "normal"] as const;
 export type TrafficClass = (typeof TRAFFIC_CLASSES)[number] | "off-peak";
 
-const score = z.int().min(1).max(4);
-const clock = z.string().refine((text) => parseClock(text) !== null, { message: 'expected a time "HH:MM" (00:00 to 23:59)' });
-const dateTime = z.string().refine((text) => parseDateTimeText(text) !== null, {
-  message: 'expected a date-time such as "2026-12-24T00:00" (in the policy timezone) or "2026-03-28T00:00:00Z"',
-});
-const names = z.array(z.string().min(1));
+const score = z.int().check(z.gte(1), z.lte(4));
+const clock = z.string().check(z.refine((text) => parseClock(text) !== null, { message: 'expected a time "HH:MM" (00:00 to 23:59)' }));
+const dateTime = z.string().check(
+  z.refine((text) => parseDateTimeText(text) !== null, {
+    message: 'expected a date-time such as "2026-12-24T00:00" (in the policy timezone) or "2026-03-28T00:00:00Z"',
+  }),
+);
+const names = z.array(z.string().check(z.minLength(1)));
+/** A `names` list that is empty when the key is left out. */
+const namesOrNone = z._default(names, []);
 
 const slot = z
   .strictObject({
-    days: z.array(z.enum(WEEKDAYS)).min(1),
+    days: z.array(z.enum(WEEKDAYS)).check(z.minLength(1)),
     from: clock,
     to: clock,
   })
-  .refine((value) => value.from !== value.to, {
-    message: "`to` equals `from`: a slot must have a length (a `to` earlier than `from` crosses midnight)",
-    path: ["to"],
-  });
+  .check(
+    z.refine((value) => value.from !== value.to, {
+      message: "`to` equals `from`: a slot must have a length (a `to` earlier than `from` crosses midnight)",
+      path: ["to"],
+    }),
+  );
 
 const scores = z.strictObject({
-  blast_radius: score.optional(),
-  reversibility: score.optional(),
-  confidence: score.optional(),
-  timing: score.optional(),
+  blast_radius: z.optional(score),
+  reversibility: z.optional(score),
+  confidence: z.optional(score),
+  timing: z.optional(score),
 });
 
 const dated = {
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   start: dateTime,
   end: dateTime,
-  environments: names.optional(),
-  services: names.optional(),
+  environments: z.optional(names),
+  services: z.optional(names),
 };
 
 const window = z.union([z.literal("always"), z.literal("never"), z.array(slot)]);
 
 const approvalRequirement = z.strictObject({
-  count: z.int().min(0),
-  teams: names.default([]),
+  count: z.int().check(z.gte(0)),
+  teams: namesOrNone,
 });
 
-const tierRange = z.tuple([z.int().min(4).max(16), z.int().min(4).max(16)]);
+const tierBound = z.int().check(z.gte(4), z.lte(16));
+const tierRange = z.tuple([tierBound, tierBound]);
 
-export const policySchema = z
-  .strictObject({
-    version: z.literal(1),
-    timezone: z.string().default("UTC"),
-    enforcement: z.enum(["enforce", "report"]).default("enforce"),
-    change_request: z
-      .strictObject({
-        required: z.boolean().default(true),
-        environments: names.default(["production"]),
-      })
-      .prefault({}),
-    risk: z
-      .strictObject({
-        defaults: z
-          .strictObject({ blast_radius: score.default(2), reversibility: score.default(2), confidence: score.default(3), timing: score.default(2) })
-          .prefault({}),
-        tiers: z
-          .strictObject({
-            low: tierRange.default([4, 6]),
-            medium: tierRange.default([7, 10]),
-            high: tierRange.default([11, 13]),
-            critical: tierRange.default([14, 16]),
-          })
-          .prefault({}),
-        rules: z
-          .array(
-            z.strictObject({
-              name: z.string().min(1),
-              paths: names.default([]),
-              labels: names.default([]),
-              set: scores,
-            }),
-          )
-          .default([]),
-        traffic: z
-          .strictObject({ peak: z.array(slot).optional(), business: z.array(slot).optional(), normal: z.array(slot).optional() })
-          .optional(),
-      })
-      .prefault({}),
-    services: z.record(z.string(), z.strictObject({ paths: names })).default({}),
-    approvals: z
-      .strictObject({
-        low: approvalRequirement.default({ count: 1, teams: [] }),
-        medium: approvalRequirement.default({ count: 2, teams: [] }),
-        high: approvalRequirement.default({ count: 2, teams: [] }),
-        critical: approvalRequirement.default({ count: 3, teams: [] }),
-        stale_on_push: z.boolean().default(true),
-      })
-      .prefault({}),
-    standard_changes: z
-      .record(z.string(), z.strictObject({ paths: names.min(1), description: z.string().optional() }))
-      .default({}),
-    windows: z
-      .strictObject({
-        standard: window.default("always"),
-        normal: window.default("always"),
-        emergency: window.default("always"),
-      })
-      .prefault({}),
-    blackouts: z.array(z.strictObject(dated)).default([]),
-    freezes: z
-      .array(
+// zod/mini, not zod's classic API: the same schemas and issues, without the dozens of methods
+// classic attaches to every schema it builds, which cost the Action's cold start ~15 ms.
+export const policySchema = z.strictObject({
+  version: z.literal(1),
+  timezone: z._default(z.string(), "UTC"),
+  enforcement: z._default(z.enum(["enforce", "report"]), "enforce"),
+  change_request: z.prefault(
+    z.strictObject({
+      required: z._default(z.boolean(), true),
+      environments: z._default(names, ["production"]),
+    }),
+    {},
+  ),
+  risk: z.prefault(
+    z.strictObject({
+      defaults: z.prefault(
         z.strictObject({
-          ...dated,
-          exceptions: z.strictObject({ labels: names.default([]), approvers: names.default([]) }).optional(),
+          blast_radius: z._default(score, 2),
+          reversibility: z._default(score, 2),
+          confidence: z._default(score, 3),
+          timing: z._default(score, 2),
         }),
-      )
-      .default([]),
-    emergency: z
-      .strictObject({ approvers: names.default([]), retrospective: z.boolean().default(true) })
-      .prefault({}),
-    audit: z
-      .strictObject({
-        repository: z.string().regex(/^$|^[\w.-]+\/[\w.-]+$/, 'expected "" or "owner/name"').default(""),
-        branch: z.string().min(1).default("changegate/audit"),
-      })
-      .prefault({}),
-    deploy: z
-      .strictObject({
-        /** Whether the Action's gate lets through a commit that no pull request brought. */
-        allow_direct_pushes: z.boolean().default(false),
-      })
-      .prefault({}),
-  });
+        {},
+      ),
+      tiers: z.prefault(
+        z.strictObject({
+          low: z._default(tierRange, [4, 6]),
+          medium: z._default(tierRange, [7, 10]),
+          high: z._default(tierRange, [11, 13]),
+          critical: z._default(tierRange, [14, 16]),
+        }),
+        {},
+      ),
+      rules: z._default(
+        z.array(
+          z.strictObject({
+            name: z.string().check(z.minLength(1)),
+            paths: namesOrNone,
+            labels: namesOrNone,
+            set: scores,
+          }),
+        ),
+        [],
+      ),
+      traffic: z.optional(
+        z.strictObject({ peak: z.optional(z.array(slot)), business: z.optional(z.array(slot)), normal: z.optional(z.array(slot)) }),
+      ),
+    }),
+    {},
+  ),
+  services: z._default(z.record(z.string(), z.strictObject({ paths: names })), {}),
+  approvals: z.prefault(
+    z.strictObject({
+      low: z._default(approvalRequirement, { count: 1, teams: [] }),
+      medium: z._default(approvalRequirement, { count: 2, teams: [] }),
+      high: z._default(approvalRequirement, { count: 2, teams: [] }),
+      critical: z._default(approvalRequirement, { count: 3, teams: [] }),
+      stale_on_push: z._default(z.boolean(), true),
+    }),
+    {},
+  ),
+  standard_changes: z._default(
+    z.record(z.string(), z.strictObject({ paths: names.check(z.minLength(1)), description: z.optional(z.string()) })),
+    {},
+  ),
+  windows: z.prefault(
+    z.strictObject({
+      standard: z._default(window, "always"),
+      normal: z._default(window, "always"),
+      emergency: z._default(window, "always"),
+    }),
+    {},
+  ),
+  blackouts: z._default(z.array(z.strictObject(dated)), []),
+  freezes: z._default(
+    z.array(
+      z.strictObject({
+        ...dated,
+        exceptions: z.optional(z.strictObject({ labels: namesOrNone, approvers: namesOrNone })),
+      }),
+    ),
+    [],
+  ),
+  emergency: z.prefault(z.strictObject({ approvers: namesOrNone, retrospective: z._default(z.boolean(), true) }), {}),
+  audit: z.prefault(
+    z.strictObject({
+      repository: z._default(z.string().check(z.regex(/^$|^[\w.-]+\/[\w.-]+$/, 'expected "" or "owner/name"')), ""),
+      branch: z._default(z.string().check(z.minLength(1)), "changegate/audit"),
+    }),
+    {},
+  ),
+  deploy: z.prefault(
+    z.strictObject({
+      /** Whether the Action's gate lets through a commit that no pull request brought. */
+      allow_direct_pushes: z._default(z.boolean(), false),
+    }),
+    {},
+  ),
+});
 
 export type PolicyDocument = z.infer<typeof policySchema>;
 export type Slot = z.infer<typeof slot>;

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { formatPath, nearestName, type Problem } from "./problems.js";
 import type { YamlOrigin, YamlText } from "./yaml-document.js";
 
@@ -8,7 +8,7 @@ import type { YamlOrigin, YamlText } from "./yaml-document.js";
  */
 export function schemaProblems(
   issues: readonly z.core.$ZodIssue[],
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   value: unknown,
   text: YamlText,
   origin: YamlOrigin,
@@ -151,7 +151,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** The keys an object schema at `path` knows, walking through optional, default, array and record. */
-export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+export function knownKeysAt(schema: z.ZodMiniType, path: readonly PropertyKey[]): string[] {
   let current: z.core.$ZodType | undefined = schema;
   const segments = [...path];
   while (current !== undefined) {

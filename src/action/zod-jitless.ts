@@ -1,4 +1,4 @@
-import { config } from "zod";
+import { config } from "zod/mini";
 
 /**
  * Imported first by each mode that validates with zod, before any schema is built (zod

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../zod-setup.js";
 import type { Permission, Review } from "../approvals.js";
 import type { ChangedFile } from "../paths.js";
 import { formatPath } from "../problems.js";
@@ -29,7 +30,7 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
-function validated<T>(schema: z.ZodType<T>, value: unknown, file: string, expected: string): T {
+function validated<T>(schema: z.ZodMiniType<T>, value: unknown, file: string, expected: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -38,11 +39,11 @@ function validated<T>(schema: z.ZodType<T>, value: unknown, file: string, expect
 }
 
 const reviewSchema = z.looseObject({
-  id: z.number().nullish(),
-  user: z.union([z.string(), z.looseObject({ login: z.string(), type: z.string().optional() })]),
+  id: z.nullish(z.number()),
+  user: z.union([z.string(), z.looseObject({ login: z.string(), type: z.optional(z.string()) })]),
   state: z.enum(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]),
-  commit_id: z.string().nullish(),
-  submitted_at: z.string().nullish(),
+  commit_id: z.nullish(z.string()),
+  submitted_at: z.nullish(z.string()),
 });
 
 /** GitHub review objects (`user.login` or `user`, `state`, `commit_id`, `submitted_at`). */

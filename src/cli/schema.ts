@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { toJSONSchema } from "zod/mini";
 import { changeRequestSchema } from "../change-request.js";
 import { policySchema } from "../policy.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -9,7 +9,7 @@ export const SCHEMA_USAGE = "usage: changegate schema policy|change-request";
 export function jsonSchemaOf(kind: string): Record<string, unknown> {
   const schema = kind === "policy" ? policySchema : kind === "change-request" ? changeRequestSchema : null;
   if (schema === null) throw new UsageError(`unknown schema "${kind}": expected policy or change-request`);
-  const generated = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const generated = toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   return {
     ...generated,
     title: kind === "policy" ? "changegate policy (.github/changegate.yml)" : "changegate change request (PR description block)",
