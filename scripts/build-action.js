@@ -90,6 +90,21 @@ const plainJson = {
   },
 };
 
+/**
+ * `yaml` as its ES module build (the package's `default` export condition; Node is given the
+ * CommonJS one): the same code, but esbuild can hoist it into one scope and drop what
+ * changegate never calls, where CommonJS keeps every file whole behind a require wrapper.
+ * The one difference, warnings through console.warn instead of process.emitWarning, does
+ * not arise: changegate parses with logLevel "error" (src/yaml-document.ts).
+ */
+const yamlAsModule = {
+  name: "yaml-as-module",
+  setup(plugin) {
+    const entry = join(dirname(require.resolve("yaml/package.json")), "browser", "index.js");
+    plugin.onResolve({ filter: /^yaml$/ }, () => ({ path: entry }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
@@ -106,7 +121,7 @@ const result = await build({
   legalComments: "none",
   charset: "utf8",
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
-  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson],
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule],
   logLevel: "warning",
 });
 // The bundle is ESM whatever package.json surrounds it.

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import "./zod-setup.js";
+import { POLICY_PATH } from "./policy-path.js";
 import { formatPath, nearestName, type Problem } from "./problems.js";
 import { schemaProblems } from "./schema-problems.js";
 import {
@@ -14,7 +15,7 @@ import {
 import { parseYaml, type YamlOrigin, type YamlText } from "./yaml-document.js";
 
 /** Where the policy lives in a repository: always read from the PR's base branch. */
-export const POLICY_PATH = ".github/changegate.yml";
+export { POLICY_PATH };
 
 export const DIMENSIONS = ["blast_radius", "reversibility", "confidence", "timing"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];

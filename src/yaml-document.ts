@@ -54,9 +54,11 @@ export function parseYaml(source: string, origin: YamlOrigin): YamlParse {
     };
   };
 
-  // YAML 1.2 core schema: `no`/`on` stay strings; duplicate keys are errors.
+  // YAML 1.2 core schema: `no`/`on` stay strings; duplicate keys are errors. The library's
+  // own logging off: whatever matters reaches the user as a problem, not on stderr.
   const document = parseDocument(source, {
     lineCounter,
+    logLevel: "error",
     version: "1.2",
     schema: "core",
     uniqueKeys: true,

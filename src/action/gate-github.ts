@@ -1,23 +1,22 @@
-// First: zod is configured before any schema is built.
-import "./zod-jitless.js";
 import { changesToDeploy, TooManyCommitsError } from "../github/changes-to-deploy.js";
-import { loadPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest } from "../github/pull-request-inputs.js";
-import { POLICY_PATH } from "../policy.js";
-import { formatProblem } from "../problems.js";
+import { readPolicyFile } from "../github/policy-file.js";
+import { POLICY_PATH } from "../policy-path.js";
 import { ActionError } from "./context.js";
 import { explainAccess } from "./explain.js";
-import { decideGate, type GatePull } from "./gate-decision.js";
-import { gateWithWait, type DecideGate } from "./gate-mode.js";
+import type { GateRecords } from "./gate-evaluation.js";
+import type { DecideGate } from "./gate-mode.js";
 import { actionClient } from "./octokit.js";
-import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
+import type { ActionOutcome, ModeEnvironment } from "./outcome.js";
 
 /**
  * `mode: gate` on what GitHub records. The policy comes from the repository's default
  * branch (never from the commit being deployed, which a branch deploy could have edited);
  * the changes are those the commit carries since the environment's last successful
- * deployment; each pull request is judged as it was when it merged (the reviews submitted
- * by then, the risk at that instant), and the schedule as it is now.
+ * deployment (gate-evaluation.ts judges them), and the schedule is the one in force now.
+ *
+ * This module loads only what sends requests. The first requests go out before the engine's
+ * modules (schemas, YAML, the evaluation) are loaded, which takes ~30 ms of a cold start that
+ * would otherwise come before any request and now passes while they are in flight.
  */
 export async function runGateMode(environment: ModeEnvironment): Promise<ActionOutcome> {
   const { context, inputs, log } = environment;
@@ -29,33 +28,28 @@ export async function runGateMode(environment: ModeEnvironment): Promise<ActionO
   try {
     const fromPayload = (context.payload["repository"] as { default_branch?: unknown } | undefined)?.default_branch;
     const defaultBranch = typeof fromPayload === "string" ? fromPayload : (await octokit.request("GET /repos/{owner}/{repo}", { owner, repo })).data.default_branch;
+    const target = { owner, repo, sha, environment: inputs.environment, defaultBranch };
+
+    // The policy file and the deployment history are independent: ask for both at once.
+    const read = (): Promise<GateRecords> => {
+      const records = Promise.all([
+        readPolicyFile(octokit, { owner, repo, path: POLICY_PATH, ref: defaultBranch }, false),
+        changesToDeploy(octokit, target),
+      ]).then(([policyFile, changes]) => ({ policyFile, changes }));
+      // Awaited below, after the engine loads: a failure meanwhile is not an unhandled one.
+      records.catch(() => undefined);
+      return records;
+    };
+    let first: Promise<GateRecords> | null = read();
+    // One turn of the event loop lets the connections open and the requests leave.
+    await new Promise((resolve) => setImmediate(resolve));
+    const { decideFromRecords, gateWithWait } = await import("./gate-evaluation.js");
 
     const decide: DecideGate = async (at) => {
-      // The policy and the deployment history are independent: ask for both at once.
-      const [loaded, changes] = await Promise.all([
-        loadPolicy(octokit, { owner, repo, ref: defaultBranch }),
-        changesToDeploy(octokit, { owner, repo, sha, environment: inputs.environment }),
-      ]);
-      if (loaded.status === "not-enrolled") {
-        throw new ActionError(`${owner}/${repo} is not enrolled: ${defaultBranch} has no ${POLICY_PATH}, so the gate has no policy to decide by (it fails closed).`);
-      }
-      if (loaded.status === "invalid") {
-        annotateProblems(log, loaded.problems, "error");
-        throw new ActionError(`The policy on ${defaultBranch} is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
-      }
-      const policy = loaded.policy;
-      if (changes.openPulls.length > 0) {
-        log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} contain${changes.openPulls.length === 1 ? "s" : ""} commits being deployed.`);
-      }
-      const pulls = await Promise.all(
-        changes.pulls.map(async (pull): Promise<GatePull> => {
-          const mergedAt = Date.parse(pull.merged_at!);
-          const { input, decision } = await evaluatePullRequest(octokit, { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt });
-          return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: decision };
-        }),
-      );
-      const decision = decideGate({ policy, environment: inputs.environment, sha, at, basis: changes.basis, pulls, directCommits: changes.directCommits });
-      return { decision, timezone: policy.timezone };
+      // Each round of a wait reads everything afresh: a freeze declared meanwhile applies.
+      const records = await (first ?? read());
+      first = null;
+      return decideFromRecords(octokit, target, records, at, log);
     };
     return await gateWithWait(environment, decide);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { extendsTarget, parsePolicy, POLICY_PATH, type Policy, type PolicySource } from "../policy.js";
 import type { Problem } from "../problems.js";
-import { statusOf, withAccess, type GitHubClient } from "./access.js";
+import type { GitHubClient } from "./access.js";
+import { readPolicyFile, type PolicyFile } from "./policy-file.js";
 
 /**
  * The policy as GitHub holds it at a ref: `.github/changegate.yml` of that ref (for a pull
@@ -8,17 +9,6 @@ import { statusOf, withAccess, type GitHubClient } from "./access.js";
  * names, as Probot's config loader does (`_extends: .github`, `other-repo`, `owner/repo`,
  * each optionally `:path`; read from that repository's default branch).
  */
-export interface PolicyFile {
-  owner: string;
-  repo: string;
-  path: string;
-  /** The blob SHA, for the audit trail. */
-  sha: string;
-  text: string;
-  /** The name problems and annotations use: the path in this repository, else owner/repo:path. */
-  name: string;
-}
-
 export type LoadedPolicy =
   | { status: "not-enrolled" }
   | { status: "invalid"; problems: Problem[]; files: PolicyFile[] }
@@ -27,7 +17,11 @@ export type LoadedPolicy =
 const MAX_EXTENDS = 5;
 
 export async function loadPolicy(client: GitHubClient, target: { owner: string; repo: string; ref: string }): Promise<LoadedPolicy> {
-  const own = await readFile(client, { owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false);
+  return layerPolicy(client, await readPolicyFile(client, { owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false));
+}
+
+/** The policy from a repository's own file (null: none, so not enrolled), read already. */
+export async function layerPolicy(client: GitHubClient, own: PolicyFile | null): Promise<LoadedPolicy> {
   if (own === null) return { status: "not-enrolled" };
   const files = [own];
   for (let current = own; ; ) {
@@ -37,7 +31,7 @@ export async function loadPolicy(client: GitHubClient, target: { owner: string; 
     if (files.length > MAX_EXTENDS || files.some((file) => file.owner === location.owner && file.repo === location.repo && file.path === location.path)) {
       return invalid(files, `_extends: "${target}" makes a chain longer than ${MAX_EXTENDS} or a loop`);
     }
-    const next = await readFile(client, { ...location, ref: null }, true);
+    const next = await readPolicyFile(client, { ...location, ref: null }, true);
     if (next === null) return invalid(
         files,
         `_extends: cannot read ${location.owner}/${location.repo}:${location.path} (it does not exist, or the token cannot read that repository: GITHUB_TOKEN reads only the repository its workflow runs in)`,
@@ -51,7 +45,7 @@ export async function loadPolicy(client: GitHubClient, target: { owner: string; 
 
 /** A `.github/changegate.yml` as edited at a pull request's head: its problems, empty when valid (it does not judge). */
 export async function proposedPolicyProblems(client: GitHubClient, target: { owner: string; repo: string; ref: string }): Promise<Problem[] | null> {
-  const file = await readFile(client, { owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false);
+  const file = await readPolicyFile(client, { owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false);
   if (file === null) return null;
   const result = parsePolicy({ file: POLICY_PATH, text: file.text });
   return result.ok ? [] : result.problems;
@@ -66,32 +60,4 @@ function parseExtends(target: string, from: PolicyFile): { owner: string; repo: 
   const [where, path] = target.includes(":") ? [target.slice(0, target.indexOf(":")), target.slice(target.indexOf(":") + 1)] : [target, POLICY_PATH];
   const [first, second] = where.split("/");
   return second === undefined ? { owner: from.owner, repo: first!, path: path || POLICY_PATH } : { owner: first!, repo: second, path: path || POLICY_PATH };
-}
-
-async function readFile(
-  client: GitHubClient,
-  location: { owner: string; repo: string; path: string; ref: string | null },
-  other: boolean,
-): Promise<PolicyFile | null> {
-  const { owner, repo, path, ref } = location;
-  const what = `read ${owner}/${repo}:${path}`;
-  try {
-    const { data } = await withAccess(
-      what,
-      other ? `contents: read on ${owner}/${repo} (GITHUB_TOKEN reads only the repository its workflow runs in)` : "contents: read",
-      () => client.request("GET /repos/{owner}/{repo}/contents/{path}", { owner, repo, path, ...(ref === null ? {} : { ref }) }),
-    );
-    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
-    return {
-      owner,
-      repo,
-      path,
-      sha: data.sha,
-      text: Buffer.from(data.content, "base64").toString("utf8"),
-      name: other ? `${owner}/${repo}:${path}` : path,
-    };
-  } catch (error) {
-    if (statusOf(error) === 404) return null;
-    throw error;
-  }
 }

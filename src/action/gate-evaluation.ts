@@ -1,0 +1,58 @@
+// First: zod is configured before any schema is built.
+import "./zod-jitless.js";
+import type { ChangesToDeploy } from "../github/changes-to-deploy.js";
+import type { GitHubClient } from "../github/access.js";
+import type { PolicyFile } from "../github/policy-file.js";
+import { layerPolicy } from "../github/policy-source.js";
+import { evaluatePullRequest } from "../github/pull-request-inputs.js";
+import { POLICY_PATH } from "../policy-path.js";
+import { formatProblem } from "../problems.js";
+import { ActionError } from "./context.js";
+import { decideGate, type GatePull } from "./gate-decision.js";
+import type { GateRound } from "./gate-mode.js";
+import { annotateProblems, type ActionLog } from "./outcome.js";
+
+export { gateWithWait } from "./gate-mode.js";
+
+export interface GateRecords {
+  /** The default branch's own policy file, null when it has none. */
+  policyFile: PolicyFile | null;
+  changes: ChangesToDeploy;
+}
+
+/**
+ * The gate's decision at `at` from what GitHub returned (gate-github.ts): the policy layered
+ * and validated, each pull request judged as it was when it merged (the reviews submitted by
+ * then, the risk at that instant), then the pure `decideGate`.
+ */
+export async function decideFromRecords(
+  octokit: GitHubClient,
+  target: { owner: string; repo: string; sha: string; environment: string; defaultBranch: string },
+  records: GateRecords,
+  at: number,
+  log: ActionLog,
+): Promise<GateRound> {
+  const { owner, repo, defaultBranch } = target;
+  const loaded = await layerPolicy(octokit, records.policyFile);
+  if (loaded.status === "not-enrolled") {
+    throw new ActionError(`${owner}/${repo} is not enrolled: ${defaultBranch} has no ${POLICY_PATH}, so the gate has no policy to decide by (it fails closed).`);
+  }
+  if (loaded.status === "invalid") {
+    annotateProblems(log, loaded.problems, "error");
+    throw new ActionError(`The policy on ${defaultBranch} is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
+  }
+  const policy = loaded.policy;
+  const { changes } = records;
+  if (changes.openPulls.length > 0) {
+    log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} contain${changes.openPulls.length === 1 ? "s" : ""} commits being deployed.`);
+  }
+  const pulls = await Promise.all(
+    changes.pulls.map(async (pull): Promise<GatePull> => {
+      const mergedAt = Date.parse(pull.merged_at!);
+      const { input, decision } = await evaluatePullRequest(octokit, { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt });
+      return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: decision };
+    }),
+  );
+  const decision = decideGate({ policy, environment: target.environment, sha: target.sha, at, basis: changes.basis, pulls, directCommits: changes.directCommits });
+  return { decision, timezone: policy.timezone };
+}
