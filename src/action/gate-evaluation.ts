@@ -4,7 +4,7 @@ import type { ChangesToDeploy } from "../github/changes-to-deploy.js";
 import type { GitHubClient } from "../github/access.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import { layerPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest } from "../github/pull-request-inputs.js";
+import { evaluatePullRequest, pullRequestInputs } from "../github/pull-request-inputs.js";
 import { POLICY_PATH } from "../policy-path.js";
 import { formatProblem } from "../problems.js";
 import { ActionError } from "./context.js";
@@ -33,6 +33,16 @@ export async function decideFromRecords(
   log: ActionLog,
 ): Promise<GateRound> {
   const { owner, repo, defaultBranch } = target;
+  const { changes } = records;
+  // Each pull request's files and reviews are asked for before the policy is parsed, which
+  // then happens while they are in flight (none of those requests depends on the policy).
+  const merges = changes.pulls.map((pull) => {
+    const mergedAt = Date.parse(pull.merged_at!);
+    const gathered = pullRequestInputs(octokit, { owner, repo, pull, at: mergedAt, reviewsUntil: mergedAt });
+    gathered.catch(() => undefined); // awaited below, unless the policy fails first
+    return { pull, mergedAt, gathered };
+  });
+  if (merges.length > 0) await new Promise((resolve) => setImmediate(resolve));
   const loaded = await layerPolicy(octokit, records.policyFile);
   if (loaded.status === "not-enrolled") {
     throw new ActionError(`${owner}/${repo} is not enrolled: ${defaultBranch} has no ${POLICY_PATH}, so the gate has no policy to decide by (it fails closed).`);
@@ -42,14 +52,13 @@ export async function decideFromRecords(
     throw new ActionError(`The policy on ${defaultBranch} is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
   }
   const policy = loaded.policy;
-  const { changes } = records;
   if (changes.openPulls.length > 0) {
     log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} contain${changes.openPulls.length === 1 ? "s" : ""} commits being deployed.`);
   }
   const pulls = await Promise.all(
-    changes.pulls.map(async (pull): Promise<GatePull> => {
-      const mergedAt = Date.parse(pull.merged_at!);
-      const { input, decision } = await evaluatePullRequest(octokit, { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt });
+    merges.map(async ({ pull, mergedAt, gathered }): Promise<GatePull> => {
+      const options = { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt };
+      const { input, decision } = await evaluatePullRequest(octokit, options, gathered);
       return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: decision };
     }),
   );

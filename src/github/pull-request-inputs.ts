@@ -15,8 +15,13 @@ import { proposedPolicyProblems } from "./policy-source.js";
  * exception team. So a low-risk change is decided with a token that cannot read teams
  * (GITHUB_TOKEN cannot), and a high-risk one asks for that access only then.
  */
-export async function evaluatePullRequest(client: GitHubClient, options: GatherOptions): Promise<{ input: EvaluationInput; decision: EvaluatedDecision }> {
-  const input = await pullRequestInputs(client, options);
+export async function evaluatePullRequest(
+  client: GitHubClient,
+  options: GatherOptions & { policy: Policy },
+  /** What GitHub holds about the pull request, when the caller asked for it already. */
+  records: Promise<PullRequestRecords> = pullRequestInputs(client, options),
+): Promise<{ input: EvaluationInput; decision: EvaluatedDecision }> {
+  const input: EvaluationInput = { ...(await records), policy: options.policy };
   const first = evaluate(input);
   const teams = input.reviews.some((review) => review.state === "APPROVED") ? teamsThatMatter(options.policy, first) : [];
   if (teams.length === 0) return { input, decision: first };
@@ -54,15 +59,17 @@ export const MAX_LISTED_FILES = 3_000;
 export interface GatherOptions {
   owner: string;
   repo: string;
-  policy: Policy;
   pull: PullRequestFields;
   at: number;
   /** Count only the reviews submitted by this instant (the gate judges a merge as it was). */
   reviewsUntil?: number;
 }
 
-export async function pullRequestInputs(client: GitHubClient, options: GatherOptions): Promise<EvaluationInput> {
-  const { owner, repo, policy, pull } = options;
+/** The engine's inputs but the policy, which none of these requests needs. */
+export type PullRequestRecords = Omit<EvaluationInput, "policy">;
+
+export async function pullRequestInputs(client: GitHubClient, options: GatherOptions): Promise<PullRequestRecords> {
+  const { owner, repo, pull } = options;
   const pullArgs = { owner, repo, pull_number: pull.number, per_page: 100 };
   const [listedFiles, rawReviews] = await Promise.all([
     withAccess(`list the files of PR #${pull.number}`, "pull-requests: read", () =>
@@ -96,7 +103,6 @@ export async function pullRequestInputs(client: GitHubClient, options: GatherOpt
   ]);
 
   return {
-    policy,
     pullRequest: {
       owner,
       repo,
