@@ -341,6 +341,25 @@ describe("mode: gate", () => {
     expect(result.outputs["reason"]).toMatch(/is not enrolled: master has no \.github\/changegate\.yml, so the gate has no policy to decide by \(it fails closed\)\.$/);
   });
 
+  it("fails closed on an invalid policy, its line annotated, while the merged PR's files and reviews are still in flight", async () => {
+    seedGate({ policy: "version: 1\nwindows: { normal: sometimes }\n" });
+    const result = await gate();
+    expect(result.code).toBe(1);
+    expect(result.outputs["reason"]).toMatch(/^The policy on master is invalid \(1 problem\), so the gate fails closed: .*windows\.normal/);
+    expect(result.stdout).toMatch(/::error title=changegate%3A windows.normal,file=\.github\/changegate\.yml,line=2,col=20::/);
+    expect(result.stderr).not.toMatch(/Unhandled|at async|TypeError/);
+  });
+
+  it("explains a token that cannot read the policy, the deployment history read meanwhile", async () => {
+    seedGate();
+    fake.forbidden.add("GET /repos/{owner}/{repo}/contents/{path}");
+    const result = await gate();
+    expect(result.code).toBe(1);
+    expect(result.outputs["reason"]).toMatch(/contents: read/);
+    expect(result.stderr).not.toMatch(/Unhandled|at async/);
+    expect(fake.requests.some((request) => request.path.includes("/deployments"))).toBe(true);
+  });
+
   it("explains a token that cannot read deployments", async () => {
     seedGate();
     fake.forbidden.add("GET /repos/{owner}/{repo}/deployments");
