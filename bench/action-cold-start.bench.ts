@@ -4,7 +4,9 @@
 // ordinary way. Target: the gate within 1.5x of the minimal action.
 //
 // BENCH_RUNS (default 40), BENCH_NO_BUILD=1 (measure the bundle as it is), BENCH_ENV=inherit,
-// BENCH_CPU=1 (CPU times too), BENCH_PROFILE=DIR (one --cpu-prof run of the gate).
+// BENCH_CPU=1 (CPU times too), BENCH_PROFILE=DIR (one --cpu-prof run of the gate),
+// BENCH_ALSO=label=FILE,label=FILE (other builds of the gate, e.g. from older commits, measured
+// in the same alternation, so that machine drift falls on every build alike).
 //
 // The gate's scenario is a realistic one: one successful deployment on record, one pull
 // request merged since, approved; 8 API requests (policy, deployments, statuses, compare,
@@ -138,12 +140,18 @@ if (process.env["BENCH_PROFILE"]) {
 }
 cpuTimes.clear();
 
+const also = (process.env["BENCH_ALSO"] ?? "").split(",").filter(Boolean).map((entry) => {
+  const [label, file] = entry.split("=") as [string, string];
+  return { label, file, walls: [] as number[] };
+});
+for (const build of also) await runOnce(build.file, gateEnv);
 const gate: number[] = [];
 const minimal: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   // Alternate, so drift in the machine's load falls on both alike.
   gate.push(await runOnce(gateBundle, gateEnv));
   minimal.push(await runOnce(minimalBundle, minimalEnv));
+  for (const build of also) build.walls.push(await runOnce(build.file, gateEnv));
 }
 await fake.close();
 if (fake.invalidRequests.length > 0) throw new Error(`invalid requests: ${fake.invalidRequests.join("; ")}`);
@@ -159,5 +167,9 @@ console.log(`  ratio                          ${ratio.toFixed(2)}x   target <= 1
 if (cpuTimes.size > 0) {
   const [gateCpu, minimalCpu] = [median(cpuTimes.get(gateBundle)!), median(cpuTimes.get(minimalBundle)!)];
   console.log(`  CPU time (median)              minimal ${minimalCpu.toFixed(1)} ms, gate ${gateCpu.toFixed(1)} ms: ${(gateCpu / minimalCpu).toFixed(2)}x`);
+}
+for (const build of also) {
+  const cpu = cpuTimes.has(build.file) ? `, CPU ${(median(cpuTimes.get(build.file)!) / median(cpuTimes.get(minimalBundle)!)).toFixed(2)}x` : "";
+  console.log(`  also: ${build.label.padEnd(22)} ${median(build.walls).toFixed(1)} ms / ${p90(build.walls).toFixed(1)} ms   (${kib(build.file)}): ${(median(build.walls) / median(minimal)).toFixed(2)}x${cpu}`);
 }
 rmSync(work, { recursive: true, force: true });
