@@ -12,6 +12,7 @@ import { decideGate, type GatePull } from "./gate-decision.js";
 import type { GateRound } from "./gate-mode.js";
 import { annotateProblems, type ActionLog } from "./outcome.js";
 
+// With it, gate-github.ts loads everything that decides in one import.
 export { gateWithWait } from "./gate-mode.js";
 
 export interface GateRecords {
