@@ -1,6 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { instantOfDateTimeText, instantOfWallTime, parseDateTimeText, wallTimeAt, type WallTime } from "../src/wall-clock.js";
+import {
+  instantOfDateTimeText,
+  instantOfWallTime,
+  intlZoneOffsets,
+  isKnownZone,
+  knownZones,
+  parseDateTimeText,
+  useZoneOffsets,
+  wallTimeAt,
+  zoneOffsetMinutes,
+  type WallTime,
+} from "../src/wall-clock.js";
 
 const wall = (text: string): WallTime => parseDateTimeText(text)!.wall;
 const iso = (instant: number) => new Date(instant).toISOString();
@@ -9,6 +20,31 @@ describe("host zone", () => {
   it("is the zone the test script chose, so these tests prove host independence", () => {
     // npm test runs this file under two host zones (see package.json).
     if (process.env["TZ"]) expect(Intl.DateTimeFormat().resolvedOptions().timeZone).toBe(process.env["TZ"]);
+  });
+});
+
+describe("zones", () => {
+  it("knows canonical names, links and UTC's names, and nothing else", () => {
+    expect(knownZones()).toContain("Europe/Berlin");
+    for (const zone of ["Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT-3", "UTC", "Etc/UTC", "US/Eastern", "Asia/Calcutta"]) {
+      expect(isKnownZone(zone), zone).toBe(true);
+    }
+    for (const zone of ["Europe/Berlinn", "CET+1", "Mars/Olympus", "", "europe/berlin "]) expect(isKnownZone(zone), zone).toBe(false);
+  });
+
+  it("asks the installed offset source, afresh once another is installed", () => {
+    const at = Date.UTC(2026, 0, 15, 12);
+    expect(zoneOffsetMinutes("Europe/Berlin", at)).toBe(60);
+    try {
+      useZoneOffsets(() => 330);
+      expect(zoneOffsetMinutes("Europe/Berlin", at)).toBe(330);
+      expect(wallTimeAt(at, "Europe/Berlin")).toMatchObject({ hour: 17, minute: 30 });
+      // UTC is UTC whatever the source says.
+      expect(zoneOffsetMinutes("UTC", at)).toBe(0);
+    } finally {
+      useZoneOffsets(intlZoneOffsets);
+    }
+    expect(zoneOffsetMinutes("Europe/Berlin", at)).toBe(60);
   });
 });
 
