@@ -9,7 +9,9 @@ import type { components } from "@octokit/openapi-types";
  * Requests: one for the environment's deployments, one per deployment scanned for its
  * statuses (newest first, usually one or two), one or a few for the comparison, and one per
  * commit on the first-parent line (the commits that landed on the branch: merge, squash or
- * rebased commits and direct pushes; a merged branch's own commits are not looked up).
+ * rebased commits and direct pushes; a merged branch's own commits are not looked up). The
+ * deployed commit's own lookup goes out first, beside the deployments: it is needed in every
+ * case but one (too many commits, which fails closed), and so waits on nothing.
  */
 export type PullRequestSimple = components["schemas"]["pull-request-simple"];
 
@@ -38,6 +40,10 @@ export async function changesToDeploy(
   target: { owner: string; repo: string; sha: string; environment: string },
 ): Promise<ChangesToDeploy> {
   const { owner, repo, sha } = target;
+  // The commit's own pull request is looked up whatever the history says (the commit heads
+  // the line in every case), so it is asked for at once, beside the deployment history.
+  const ownLookup = pullsOfCommit(octokit, { owner, repo, commit: sha });
+  ownLookup.catch(() => undefined); // awaited below, unless the history fails first
   const deployed = await lastSuccessfulDeployment(octokit, target);
   let line: string[] = [sha];
   let basis: ChangesToDeploy["basis"] = { kind: "own-pull-request" };
@@ -50,11 +56,7 @@ export async function changesToDeploy(
     }
   }
 
-  const found = await mapLimit(line, CONCURRENCY, async (commit) => {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: commit, per_page: 100 });
-    const merged = data.filter((pull) => pull.merged_at !== null);
-    return { commit, pull: merged.find((pull) => pull.merge_commit_sha === commit) ?? merged[0] ?? null, open: data.filter((pull) => pull.state === "open") };
-  });
+  const found = await mapLimit(line, CONCURRENCY, (commit) => (commit === sha ? ownLookup : pullsOfCommit(octokit, { owner, repo, commit })));
 
   const pulls = new Map<number, PullRequestSimple>();
   const directCommits: string[] = [];
@@ -72,6 +74,17 @@ export async function changesToDeploy(
     directCommits: directCommits.reverse(),
     openPulls: [...openPulls],
   };
+}
+
+/** The pull request that brought `commit` (merged), else the open ones that contain it. */
+async function pullsOfCommit(
+  octokit: Pick<Octokit, "request">,
+  target: { owner: string; repo: string; commit: string },
+): Promise<{ commit: string; pull: PullRequestSimple | null; open: PullRequestSimple[] }> {
+  const { owner, repo, commit } = target;
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: commit, per_page: 100 });
+  const merged = data.filter((pull) => pull.merged_at !== null);
+  return { commit, pull: merged.find((pull) => pull.merge_commit_sha === commit) ?? merged[0] ?? null, open: data.filter((pull) => pull.state === "open") };
 }
 
 /** The newest deployment of `environment` that ever reached `success` (a later one marks it inactive). */
