@@ -29,32 +29,45 @@ function inChild(body: string): unknown {
 }
 
 describe("hostZoneOffsets", () => {
-  it("answers every zone Intl lists as Intl does, from 1990 to 2045, DST changes included", () => {
+  it("answers every zone Intl lists as Intl does, from 1990 to 2045, at the minute of each offset change too", () => {
     // Each zone adopted in turn (a fresh source each time), at instants 7 days 5 h 7 min apart,
-    // which walk through every hour of the day and every day of the week, and an hour either
-    // side of each offset change Intl reports.
+    // which walk through every hour of the day and every day of the week; and wherever Intl's
+    // offset changed between two of them, at the minute before and the minute of the change
+    // (found by bisection) and an hour either side.
     const result = inChild(`
+      const MINUTE = 60000, HOUR = 3600000;
       const instants = [];
-      for (let t = Date.UTC(1990, 0, 1); t < Date.UTC(2045, 0, 1); t += 7 * 86400000 + 5 * 3600000 + 7 * 60000) instants.push(t);
+      for (let t = Date.UTC(1990, 0, 1); t < Date.UTC(2045, 0, 1); t += 7 * 86400000 + 5 * HOUR + 7 * MINUTE) instants.push(t);
       const mismatches = [];
-      let checked = 0;
+      let checked = 0, changes = 0;
       for (const zone of canonicalZones()) {
         const host = hostZoneOffsets();
+        const probe = (t) => {
+          checked++;
+          if (host(zone, t) !== intlZoneOffsets(zone, t)) mismatches.push(zone + " " + new Date(t).toISOString());
+        };
         let previous = null;
         for (const instant of instants) {
-          const intl = intlZoneOffsets(zone, instant);
-          const probes = previous !== null && previous !== intl ? [instant - 3600000 * 24 * 7, instant - 3600000, instant] : [instant];
-          for (const probe of probes) {
-            checked++;
-            if (host(zone, probe) !== intlZoneOffsets(zone, probe)) mismatches.push(zone + " " + new Date(probe).toISOString());
+          const offset = intlZoneOffsets(zone, instant);
+          if (previous !== null && intlZoneOffsets(zone, previous) !== offset) {
+            let before = previous, after = instant;
+            while (after - before > MINUTE) {
+              const middle = before + Math.floor((after - before) / 2 / MINUTE) * MINUTE;
+              if (intlZoneOffsets(zone, middle) === intlZoneOffsets(zone, previous)) before = middle;
+              else after = middle;
+            }
+            changes++;
+            for (const t of [before - HOUR, before, after, after + HOUR]) probe(t);
           }
-          previous = intl;
+          probe(instant);
+          previous = instant;
         }
       }
-      console.log(JSON.stringify({ zones: canonicalZones().size, checked, mismatches: mismatches.slice(0, 20), tz: process.env.TZ }));
-    `) as { zones: number; checked: number; mismatches: string[]; tz: string };
+      console.log(JSON.stringify({ zones: canonicalZones().size, checked, changes, mismatches: mismatches.slice(0, 20), tz: process.env.TZ }));
+    `) as { zones: number; checked: number; changes: number; mismatches: string[]; tz: string };
     expect(result.zones).toBeGreaterThan(400);
     expect(result.checked).toBeGreaterThan(result.zones * 2800);
+    expect(result.changes).toBeGreaterThan(10_000);
     expect(result.mismatches).toEqual([]);
     expect(result.tz).not.toBe("Australia/Lord_Howe");
   }, 120_000);
