@@ -79,7 +79,8 @@ export function canonicalZones(): ReadonlySet<string> {
 export function isKnownZone(zone: string): boolean {
   if (UTC_ZONES.has(zone) || canonicalZones().has(zone)) return true;
   try {
-    // Links and old names (US/Eastern, Asia/Calcutta) are not listed but are zones all the same.
+    // Links are not listed but are zones all the same: US/Eastern, or Asia/Kolkata where ICU
+    // lists Asia/Calcutta.
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
     return true;
   } catch {
