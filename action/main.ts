@@ -6,7 +6,7 @@ import { ActionError, readContext } from "../src/action/context.js";
 import { readInputs, type Mode } from "../src/action/inputs.js";
 import type { ActionLog, ActionOutcome, ModeRunner } from "../src/action/outcome.js";
 import { hostZoneOffsets } from "../src/action/host-zone.js";
-import { useZoneOffsets } from "../src/wall-clock.js";
+import { useZoneOffsets } from "../src/engine/wall-clock.js";
 
 const RUNNERS: Record<Mode, () => Promise<ModeRunner>> = {
   check: async () => (await import("../src/action/check-mode.js")).runCheckMode,

@@ -95,7 +95,7 @@ const plainJson = {
  * CommonJS one): the same code, but esbuild can hoist it into one scope and drop what
  * changegate never calls, where CommonJS keeps every file whole behind a require wrapper.
  * The one difference, warnings through console.warn instead of process.emitWarning, does
- * not arise: changegate parses with logLevel "error" (src/yaml-document.ts).
+ * not arise: changegate parses with logLevel "error" (src/engine/yaml-document.ts).
  */
 const yamlAsModule = {
   name: "yaml-as-module",

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { evaluateApprovals, type ApprovalsInput, type Review, type ReviewState } from "../src/approvals.js";
+import { evaluateApprovals, type ApprovalsInput, type Review, type ReviewState } from "../src/engine/approvals.js";
 
 let nextId = 1;
 function review(login: string, state: ReviewState, commitId = "head", submittedAt?: string, isBot = false): Review {

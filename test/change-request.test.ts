@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { changeRequestTemplate, parseChangeRequest, type ChangeRequestResult } from "../src/change-request.js";
-import { formatProblem } from "../src/problems.js";
+import { changeRequestTemplate, parseChangeRequest, type ChangeRequestResult } from "../src/engine/change-request.js";
+import { formatProblem } from "../src/engine/problems.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 const fenced = (content: string, info = "yaml", fence = "```") => `${fence}${info}\n${content}${content.endsWith("\n") ? "" : "\n"}${fence}\n`;

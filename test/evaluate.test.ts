@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Review } from "../src/approvals.js";
-import { evaluate, type EvaluationInput } from "../src/evaluate.js";
+import type { Review } from "../src/engine/approvals.js";
+import { evaluate, type EvaluationInput } from "../src/engine/evaluate.js";
 import { policyFrom } from "./support/policy.js";
 
 const POLICY = `

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { extendsTarget, parsePolicy, type PolicyResult } from "../src/policy.js";
-import { formatProblem } from "../src/problems.js";
+import { extendsTarget, parsePolicy, type PolicyResult } from "../src/engine/policy.js";
+import { formatProblem } from "../src/engine/problems.js";
 
 const SPEC_POLICY = readFileSync(join(import.meta.dirname, "fixtures", "spec-policy.yml"), "utf8");
 const FILE = ".github/changegate.yml";

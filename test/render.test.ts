@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseChangeRequest } from "../src/change-request.js";
-import { evaluate, type EvaluationInput } from "../src/evaluate.js";
-import { parsePolicy } from "../src/policy.js";
-import { fitBytes, formatInstant, MAX_OUTPUT_BYTES, renderChecks, type RenderedCheck } from "../src/render.js";
+import { parseChangeRequest } from "../src/engine/change-request.js";
+import { evaluate, type EvaluationInput } from "../src/engine/evaluate.js";
+import { parsePolicy } from "../src/engine/policy.js";
+import { fitBytes, formatInstant, MAX_OUTPUT_BYTES, renderChecks, type RenderedCheck } from "../src/report/checks.js";
 import { policyFrom } from "./support/policy.js";
 
 const POLICY = `version: 1

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pathMatcher, touchedPaths } from "../src/paths.js";
-import { DIMENSIONS, type Dimension } from "../src/policy.js";
-import { assessRisk, type RiskInput } from "../src/risk.js";
+import { pathMatcher, touchedPaths } from "../src/engine/paths.js";
+import { DIMENSIONS, type Dimension } from "../src/engine/policy.js";
+import { assessRisk, type RiskInput } from "../src/engine/risk.js";
 import { policyFrom } from "./support/policy.js";
 
 const SPEC_POLICY = readFileSync(join(import.meta.dirname, "fixtures", "spec-policy.yml"), "utf8");

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ChangeType } from "../src/policy.js";
-import { evaluateSchedule, type ScheduleInput, type TeamApprover } from "../src/schedule.js";
+import type { ChangeType } from "../src/engine/policy.js";
+import { evaluateSchedule, type ScheduleInput, type TeamApprover } from "../src/engine/schedule.js";
 import { policyFrom } from "./support/policy.js";
 
 const at = (text: string) => Date.parse(text);

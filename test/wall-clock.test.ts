@@ -11,7 +11,7 @@ import {
   wallTimeAt,
   zoneOffsetMinutes,
   type WallTime,
-} from "../src/wall-clock.js";
+} from "../src/engine/wall-clock.js";
 
 const wall = (text: string): WallTime => parseDateTimeText(text)!.wall;
 const iso = (instant: number) => new Date(instant).toISOString();

@@ -1,12 +1,12 @@
 // First: zod is configured before any schema is built.
 import "./zod-jitless.js";
-import type { Decision, EvaluatedDecision } from "../evaluate.js";
+import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
 import { loadPolicy } from "../github/policy-source.js";
 import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
-import { POLICY_PATH } from "../policy.js";
-import { renderChecks, type RenderedCheck } from "../render.js";
+import { POLICY_PATH } from "../engine/policy.js";
+import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { ActionError } from "./context.js";
 import { explainAccess } from "./explain.js";
 import { actionClient } from "./octokit.js";

@@ -5,10 +5,10 @@ import type { GitHubClient } from "../github/access.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import { layerPolicy } from "../github/policy-source.js";
 import { evaluatePullRequest, pullRequestInputs } from "../github/pull-request-inputs.js";
-import { POLICY_PATH } from "../policy-path.js";
-import { formatProblem } from "../problems.js";
+import { POLICY_PATH } from "../engine/policy-path.js";
+import { formatProblem } from "../engine/problems.js";
 import { ActionError } from "./context.js";
-import { decideGate, type GatePull } from "./gate-decision.js";
+import { decideGate, type GatePull } from "../engine/gate.js";
 import type { GateRound } from "./gate-mode.js";
 import { annotateProblems, type ActionLog } from "./outcome.js";
 

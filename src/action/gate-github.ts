@@ -1,6 +1,6 @@
 import { changesToDeploy, TooManyCommitsError } from "../github/changes-to-deploy.js";
 import { readPolicyFile } from "../github/policy-file.js";
-import { POLICY_PATH } from "../policy-path.js";
+import { POLICY_PATH } from "../engine/policy-path.js";
 import { ActionError } from "./context.js";
 import { explainAccess } from "./explain.js";
 import type { GateRecords } from "./gate-evaluation.js";

@@ -1,6 +1,6 @@
-import { formatInstant } from "../render.js";
-import { formatDuration } from "../duration.js";
-import type { GateDecision } from "./gate-decision.js";
+import { formatInstant } from "../report/checks.js";
+import { formatDuration } from "../engine/duration.js";
+import type { GateDecision } from "../engine/gate.js";
 import type { ActionOutcome, ModeEnvironment } from "./outcome.js";
 import { gateSummary } from "./summary.js";
 

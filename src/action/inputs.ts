@@ -1,5 +1,5 @@
-import { nearestName } from "../problems.js";
-import { DURATION_EXAMPLES, formatDuration, parseDuration } from "../duration.js";
+import { nearestName } from "../engine/problems.js";
+import { DURATION_EXAMPLES, formatDuration, parseDuration } from "../engine/duration.js";
 
 /**
  * The Action's inputs (SPEC §7), validated all at once so a workflow author sees every

@@ -1,5 +1,5 @@
-import { POLICY_PATH } from "../policy.js";
-import { formatProblem, type Problem } from "../problems.js";
+import { POLICY_PATH } from "../engine/policy.js";
+import { formatProblem, type Problem } from "../engine/problems.js";
 import type { ActionContext } from "./context.js";
 import type { ActionInputs } from "./inputs.js";
 

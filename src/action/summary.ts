@@ -1,6 +1,6 @@
-import type { Conclusion, RenderedCheck } from "../render.js";
-import { formatInstant } from "../render.js";
-import { describeGateBlocker, type GateDecision } from "./gate-decision.js";
+import type { Conclusion, RenderedCheck } from "../report/checks.js";
+import { formatInstant } from "../report/checks.js";
+import { describeGateBlocker, type GateDecision } from "../engine/gate.js";
 
 /**
  * The job summaries (markdown for `core.summary`): the decision as a table, in words a

@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import type { MergedChange } from "../audit/merge.js";
-import { evaluate, type Decision, type EvaluatedDecision } from "../evaluate.js";
+import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { LruCache } from "../github/cache.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange, type CheckRunAction, type KnownCheck, type PublishedCheck } from "../github/check-runs.js";
@@ -9,7 +9,7 @@ import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/ga
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
-import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../render.js";
+import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../report/checks.js";
 import { describeFailure } from "./errors.js";
 import { Locks, type RedisLike } from "./lock.js";
 import { PRIORITY, pullId, Scheduler, urgency, WorkQueue, type Boundary, type BoundaryKind, type PullKey } from "./scheduler.js";

@@ -1,9 +1,9 @@
-import type { EvaluatedDecision } from "../evaluate.js";
+import type { EvaluatedDecision } from "../engine/evaluate.js";
 import type { GitHubClient } from "../github/access.js";
 import { statusOf } from "../github/access.js";
-import type { ChangedFiles } from "../paths.js";
-import { touchedPaths } from "../paths.js";
-import { POLICY_PATH, type Policy } from "../policy.js";
+import type { ChangedFiles } from "../engine/paths.js";
+import { touchedPaths } from "../engine/paths.js";
+import { POLICY_PATH, type Policy } from "../engine/policy.js";
 import { AUDIT_COMMENT_MARKER } from "./posted-hashes.js";
 import { appendRecord, type Appended, type AppendOptions, type TrailLocation } from "./github-trail.js";
 import { buildAuditRecord, type UnsealedRecord } from "./record.js";

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import type { ChangeRequest } from "../change-request.js";
-import type { EvaluatedDecision } from "../evaluate.js";
-import type { Dimension, Tier } from "../policy.js";
-import { renderChecks, type Conclusion } from "../render.js";
-import { riskJson, type RiskReason } from "../risk.js";
-import type { ScheduleBlocker, ScheduleBypass } from "../schedule.js";
+import type { ChangeRequest } from "../engine/change-request.js";
+import type { EvaluatedDecision } from "../engine/evaluate.js";
+import type { Dimension, Tier } from "../engine/policy.js";
+import { renderChecks, type Conclusion } from "../report/checks.js";
+import { riskJson, type RiskReason } from "../engine/risk.js";
+import type { ScheduleBlocker, ScheduleBypass } from "../engine/schedule.js";
 import { recordHash } from "./canonical.js";
 
 /**

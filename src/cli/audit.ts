@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Octokit } from "@octokit/rest";
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "../engine/duration.js";
 import { memoryTrail, verifyTrail, type TrailSource } from "../audit/chain.js";
 import { readTrailFromGitHub } from "../audit/github-trail.js";
 import { checkPostedHashes, readPostedHashes, type PostedHash } from "../audit/posted-hashes.js";

@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
-import { parseChangeRequest } from "../change-request.js";
-import { evaluate, type EvaluationInput } from "../evaluate.js";
-import type { ChangedFiles } from "../paths.js";
-import { parsePolicy, POLICY_PATH, type Policy } from "../policy.js";
-import { formatProblem, type Problem } from "../problems.js";
-import { renderChecks, type RenderedCheck } from "../render.js";
+import { parseChangeRequest } from "../engine/change-request.js";
+import { evaluate, type EvaluationInput } from "../engine/evaluate.js";
+import type { ChangedFiles } from "../engine/paths.js";
+import { parsePolicy, POLICY_PATH, type Policy } from "../engine/policy.js";
+import { formatProblem, type Problem } from "../engine/problems.js";
+import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout } from "./git.js";
 import { parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import type { ChangedFile } from "../paths.js";
+import type { ChangedFile } from "../engine/paths.js";
 
 /** Small read-only git queries for the CLI's defaults inside a checkout. */
 function git(cwd: string, args: string[]): string | null {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { POLICY_PATH } from "../policy.js";
+import { POLICY_PATH } from "../engine/policy.js";
 import { UsageError, type CliIo } from "./io.js";
 import { PULL_REQUEST_TEMPLATE, STARTER_POLICY } from "./starter.js";
 

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import * as z from "zod/mini";
-import "../zod-setup.js";
-import type { Permission, Review } from "../approvals.js";
-import type { ChangedFile } from "../paths.js";
-import { formatPath } from "../problems.js";
+import "../engine/zod-setup.js";
+import type { Permission, Review } from "../engine/approvals.js";
+import type { ChangedFile } from "../engine/paths.js";
+import { formatPath } from "../engine/problems.js";
 import { UsageError, type CliIo } from "./io.js";
 
 /** Reads a file argument (`-` is standard input), failing as a usage error with the path. */

@@ -1,6 +1,6 @@
-import type { EvaluatedDecision } from "../evaluate.js";
-import type { RenderedCheck } from "../render.js";
-import { riskJson } from "../risk.js";
+import type { EvaluatedDecision } from "../engine/evaluate.js";
+import type { RenderedCheck } from "../report/checks.js";
+import { riskJson } from "../engine/risk.js";
 
 /**
  * The `--json` shape of §6: `change`, `risk` (`dimensions`, `score`, `tier`) and the three

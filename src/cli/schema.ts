@@ -1,6 +1,6 @@
 import { toJSONSchema } from "zod/mini";
-import { changeRequestSchema } from "../change-request.js";
-import { policySchema } from "../policy.js";
+import { changeRequestSchema } from "../engine/change-request.js";
+import { policySchema } from "../engine/policy.js";
 import { UsageError, type CliIo } from "./io.js";
 
 export const SCHEMA_USAGE = "usage: changegate schema policy|change-request";

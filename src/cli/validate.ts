@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { parseChangeRequest } from "../change-request.js";
-import { parsePolicy, POLICY_PATH } from "../policy.js";
-import { formatProblem } from "../problems.js";
+import { parseChangeRequest } from "../engine/change-request.js";
+import { parsePolicy, POLICY_PATH } from "../engine/policy.js";
+import { formatProblem } from "../engine/problems.js";
 import { readInput } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CheckAnnotation, RenderedCheck } from "../render.js";
+import type { CheckAnnotation, RenderedCheck } from "../report/checks.js";
 import { statusOf, withAccess, type GitHubClient } from "./access.js";
 
 /**

@@ -1,9 +1,9 @@
-import type { Permission, Review, ReviewState } from "../approvals.js";
-import { parseChangeRequest } from "../change-request.js";
-import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../evaluate.js";
-import type { ChangedFile, ChangedFiles } from "../paths.js";
-import { POLICY_PATH, type Policy } from "../policy.js";
-import type { Problem } from "../problems.js";
+import type { Permission, Review, ReviewState } from "../engine/approvals.js";
+import { parseChangeRequest } from "../engine/change-request.js";
+import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../engine/evaluate.js";
+import type { ChangedFile, ChangedFiles } from "../engine/paths.js";
+import { POLICY_PATH, type Policy } from "../engine/policy.js";
+import type { Problem } from "../engine/problems.js";
 import { listAll, statusOf, withAccess, type GitHubClient } from "./access.js";
 import { InFlight, LruCache } from "./cache.js";
 import { loadPolicy } from "./policy-source.js";

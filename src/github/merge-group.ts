@@ -1,4 +1,4 @@
-import { CHECK_NAMES, fitBytes, MAX_OUTPUT_BYTES, type CheckName, type Conclusion, type RenderedCheck } from "../render.js";
+import { CHECK_NAMES, fitBytes, MAX_OUTPUT_BYTES, type CheckName, type Conclusion, type RenderedCheck } from "../report/checks.js";
 import { annotationKey } from "./check-runs.js";
 import { withAccess, type GitHubClient } from "./access.js";
 

@@ -1,5 +1,5 @@
-import { extendsTarget, parsePolicy, POLICY_PATH, type Policy, type PolicySource } from "../policy.js";
-import type { Problem } from "../problems.js";
+import { extendsTarget, parsePolicy, POLICY_PATH, type Policy, type PolicySource } from "../engine/policy.js";
+import type { Problem } from "../engine/problems.js";
 import type { GitHubClient } from "./access.js";
 import { readPolicyFile, type PolicyFile } from "./policy-file.js";
 

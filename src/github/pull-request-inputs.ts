@@ -1,7 +1,7 @@
-import type { Permission, Review, ReviewState } from "../approvals.js";
-import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../evaluate.js";
-import type { ChangedFile } from "../paths.js";
-import { POLICY_PATH, type Policy } from "../policy.js";
+import type { Permission, Review, ReviewState } from "../engine/approvals.js";
+import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../engine/evaluate.js";
+import type { ChangedFile } from "../engine/paths.js";
+import { POLICY_PATH, type Policy } from "../engine/policy.js";
 import { listAll, statusOf, withAccess, type GitHubClient } from "./access.js";
 import { proposedPolicyProblems } from "./policy-source.js";
 

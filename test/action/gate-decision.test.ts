@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Review } from "../../src/approvals.js";
-import { decideGate, type GateInput, type GatePull } from "../../src/action/gate-decision.js";
-import { evaluate } from "../../src/evaluate.js";
+import type { Review } from "../../src/engine/approvals.js";
+import { decideGate, type GateInput, type GatePull } from "../../src/engine/gate.js";
+import { evaluate } from "../../src/engine/evaluate.js";
 import { policyFrom } from "../support/policy.js";
 
 const POLICY = `

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { decideGate } from "../../src/action/gate-decision.js";
+import { decideGate } from "../../src/engine/gate.js";
 import { gateWithWait, type DecideGate } from "../../src/action/gate-mode.js";
 import { readInputs } from "../../src/action/inputs.js";
 import type { ModeEnvironment } from "../../src/action/outcome.js";
-import { evaluate } from "../../src/evaluate.js";
+import { evaluate } from "../../src/engine/evaluate.js";
 import { policyFrom } from "../support/policy.js";
 
 const FREEZE_END = Date.parse("2026-03-05T00:00:00Z");

@@ -4,7 +4,7 @@ import { changesToDeploy, TooManyCommitsError } from "../../src/github/changes-t
 import { publishChecks } from "../../src/github/check-runs.js";
 import { loadPolicy } from "../../src/github/policy-source.js";
 import { evaluatePullRequest } from "../../src/github/pull-request-inputs.js";
-import type { RenderedCheck } from "../../src/render.js";
+import type { RenderedCheck } from "../../src/report/checks.js";
 import { startFakeApi, type FakeGitHub, type FakePull } from "./fake-api.js";
 
 const REPO = "acme/shop";

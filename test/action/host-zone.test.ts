@@ -18,8 +18,8 @@ function inChild(body: string): unknown {
     script,
     [
       `import { hostZoneOffsets } from ${source("action/host-zone.ts")};`,
-      `import { canonicalZones, intlZoneOffsets, useZoneOffsets, zoneOffsetMinutes } from ${source("wall-clock.ts")};`,
-      `import { formatInstant } from ${source("render.ts")};`,
+      `import { canonicalZones, intlZoneOffsets, useZoneOffsets, zoneOffsetMinutes } from ${source("engine/wall-clock.ts")};`,
+      `import { formatInstant } from ${source("report/checks.ts")};`,
       body,
     ].join("\n"),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../src/duration.js";
+import { formatDuration, parseDuration } from "../../src/engine/duration.js";
 import { readInputs } from "../../src/action/inputs.js";
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? "";

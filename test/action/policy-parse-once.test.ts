@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type * as YamlDocument from "../../src/yaml-document.js";
+import type * as YamlDocument from "../../src/engine/yaml-document.js";
 
 // The loader asks `extendsTarget` and then `parsePolicy` about the same files; for the
-// Action's cold start the second reuses the first's YAML parse (src/policy.ts). Counted here
+// Action's cold start the second reuses the first's YAML parse (src/engine/policy.ts). Counted here
 // by wrapping the YAML parser.
 const parses = vi.hoisted(() => ({ count: 0 }));
-vi.mock("../../src/yaml-document.js", async (importOriginal) => {
+vi.mock("../../src/engine/yaml-document.js", async (importOriginal) => {
   const original = await importOriginal<typeof YamlDocument>();
   return {
     ...original,
@@ -16,7 +16,7 @@ vi.mock("../../src/yaml-document.js", async (importOriginal) => {
   };
 });
 
-const { extendsTarget, parsePolicy } = await import("../../src/policy.js");
+const { extendsTarget, parsePolicy } = await import("../../src/engine/policy.js");
 
 const FILE = ".github/changegate.yml";
 const VALID = `version: 1

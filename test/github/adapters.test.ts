@@ -6,7 +6,7 @@ import { ConditionalCache, useConditionalRequests } from "../../src/github/condi
 import { gatherAndEvaluate, GatherCaches } from "../../src/github/gather.js";
 import { combineGroupChecks, pullNumbersIn, pullsInMergeGroup } from "../../src/github/merge-group.js";
 import { PolicyCache } from "../../src/github/policy-cache.js";
-import type { RenderedCheck } from "../../src/render.js";
+import type { RenderedCheck } from "../../src/report/checks.js";
 import { recordPush } from "../fake-github/activity.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/server.js";
 import { policyFrom } from "../support/policy.js";

@@ -1,5 +1,5 @@
-import { parsePolicy, type Policy } from "../../src/policy.js";
-import { formatProblem } from "../../src/problems.js";
+import { parsePolicy, type Policy } from "../../src/engine/policy.js";
+import { formatProblem } from "../../src/engine/problems.js";
 
 /** A validated policy from YAML text; a test's policy must be valid, so problems throw. */
 export function policyFrom(text: string): Policy {

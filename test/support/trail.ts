@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { canonicalJson } from "../../src/audit/canonical.js";
 import { HEAD_PATH, recordPath } from "../../src/audit/layout.js";
 import { buildAuditRecord, revertedPull, sealRecord, type AuditRecord, type MergeFacts, type UnsealedRecord } from "../../src/audit/record.js";
-import { evaluate } from "../../src/evaluate.js";
+import { evaluate } from "../../src/engine/evaluate.js";
 import { policyFrom } from "./policy.js";
 
 /**

@@ -1,11 +1,11 @@
-import type { ApprovalDecision } from "./approvals.js";
-import { changeRequestTemplate } from "./change-request.js";
-import type { Decision, EvaluatedDecision } from "./evaluate.js";
-import { DIMENSIONS, type Dimension } from "./policy.js";
-import { formatProblem, type Problem } from "./problems.js";
-import type { DimensionAssessment, RiskReason } from "./risk.js";
-import type { ScheduleBlocker } from "./schedule.js";
-import { wallTimeAt, zoneOffsetMinutes } from "./wall-clock.js";
+import type { ApprovalDecision } from "../engine/approvals.js";
+import { changeRequestTemplate } from "../engine/change-request.js";
+import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
+import { DIMENSIONS, type Dimension } from "../engine/policy.js";
+import { formatProblem, type Problem } from "../engine/problems.js";
+import type { DimensionAssessment, RiskReason } from "../engine/risk.js";
+import type { ScheduleBlocker } from "../engine/schedule.js";
+import { wallTimeAt, zoneOffsetMinutes } from "../engine/wall-clock.js";
 
 /**
  * One decision, rendered as the three check runs. The CLI prints them, the App and the

@@ -1,8 +1,8 @@
-import type { ApprovalDecision } from "../approvals.js";
-import type { EvaluatedDecision } from "../evaluate.js";
-import { TIERS, type ChangeType, type Policy, type Tier } from "../policy.js";
-import { describeMissingApprovals, describeScheduleBlocker, formatInstant, fromWhom } from "../render.js";
-import { evaluateSchedule, type ScheduleBlocker, type ScheduleDecision } from "../schedule.js";
+import type { ApprovalDecision } from "./approvals.js";
+import type { EvaluatedDecision } from "./evaluate.js";
+import { TIERS, type ChangeType, type Policy, type Tier } from "./policy.js";
+import { describeMissingApprovals, describeScheduleBlocker, formatInstant, fromWhom } from "../report/checks.js";
+import { evaluateSchedule, type ScheduleBlocker, type ScheduleDecision } from "./schedule.js";
 
 /**
  * The deploy gate (SPEC §7, `mode: gate`) as a pure function: may this commit go out to
