@@ -62,9 +62,9 @@ describe("changegate check", () => {
 
   describe("usage errors: exit 2, one line on stderr, nothing on stdout", () => {
     const cases: [string, string[], RegExp][] = [
-      ["unknown flag", [...base, "--bdy", "x"], /Unknown option '--bdy'/],
+      ["unknown flag, the nearest suggested", [...base, "--bdy", "x"], /^changegate check: unknown option --bdy: did you mean --body\? \(see changegate check --help\)$/m],
       ["missing file", [...base, "--body", "nope.md"], /cannot read PR description nope\.md: no such file/],
-      ["bad --at", [...base, "--at", "2026-02-25 03:00"], /--at expects an ISO 8601 instant with its offset/],
+      ["bad --at", [...base, "--at", "2026-02-25 03:00"], /--at expects a duration back from now \(2h, 30d\) or an ISO 8601 instant with its offset/],
       ["instant without offset", ["check", "--policy", "changegate.yml", "--at", "2026-02-25T03:00:00"], /--at expects/],
       ["reviews not JSON", [...base, "--reviews", "pr-normal.md"], /pr-normal\.md is not valid JSON/],
       ["reviews wrong shape", [...base, "--reviews", "teams.json"], /teams\.json: .*expected a JSON array of GitHub review objects/],

@@ -50,7 +50,7 @@ describe("check titles say what is missing, from whom, and when it opens", () =>
   it("a freeze names itself, its end and its exception", () => {
     const [, schedule] = render({ at: Date.parse("2026-03-31T03:00:00Z") });
     expect(schedule!.title).toBe("Freeze “Q1 freeze” until Thu 2 Apr 2026, 00:00 UTC · opens Thu 2 Apr 2026, 02:00 UTC");
-    expect(schedule!.summary).toContain("Exception: a PR with one of the labels `security-critical` and an approval from `vp-engineering` passes.");
+    expect(schedule!.summary).toContain("Exception: a PR with the label `security-critical` and an approval from a member of `vp-engineering` passes.");
   });
 
   it("a team still missing is named", () => {

@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { Octokit } from "@octokit/rest";
+import type { Octokit } from "@octokit/rest";
 import { parseDuration } from "../engine/duration.js";
 import { memoryTrail, verifyTrail, type TrailSource } from "../audit/chain.js";
 import { readTrailFromGitHub } from "../audit/github-trail.js";
@@ -8,39 +7,77 @@ import { checkPostedHashes, readPostedHashes, type PostedHash } from "../audit/p
 import { localTrail, recordPathsInOrder } from "../audit/local-trail.js";
 import { changeLine, changeMetrics, changesTouching, CSV_COLUMNS, csvRow, recordsInRange, servicesOf, type TimeRange } from "../audit/query.js";
 import type { AuditRecord } from "../audit/record.js";
-import { parseInstant } from "./inputs.js";
+import { parseFlags, type CommandDeclaration } from "./command.js";
+import { INSTANT_FORMS, nowOf, parseInstant } from "./inputs.js";
+import { snakeCaseKeys } from "./json.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
-const SOURCE = "[--dir CHECKOUT | --repo OWNER/NAME [--branch B]]";
-export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE} [--prs OWNER/NAME [--prs-limit 100]]
-       changegate audit export ${SOURCE} [--since T] [--until T] [--format jsonl|csv]
-       changegate changes ${SOURCE} [--service NAME] [--since T] [--until T] [--json]
-       changegate metrics ${SOURCE} [--since T] [--until T] [--failure-window 24h] [--json]
-  The trail is read from a local checkout of the audit branch (--dir, default .) or through
-  the API (--repo; token from GITHUB_TOKEN or GH_TOKEN, API from GITHUB_API_URL).
-  T is a duration back from now (2h, 30d) or an ISO 8601 instant with its offset.
-  verify --prs also holds the trail against the hashes posted on that repository's recently
-  merged PRs (through the API), which catches newest records cut off with head.json rewritten.`;
-
-const SOURCE_OPTIONS = {
-  dir: { type: "string" },
-  repo: { type: "string" },
-  branch: { type: "string", default: "changegate/audit" },
+const SOURCE_FLAGS = {
+  dir: { type: "string", value: "CHECKOUT", help: "a local checkout of the audit branch (default .)" },
+  repo: { type: "string", value: "OWNER/NAME", help: "read the trail through the API instead (token from GITHUB_TOKEN or GH_TOKEN, API from GITHUB_API_URL)" },
+  branch: { type: "string", default: "changegate/audit", value: "B", help: "the audit branch, with --repo" },
 } as const;
-const RANGE_OPTIONS = { since: { type: "string" }, until: { type: "string" } } as const;
+const RANGE_FLAGS = {
+  since: { type: "string", value: "T", help: `from this instant: ${INSTANT_FORMS}` },
+  until: { type: "string", value: "T", help: "before this instant (same forms)" },
+} as const;
+const VERIFY_FLAGS = {
+  ...SOURCE_FLAGS,
+  prs: { type: "string", value: "OWNER/NAME", help: "also hold the trail against the hashes posted on this repository's recently merged PRs" },
+  "prs-limit": { type: "string", default: "100", value: "N", help: "how many merged PRs --prs reads, 1 to 100" },
+} as const;
+const EXPORT_FLAGS = { ...SOURCE_FLAGS, ...RANGE_FLAGS, format: { type: "string", default: "jsonl", value: "jsonl|csv", help: "JSON lines (the records as stored) or CSV (a row a change)" } } as const;
+const CHANGES_FLAGS = {
+  ...SOURCE_FLAGS,
+  ...RANGE_FLAGS,
+  service: { type: "string", value: "NAME", help: "only changes that touched this service" },
+  json: { type: "boolean", help: "as JSON (snake_case keys)" },
+} as const;
+const METRICS_FLAGS = {
+  ...SOURCE_FLAGS,
+  ...RANGE_FLAGS,
+  "failure-window": { type: "string", default: "24h", value: "DURATION", help: "an emergency on the same service this soon after a change counts as its failure" },
+  json: { type: "boolean", help: "as JSON (snake_case keys)" },
+} as const;
+
+const TRAIL_DETAILS = "The trail is read from a local checkout of the audit branch (--dir, default .) or through\nthe API (--repo).";
+
+export const AUDIT_COMMAND: CommandDeclaration = {
+  name: "audit",
+  summary: "verify or export the hash-chained audit trail of merged PRs",
+  subcommands: [
+    {
+      name: "verify",
+      summary: "check every record's hash and the chain (exit 1 when broken)",
+      flags: VERIFY_FLAGS,
+      details: `${TRAIL_DETAILS}\n--prs catches newest records cut off with head.json rewritten.`,
+      run: verify,
+    },
+    { name: "export", summary: "print the records of a time range as JSON lines or CSV", flags: EXPORT_FLAGS, details: TRAIL_DETAILS, run: exportTrail },
+  ],
+};
+
+export const CHANGES_COMMAND: CommandDeclaration = {
+  name: "changes",
+  summary: "list recorded changes, newest first (what touched payments in the last 2h?)",
+  flags: CHANGES_FLAGS,
+  details: TRAIL_DETAILS,
+  run: runChanges,
+};
+
+export const METRICS_COMMAND: CommandDeclaration = {
+  name: "metrics",
+  summary: "change metrics of a time range: counts, emergency rate, lead time, change failure rate",
+  flags: METRICS_FLAGS,
+  details: TRAIL_DETAILS,
+  run: runMetrics,
+};
 
 /** Records are appended after their merge; a record more than this older than `since` ends a newest-first scan. */
 const RECORDING_SLACK_MS = 24 * 3_600_000;
 
-export async function runAudit(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === "verify") return verify(rest, io);
-  if (sub === "export") return exportTrail(rest, io);
-  throw new UsageError(`audit expects "verify" or "export"; got ${sub === undefined ? "nothing" : `"${sub}"`}`);
-}
-
 async function verify(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, prs: { type: "string" }, "prs-limit": { type: "string", default: "100" } } });
+  const { values } = parseFlags("audit verify", VERIFY_FLAGS, args);
   const trail = await readTrail(values, io);
   const where = trail.where;
   const report = verifyTrail(trail);
@@ -55,7 +92,7 @@ async function verify(args: string[], io: CliIo): Promise<number> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--prs-limit expects a whole number of pull requests from 1 to 100; got "${values["prs-limit"]}"`);
     let posted: PostedHash[];
     try {
-      posted = await readPostedHashes(apiClient(io), owner, repo, limit);
+      posted = await readPostedHashes(await apiClient(io), owner, repo, limit);
     } catch (error) {
       throw new UsageError(`cannot read the pull requests of ${values.prs}: ${(error as Error).message}`);
     }
@@ -76,7 +113,9 @@ function ownerAndName(text: string, flag: string): [string, string] {
   return [owner, repo];
 }
 
-function apiClient(io: CliIo): Octokit {
+/** Octokit is loaded only here: the commands that read local files never pay for it. */
+async function apiClient(io: CliIo): Promise<Octokit> {
+  const { Octokit } = await import("@octokit/rest");
   const token = io.env["GITHUB_TOKEN"] ?? io.env["GH_TOKEN"];
   return new Octokit({ ...(token === undefined ? {} : { auth: token }), baseUrl: io.env["GITHUB_API_URL"] ?? "https://api.github.com", userAgent: "changegate-cli", log: QUIET });
 }
@@ -84,7 +123,7 @@ function apiClient(io: CliIo): Octokit {
 const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function exportTrail(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, format: { type: "string", default: "jsonl" } } });
+  const { values } = parseFlags("audit export", EXPORT_FLAGS, args);
   if (values.format !== "jsonl" && values.format !== "csv") throw new UsageError(`--format expects jsonl or csv; got "${values.format}"`);
   const range = timeRange(values, io);
   const records = recordsInRange(await readRecords(values, io, range), range);
@@ -98,7 +137,7 @@ async function exportTrail(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function runChanges(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, service: { type: "string" }, json: { type: "boolean", default: false } } });
+  const { values } = parseFlags("changes", CHANGES_FLAGS, args);
   const range = timeRange(values, io);
   const found = changesTouching(await readRecords(values, io, range), values.service ?? null, range);
   if (values.json) {
@@ -115,19 +154,14 @@ export async function runChanges(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function runMetrics(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, "failure-window": { type: "string", default: "24h" }, json: { type: "boolean", default: false } },
-  });
+  const { values } = parseFlags("metrics", METRICS_FLAGS, args);
   const window = parseDuration(values["failure-window"]);
   if (window === null) throw new UsageError(`--failure-window expects a duration such as 24h or 7d; got "${values["failure-window"]}"`);
   const range = timeRange(values, io);
   // Every record: a later revert or emergency is evidence about a change inside the range.
   const metrics = changeMetrics(await readRecords(values, io, { since: range.since, until: null }), range, window);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(snakeCaseKeys(metrics), null, 2)}\n`);
     return EXIT.ok;
   }
   const percent = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(1)}%`);
@@ -178,7 +212,7 @@ async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource &
     if (values.dir !== undefined) throw new UsageError("give --dir or --repo, not both");
     const [owner, repo] = ownerAndName(values.repo, "--repo");
     try {
-      const { files, head } = await readTrailFromGitHub(apiClient(io), { owner, repo, branch: values.branch });
+      const { files, head } = await readTrailFromGitHub(await apiClient(io), { owner, repo, branch: values.branch });
       return { ...memoryTrail(files, head), where: `${owner}/${repo}@${values.branch}` };
     } catch (error) {
       throw new UsageError(`cannot read the trail from ${values.repo}@${values.branch}: ${(error as Error).message}`);
@@ -217,18 +251,8 @@ function parseRecord(text: string, path: string): AuditRecord {
 }
 
 function timeRange(values: { since?: string | undefined; until?: string | undefined }, io: CliIo): TimeRange {
-  const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
-  const instant = (text: string | undefined, flag: string): number | null => {
-    if (text === undefined) return null;
-    const back = parseDuration(text);
-    if (back !== null) return now - back;
-    if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return Date.parse(`${text}T00:00:00Z`);
-    try {
-      return parseInstant(text, flag);
-    } catch {
-      throw new UsageError(`${flag} expects a duration back from now (2h, 30d) or an ISO 8601 instant with its offset (2026-11-02T09:00:00Z); got "${text}"`);
-    }
-  };
+  const now = nowOf(io);
+  const instant = (text: string | undefined, flag: string): number | null => (text === undefined ? null : parseInstant(text, flag, now));
   const range = { since: instant(values.since, "--since"), until: instant(values.until, "--until") };
   if (range.since !== null && range.until !== null && range.until <= range.since) throw new UsageError("--until must be after --since");
   return range;

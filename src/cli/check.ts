@@ -1,52 +1,66 @@
-import { parseArgs } from "node:util";
 import { parseChangeRequest } from "../engine/change-request.js";
 import { evaluate, type EvaluationInput } from "../engine/evaluate.js";
 import type { ChangedFiles } from "../engine/paths.js";
 import { parsePolicy, POLICY_PATH, type Policy } from "../engine/policy.js";
 import { formatProblem, type Problem } from "../engine/problems.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
-import { changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout } from "./git.js";
-import { parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
+import { markdownToText } from "../report/plain-text.js";
+import { parseFlags, type CommandDeclaration } from "./command.js";
+import { branchExists, changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout, isAncestor } from "./git.js";
+import { nowOf, parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 import { decisionJson } from "./json.js";
 
-export const CHECK_USAGE = `usage: changegate check [--body FILE|-] [--policy FILE] [--files FILE] [--labels a,b]
-                        [--author LOGIN] [--reviews FILE] [--teams FILE] [--permissions FILE]
-                        [--head SHA] [--at ISO8601] [--json]
-                        [--base REF] [--repo OWNER/NAME] [--number N] [--title TEXT] [--pusher LOGIN]`;
+const CHECK_FLAGS = {
+  body: { type: "string", value: "FILE|-", help: "the PR description (- reads standard input)" },
+  policy: { type: "string", value: "FILE", help: `the policy (default: ${POLICY_PATH} on the base branch)` },
+  files: { type: "string", value: "FILE", help: "changed files, one a line (default: git diff BASE...HEAD)" },
+  labels: { type: "string", value: "a,b", help: "the PR's labels, comma-separated" },
+  author: { type: "string", value: "LOGIN", help: "the PR's author (their approval never counts)" },
+  reviews: { type: "string", value: "FILE", help: "a JSON array of GitHub review objects" },
+  teams: { type: "string", value: "FILE", help: 'team members as JSON, e.g. {"sre": ["alice"]}' },
+  permissions: { type: "string", value: "FILE", help: 'permissions as JSON, e.g. {"alice": "write"} (default: everyone may write)' },
+  head: { type: "string", value: "SHA", help: "the head commit (approvals of other commits are stale)" },
+  at: { type: "string", value: "TIME", help: "the instant to decide at: ISO 8601 with offset, a date, or a duration back (2h); default now" },
+  format: { type: "string", value: "text|markdown|json", help: "output: text in a terminal, markdown (the check runs' own text) when piped" },
+  json: { type: "boolean", help: "the decision as JSON (same as --format json)" },
+  base: { type: "string", value: "REF", help: "the base branch in a git checkout (default: GITHUB_BASE_REF, origin/HEAD, main, master)" },
+  repo: { type: "string", value: "OWNER/NAME", help: "the repository (default: GITHUB_REPOSITORY)" },
+  number: { type: "string", value: "N", help: "the pull request's number" },
+  title: { type: "string", value: "TEXT", help: "the pull request's title" },
+  pusher: { type: "string", value: "LOGIN", help: "who pushed the head commit (their approval never counts)" },
+} as const;
+
+export const CHECK_COMMAND: CommandDeclaration = {
+  name: "check",
+  summary: "evaluate one pull request and print the three checks (risk, schedule, approvals)",
+  flags: CHECK_FLAGS,
+  details:
+    "Inside a git checkout the policy comes from the base branch and the changed files from\n" +
+    "`git diff BASE...HEAD`; the first lines say where each input came from.\n" +
+    "Exit status: 0 every check passes or is neutral, 1 a check blocks, 2 a usage error.",
+  run: runCheck,
+};
+
+type OutputFormat = "text" | "markdown" | "json";
 
 /** `changegate check`: evaluate one pull request's inputs and print the three decisions. */
 export async function runCheck(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      body: { type: "string" },
-      policy: { type: "string" },
-      files: { type: "string" },
-      labels: { type: "string" },
-      author: { type: "string" },
-      reviews: { type: "string" },
-      teams: { type: "string" },
-      permissions: { type: "string" },
-      head: { type: "string" },
-      at: { type: "string" },
-      json: { type: "boolean", default: false },
-      base: { type: "string" },
-      repo: { type: "string" },
-      number: { type: "string" },
-      title: { type: "string" },
-      pusher: { type: "string" },
-    },
-  });
+  const { values } = parseFlags("check", CHECK_FLAGS, args);
+  const format = outputFormat(values.format, values.json, io);
 
   const inCheckout = isGitCheckout(io.cwd);
+  if (values.base !== undefined && inCheckout && !branchExists(io.cwd, values.base)) {
+    throw new UsageError(`--base ${values.base}: no such branch or commit in this checkout (try origin/${values.base.replace(/^origin\//, "")}, or git fetch)`);
+  }
   const base = values.base ?? (inCheckout ? defaultBaseRef(io.cwd, io.env) : null);
+  const notes: string[] = [];
 
-  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null);
+  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null, notes);
   const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
-  const files = await loadFiles(io, values.files, inCheckout ? base : null);
+  const files = await loadFiles(io, values.files, inCheckout ? base : null, notes);
+  // Said once the inputs are read, so that a usage error stays the only line.
+  const onBase = inCheckout && base !== null && values.files === undefined && isAncestor(io.cwd, "HEAD", base);
   const [owner, repo] = (values.repo ?? io.env["GITHUB_REPOSITORY"] ?? "local/repository").split("/");
   if (!owner || !repo) throw new UsageError(`--repo expects OWNER/NAME; got "${values.repo}"`);
   const number = values.number === undefined ? null : Number(values.number);
@@ -69,19 +83,31 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     reviews: values.reviews === undefined ? [] : parseReviews(await readInput(io, values.reviews, "reviews"), values.reviews),
     teams: values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams),
     permissions: values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions),
-    at: values.at === undefined ? Date.now() : parseInstant(values.at, "--at"),
+    at: values.at === undefined ? nowOf(io) : parseInstant(values.at, "--at", nowOf(io)),
     changeRequest: parseChangeRequest(body),
     proposedPolicyProblems: proposedPolicyProblems(io, files, inCheckout, values.policy),
   };
   const decision = evaluate(input);
   const checks = renderChecks(decision, { timezone: policy.timezone });
 
-  if (values.json) io.stdout.write(`${JSON.stringify(decisionJson(decision, checks), null, 2)}\n`);
-  else io.stdout.write(humanReport(checks));
+  if (onBase) io.stderr.write(`changegate check: warning: HEAD is already on ${base}, so there are no changed files to evaluate (check out your branch, or pass --base or --files)\n`);
+  if (format === "json") io.stdout.write(`${JSON.stringify({ ...decisionJson(decision, checks), inputs: notes }, null, 2)}\n`);
+  else io.stdout.write((notes.length > 0 ? `${notes.join("\n")}\n\n` : "") + report(checks, format));
   return checks.every((check) => check.conclusion !== "failure") ? EXIT.ok : EXIT.blocked;
 }
 
-async function loadPolicy(io: CliIo, file: string | undefined, base: string | null): Promise<Policy> {
+/** `--format` wins, then `--json`; otherwise text for a terminal and markdown (as before) when piped. */
+function outputFormat(format: string | undefined, json: boolean, io: CliIo): OutputFormat {
+  if (format !== undefined) {
+    if (format !== "text" && format !== "markdown" && format !== "json") throw new UsageError(`--format expects text, markdown or json; got "${format}"`);
+    if (json && format !== "json") throw new UsageError(`--json and --format ${format} disagree: give one`);
+    return format;
+  }
+  if (json) return "json";
+  return io.stdout.isTTY === true ? "text" : "markdown";
+}
+
+async function loadPolicy(io: CliIo, file: string | undefined, base: string | null, notes: string[]): Promise<Policy> {
   let text: string;
   let name: string;
   if (file !== undefined) {
@@ -97,18 +123,21 @@ async function loadPolicy(io: CliIo, file: string | undefined, base: string | nu
       );
     }
     text = fromBase;
-    name = POLICY_PATH;
+    // The problems point at the base branch's file, not the working copy's (which may differ).
+    name = `${base}:${POLICY_PATH}`;
+    notes.push(`policy from ${base} (${POLICY_PATH})`);
   }
   const result = parsePolicy({ file: name, text });
   if (!result.ok) throw new UsageError(`invalid policy: ${summarizeProblems(result.problems)}`);
   return result.policy;
 }
 
-async function loadFiles(io: CliIo, file: string | undefined, base: string | null): Promise<ChangedFiles> {
+async function loadFiles(io: CliIo, file: string | undefined, base: string | null, notes: string[]): Promise<ChangedFiles> {
   if (file !== undefined) return { files: parseFileList(await readInput(io, file, "file list")), complete: true };
   if (base === null) return { files: [], complete: true };
   const files = changedFilesSince(io.cwd, base);
   if (files === null) throw new UsageError(`cannot list the changed files: \`git diff ${base}...HEAD\` failed (pass --files FILE)`);
+  notes.push(`${files.length} file${files.length === 1 ? "" : "s"} from git diff ${base}...HEAD`);
   return { files, complete: true };
 }
 
@@ -129,10 +158,11 @@ export function summarizeProblems(problems: readonly Problem[]): string {
 
 const SYMBOLS = { success: "✔", failure: "✖", neutral: "–" } as const;
 
-function humanReport(checks: readonly RenderedCheck[]): string {
+function report(checks: readonly RenderedCheck[], format: "text" | "markdown"): string {
   return checks
     .map((check) => {
-      const summary = check.summary.split("\n").map((line) => (line === "" ? "" : `    ${line}`)).join("\n");
+      const text = format === "text" ? markdownToText(check.summary) : check.summary;
+      const summary = text.split("\n").map((line) => (line === "" ? "" : `    ${line}`)).join("\n");
       return `${SYMBOLS[check.conclusion]} ${check.name}: ${check.conclusion}\n  ${check.title}\n\n${summary}\n`;
     })
     .join("\n");

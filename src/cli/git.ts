@@ -21,7 +21,7 @@ export function defaultBaseRef(cwd: string, env: Readonly<Record<string, string 
   const originHead = git(cwd, ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"])?.trim();
   if (originHead) candidates.push(originHead.replace(/^refs\/remotes\//, ""));
   candidates.push("origin/main", "main", "origin/master", "master");
-  return candidates.find((ref) => git(cwd, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]) !== null) ?? null;
+  return candidates.find((ref) => branchExists(cwd, ref)) ?? null;
 }
 
 /** A file's content at a ref, or null when it is not there. */
@@ -50,4 +50,14 @@ export function changedFilesSince(cwd: string, base: string): ChangedFile[] | nu
 
 export function headSha(cwd: string): string | null {
   return git(cwd, ["rev-parse", "HEAD"])?.trim() ?? null;
+}
+
+/** Whether `ref` names a commit here (a branch, a remote branch, a tag or a SHA). */
+export function branchExists(cwd: string, ref: string): boolean {
+  return git(cwd, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]) !== null;
+}
+
+/** Whether `ancestor` is already contained in `ref` (then `git diff ref...HEAD` is empty). */
+export function isAncestor(cwd: string, ancestor: string, ref: string): boolean {
+  return git(cwd, ["merge-base", "--is-ancestor", ancestor, ref]) !== null;
 }

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import * as z from "zod/mini";
 import "../engine/zod-setup.js";
 import type { Permission, Review } from "../engine/approvals.js";
+import { parseDuration } from "../engine/duration.js";
 import type { ChangedFile } from "../engine/paths.js";
 import { formatPath } from "../engine/problems.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -91,9 +92,36 @@ export function parseFileList(text: string): ChangedFile[] {
   return files;
 }
 
-export function parseInstant(text: string, flag: string): number {
+/** What `--at`, `--since` and `--until` accept, for messages. */
+export const INSTANT_FORMS = "a duration back from now (2h, 30d) or an ISO 8601 instant with its offset (2026-02-25T03:00:00Z) or a date (2026-02-25, midnight UTC)";
+
+/**
+ * An instant as every time flag writes it: ISO 8601 with its offset, a date (midnight UTC)
+ * or, when `now` is given, a duration back from it.
+ */
+export function parseInstant(text: string, flag: string, now?: number): number {
+  if (now !== undefined) {
+    const back = parseDuration(text);
+    if (back !== null) return now - back;
+  }
   // An offset is required: without one the host's zone would decide the instant.
-  const instant = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(instant)) throw new UsageError(`${flag} expects an ISO 8601 instant with its offset, e.g. 2026-02-25T03:00:00Z; got "${text}"`);
+  const instant = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? Date.parse(`${text}T00:00:00Z`)
+    : /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i.test(text)
+      ? Date.parse(text)
+      : NaN;
+  if (Number.isNaN(instant)) {
+    throw new UsageError(
+      now === undefined
+        ? `${flag} expects an ISO 8601 instant with its offset, e.g. 2026-02-25T03:00:00Z; got "${text}"`
+        : `${flag} expects ${INSTANT_FORMS}; got "${text}"`,
+    );
+  }
   return instant;
+}
+
+/** The CLI's "now": `CHANGEGATE_NOW` (an ISO instant) when set, for reproducible runs; else the clock. */
+export function nowOf(io: CliIo): number {
+  const fixed = io.env["CHANGEGATE_NOW"];
+  return fixed === undefined ? Date.now() : parseInstant(fixed, "CHANGEGATE_NOW");
 }

@@ -1,7 +1,8 @@
 /** What a CLI command may touch: given, never global, so commands run in tests as in a shell. */
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
-  stdout: { write(chunk: string): unknown };
+  /** `isTTY`: a terminal gets text, a pipe gets markdown (as process.stdout says). */
+  stdout: { write(chunk: string): unknown; isTTY?: boolean };
   stderr: { write(chunk: string): unknown };
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;

@@ -4,12 +4,13 @@ import { riskJson } from "../engine/risk.js";
 
 /**
  * The `--json` shape of §6: `change`, `risk` (`dimensions`, `score`, `tier`) and the three
- * `checks` in order, extended with the rest of the decision. Instants are ISO strings.
+ * `checks` in order, extended with the rest of the decision. Instants are ISO strings; keys
+ * are snake_case throughout (`opens_at`, `changes_requested`), as in the policy and the block.
  */
 export function decisionJson(decision: EvaluatedDecision, checks: readonly RenderedCheck[]): Record<string, unknown> {
   const iso = (instant: number | null | undefined) => (instant === null || instant === undefined ? null : new Date(instant).toISOString());
   const { risk, schedule } = decision;
-  return {
+  return snakeCaseKeys({
     at: iso(decision.at),
     change: decision.change,
     change_request: decision.changeRequest,
@@ -35,5 +36,12 @@ export function decisionJson(decision: EvaluatedDecision, checks: readonly Rende
     proposed_policy_problems: decision.proposedPolicyProblems,
     next_change: decision.nextChange === null ? null : { at: iso(decision.nextChange.at), kind: decision.nextChange.kind },
     checks: checks.map((check) => ({ name: check.name, conclusion: check.conclusion, title: check.title, summary: check.summary })),
-  };
+  }) as Record<string, unknown>;
+}
+
+/** `leadTimeHours` → `lead_time_hours`, at every depth: every `--json` output speaks snake_case. */
+export function snakeCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCaseKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), snakeCaseKeys(inner)]));
 }

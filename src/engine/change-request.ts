@@ -60,7 +60,7 @@ export const changeRequestSchema = z.strictObject({ change_request: changeReques
 export type ChangeRequest = z.infer<typeof changeRequestFields>;
 
 export type ChangeRequestResult =
-  | { status: "absent" }
+  | { status: "absent"; /** A line holding `change_request:` outside any fence, if one does. */ unfencedLine?: number }
   | { status: "invalid"; problems: Problem[] }
   | { status: "valid"; request: ChangeRequest; /** Line of the block's first line in the body. */ line: number };
 
@@ -128,7 +128,19 @@ export function parseChangeRequest(body: string): ChangeRequestResult {
     else problems.push(...schemaProblems(validation.error.issues, changeRequestSchema, value, parsed.text, origin));
   }
   if (problems.length > 0) return { status: "invalid", problems };
-  return valid === undefined ? { status: "absent" } : { status: "valid", ...valid };
+  if (valid !== undefined) return { status: "valid", ...valid };
+  const unfencedLine = unfencedChangeRequestLine(body);
+  return unfencedLine === null ? { status: "absent" } : { status: "absent", unfencedLine };
+}
+
+/** The first line outside fences and comments that starts `change_request:`: a block someone forgot to fence. */
+function unfencedChangeRequestLine(body: string): number | null {
+  let found = null as number | null;
+  // Reading every block runs the callback over every line outside them.
+  void [...fencedBlocks(body, (line, number) => {
+    if (found === null && /^\s*change_request\s*:/.test(line)) found = number;
+  })];
+  return found;
 }
 
 /** A template left as it was: every field empty. */
@@ -142,8 +154,8 @@ function isUntouchedTemplate(value: unknown): boolean {
 
 const OPENING_FENCE = /^( {0,3})(`{3,}|~{3,})[ \t]*(.*)$/;
 
-/** Fenced code blocks of a markdown text, outside HTML comments, CRLF or LF. */
-function* fencedBlocks(markdown: string): Generator<FencedBlock> {
+/** Fenced code blocks of a markdown text, outside HTML comments, CRLF or LF; `outside` sees every other line. */
+function* fencedBlocks(markdown: string, outside?: (line: string, number: number) => void): Generator<FencedBlock> {
   const lines = markdown.split(/\r\n|\r|\n/);
   let inComment = false;
   for (let index = 0; index < lines.length; index++) {
@@ -169,6 +181,7 @@ function* fencedBlocks(markdown: string): Generator<FencedBlock> {
       continue;
     }
     if (line.includes("<!--")) inComment = !afterLastCommentOpen(line).includes("-->");
+    else outside?.(line, index + 1);
   }
 }
 

@@ -1,7 +1,7 @@
 import { evaluateApprovals, type ApprovalDecision, type ApprovalRequirement, type Permission, type Review } from "./approvals.js";
 import { parseChangeRequest, type ChangeRequest, type ChangeRequestResult } from "./change-request.js";
 import { matchingPaths, pathMatcher, touchedPaths, type ChangedFiles } from "./paths.js";
-import type { ChangeType, Policy, Tier } from "./policy.js";
+import type { ChangeType, Policy, Tier, WindowSpec } from "./policy.js";
 import type { Problem } from "./problems.js";
 import { assessRisk, trafficBoundariesAfter, trafficClassAt, withTrafficClass, type RiskAssessment } from "./risk.js";
 import { evaluateSchedule, type ScheduleDecision } from "./schedule.js";
@@ -81,7 +81,8 @@ export interface EvaluatedDecision {
   kind: "evaluated";
   at: number;
   enforcement: Policy["enforcement"];
-  changeRequest: { status: ChangeRequestResult["status"]; problems: Problem[]; required: boolean };
+  /** `unfencedLine`: when absent, a line holding `change_request:` outside any fence (a hint to fence it). */
+  changeRequest: { status: ChangeRequestResult["status"]; problems: Problem[]; required: boolean; unfencedLine: number | null };
   change: ResolvedChange | null;
   /** Services whose paths the PR touches (also known without a change request). */
   derivedServices: string[];
@@ -90,6 +91,8 @@ export interface EvaluatedDecision {
   standard: StandardCatalogCheck | null;
   /** Null while there is no valid change request to decide on. */
   schedule: ScheduleDecision | null;
+  /** The change type's window as the policy writes it, for the schedule check's text; null with no schedule. */
+  windowSlots: WindowSpec | null;
   approvals: ApprovalDecision | null;
   proposedPolicyProblems: Problem[];
   nextChange: NextChange | null;
@@ -156,12 +159,18 @@ export function evaluate(input: EvaluationInput): EvaluatedDecision {
     kind: "evaluated",
     at,
     enforcement: policy.enforcement,
-    changeRequest: { status: parsed.status, problems: parsed.status === "invalid" ? parsed.problems : [], required },
+    changeRequest: {
+      status: parsed.status,
+      problems: parsed.status === "invalid" ? parsed.problems : [],
+      required,
+      unfencedLine: parsed.status === "absent" ? (parsed.unfencedLine ?? null) : null,
+    },
     change,
     derivedServices,
     risk,
     standard,
     schedule,
+    windowSlots: schedule === null ? null : policy.windows[schedule.type],
     approvals,
     proposedPolicyProblems,
     nextChange: nextChange(policy, risk, schedule, at),

@@ -150,15 +150,22 @@ function renderRisk(decision: EvaluatedDecision, options: RenderOptions): Render
       services: decision.derivedServices,
       dimensions: Object.fromEntries(DIMENSIONS.map((dimension) => [dimension, risk.dimensions[dimension].score])),
     });
+    const unfenced = decision.changeRequest.unfencedLine;
     return check(
       name,
       "failure",
       "No change request in the PR description",
       [
         "This repository's policy asks every pull request for a `change_request` block.",
-        "Paste this into the PR description and complete it (pre-filled with what changegate sees in this PR):",
+        ...(unfenced === null
+          ? []
+          : ["", `Line ${unfenced} of the description holds \`change_request:\` outside a fenced block, so it is not read: put a line \`\`\`yaml above the block and a line \`\`\` below it.`, ""]),
+        "Paste this into the PR description and complete it (pre-filled with what changegate sees in this PR; the copy button copies it with its fence):",
         "",
+        // An outer four-backtick fence shows the inner ```yaml fence in GitHub's rendered view, so it is copied too.
+        "````markdown",
         template,
+        "````",
         "",
         "What the changed files already imply:",
         "",
@@ -178,7 +185,7 @@ function renderRisk(decision: EvaluatedDecision, options: RenderOptions): Render
       "failure",
       `Not a standard change: ${stripMarkdown(why)}`,
       [
-        `**Not a standard change:** ${why}.`,
+        `Why: ${why}.`,
         "",
         "A standard change must name a catalog entry and touch only the paths it lists. Use `type: normal` otherwise.",
         "",
@@ -310,11 +317,15 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
     return check(name, "success", title, lines.join("\n"));
   }
 
-  const first = schedule.blockers[0]!;
+  const last = lastToOpen(schedule.blockers);
   const opens = schedule.opensAt === null ? "" : ` · opens ${at(schedule.opensAt)}`;
-  const title = describeScheduleBlocker(first, at, true) + opens;
+  const title = describeScheduleBlocker(last, at, true) + opens;
   lines.push(`**Blocked.** ${now}`, "");
-  for (const blocker of schedule.blockers) lines.push(`- ${describeScheduleBlocker(blocker, at, false)}`);
+  if (schedule.blockers.length > 1) lines.push(`${schedule.blockers.length} blocks apply:`, "");
+  for (const blocker of schedule.blockers) {
+    const slots = blocker.kind === "outside-window" ? describeSlots(decision.windowSlots, options.timezone) : "";
+    lines.push(`- ${describeScheduleBlocker(blocker, at, false)}${slots}`);
+  }
   lines.push(
     "",
     schedule.opensAt === null
@@ -322,6 +333,25 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
       : `**Opens ${at(schedule.opensAt)}** (${new Date(schedule.opensAt).toISOString()}); this check turns green on its own then.`,
   );
   return check(name, "failure", title, lines.join("\n"));
+}
+
+/**
+ * The block to name in the title: of those with an end, the one that ends last (a freeze
+ * inside a closed window is the news); else the first.
+ */
+function lastToOpen(blockers: readonly ScheduleBlocker[]): ScheduleBlocker {
+  let last = blockers[0]!;
+  for (const blocker of blockers) {
+    if ("end" in blocker && (!("end" in last) || blocker.end > last.end)) last = blocker;
+  }
+  return last;
+}
+
+/** ` (its slots: Tue, Wed, Thu 02:00-06:00, UTC)`: the window's weekly slots, as the policy writes them. */
+function describeSlots(window: EvaluatedDecision["windowSlots"], zone: string): string {
+  if (window === null || typeof window === "string" || window.length === 0) return "";
+  const slots = window.map((slot) => `${slot.days.map(capitalize).join(", ")} ${slot.from}–${slot.to}`);
+  return ` (its slots: ${slots.join("; ")}, ${zone})`;
 }
 
 /** A schedule blocker in words; `short` leaves out a freeze's exception (titles). Shared with the Action's gate. */
@@ -336,15 +366,26 @@ export function describeScheduleBlocker(blocker: ScheduleBlocker, at: (instant: 
     case "freeze": {
       const base = `Freeze “${blocker.name}” until ${at(blocker.end)}`;
       if (short || blocker.exception === null) return base;
-      const parts = [
-        blocker.exception.labels.length > 0 ? `one of the labels ${blocker.exception.labels.map(code).join(", ")}` : null,
-        blocker.exception.approvers.length > 0 ? `an approval from ${blocker.exception.approvers.map(code).join(" or ")}` : null,
-      ].filter((part) => part !== null);
-      return `${base}. Exception: a PR with ${parts.join(" and ")} passes.`;
+      return `${base}. Exception: a PR with ${describeFreezeException(blocker.exception)} passes.`;
     }
     case "awaiting-incident-commander":
       return `Freeze “${blocker.name}”: an emergency passes once ${blocker.approvers.length > 0 ? blocker.approvers.join(" or ") : "an incident commander"} approves`;
   }
+}
+
+/** "a label (`security-critical` or `incident-fix`) and an approval from a member of `vp-engineering`". */
+export function describeFreezeException(exception: { labels: readonly string[]; approvers: readonly string[] }): string {
+  const { labels, approvers } = exception;
+  const parts = [
+    labels.length === 0 ? null : labels.length === 1 ? `the label ${code(labels[0]!)}` : `a label (${orList(labels.map(code))})`,
+    approvers.length === 0 ? null : `an approval from a member of ${orList(approvers.map(code))}`,
+  ].filter((part) => part !== null);
+  return parts.join(" and ");
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }
 
 // ----------------------------------------------------------------------- approvals
@@ -358,7 +399,7 @@ function renderApprovals(decision: EvaluatedDecision): RenderedCheck {
 
   if (approvals.changesRequested.length > 0) {
     const who = approvals.changesRequested.map((review) => `@${review.login}`).join(", ");
-    return check(name, "failure", `Changes requested by ${who}`, [`**Blocked: changes requested by ${who}.**`, "", details].join("\n"));
+    return check(name, "failure", `Changes requested by ${who}`, [`Blocked until ${approvals.changesRequested.length === 1 ? "they approve or the review is" : "each approves or their reviews are"} dismissed.`, "", details].join("\n"));
   }
   if (requirement.basis === "standard") {
     return check(name, "success", `Standard change ${decision.standard?.catalogId ?? ""}: pre-approved`, ["**Pre-approved:** a standard change from the policy's catalog needs no per-instance approval.", "", details].join("\n"));
@@ -375,7 +416,7 @@ function renderApprovals(decision: EvaluatedDecision): RenderedCheck {
     );
   }
   const title = `Needs ${describeMissingApprovals(approvals.missing)} for ${basis}${fromWhom(approvals.missing)}`;
-  return check(name, "failure", title, [`**${title}.**`, "", details].join("\n"));
+  return check(name, "failure", title, details);
 }
 
 /** `2 more approvals`: how many are still missing. Shared with the Action's gate. */

@@ -82,7 +82,7 @@ describe("changegate audit", () => {
       const run = await cli(["audit", "verify", "--dir", empty]);
       expect(run.exit).toBe(2);
       expect(run.stderr).toContain("holds no audit trail");
-      expect((await cli(["audit", "frobnicate"])).stderr).toContain('audit expects "verify" or "export"');
+      expect((await cli(["audit", "frobnicate"])).stderr).toContain('unknown subcommand "frobnicate" (expected verify or export');
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
@@ -93,9 +93,11 @@ describe("changegate metrics", () => {
   it("counts, rates, waits, lead time and change failures from the trail", async () => {
     const run = await cli(["metrics", "--since", "30d", "--json"]);
     expect(run.exit).toBe(0);
-    const metrics = JSON.parse(run.stdout) as { changes: number; byType: Record<string, number>; failed: { pull: string }[]; changeFailureRate: number };
+    const metrics = JSON.parse(run.stdout) as { changes: number; by_type: Record<string, number>; failed: { pull: string }[]; change_failure_rate: number };
     expect(metrics.changes).toBe(4);
-    expect(metrics.byType).toEqual({ normal: 3, emergency: 1 });
+    expect(metrics.by_type).toEqual({ normal: 3, emergency: 1 });
+    expect(metrics.change_failure_rate).toBe(0.25);
+    expect(JSON.stringify(metrics)).not.toMatch(/"[a-z]+[A-Z]\w*":/);
     // #1 (payments) was followed by emergency #3 only 28.5h later: outside the default 24h; #2 was reverted by #4.
     expect(metrics.failed.map((failure) => failure.pull)).toEqual(["acme/shop#2"]);
     expect((JSON.parse((await cli(["metrics", "--since", "30d", "--failure-window", "2d", "--json"])).stdout) as typeof metrics).failed.map((failure) => failure.pull)).toEqual(["acme/shop#1", "acme/shop#2"]);
