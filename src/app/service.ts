@@ -9,9 +9,10 @@ import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/ga
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
-import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../report/checks.js";
+import { CHECK_NAMES, renderChecks, type RenderedCheck, type ReviewRequestNote } from "../report/checks.js";
 import { describeFailure } from "./errors.js";
 import { Locks, type RedisLike } from "./lock.js";
+import { ReviewRequester } from "./review-requests.js";
 import { PRIORITY, pullId, Scheduler, urgency, WorkQueue, type Boundary, type BoundaryKind, type PullKey } from "./scheduler.js";
 
 /**
@@ -115,6 +116,7 @@ export class ChangegateService {
   readonly gather: GatherCaches;
   readonly conditional = new ConditionalCache();
   readonly locks: Locks;
+  readonly reviewRequests: ReviewRequester;
   readonly scheduler: Scheduler;
   readonly queue: WorkQueue;
   readonly now: () => number;
@@ -141,6 +143,7 @@ export class ChangegateService {
       ...(options.teamsTtlMs === undefined ? {} : { teamsTtlMs: options.teamsTtlMs }),
     });
     this.locks = new Locks(options.redis ?? null);
+    this.reviewRequests = new ReviewRequester(options.redis ?? null, options.log);
     this.queue = new WorkQueue({
       concurrency: options.concurrency ?? 4,
       onError: (error, job) => this.log.error({ err: error, job: job.id }, "changegate: background job failed"),
@@ -243,6 +246,7 @@ export class ChangegateService {
     let decision: Decision;
     let timezone = "UTC";
     let current: EvaluatedDecision | null = null;
+    let asked: ReviewRequestNote | null = null;
     if (loaded.status === "invalid") {
       decision = { kind: "policy-invalid", problems: loaded.problems };
     } else {
@@ -265,6 +269,9 @@ export class ChangegateService {
         this.gather,
       );
       decision = gathered.decision;
+      if (loaded.policy.approvals.request_reviews && decision.kind === "evaluated" && at === now) {
+        asked = await this.reviewRequests.request(client, key, pull, decision, gathered.input, this.gather);
+      }
       if (at !== now) {
         current = evaluate({ ...gathered.input, at: now });
         if (loosens(renderChecks(current, { timezone }), renderChecks(decision, { timezone }))) {
@@ -278,7 +285,7 @@ export class ChangegateService {
       }
     }
 
-    const checks = renderChecks(decision, { timezone });
+    const checks = renderChecks(decision, { timezone, reviewRequests: asked });
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
     const writes = await this.#publish(client, key, pull, checks, next?.at ?? null);
     this.#remember(key, pull, 0);

@@ -133,6 +133,8 @@ export const policySchema = z.strictObject({
       high: z._default(approvalRequirement, { count: 2, teams: [] }),
       critical: z._default(approvalRequirement, { count: 3, teams: [] }),
       stale_on_push: z._default(z.boolean(), true),
+      /** When the approvals check blocks, ask the missing teams' members for a review (the App). */
+      request_reviews: z._default(z.boolean(), false),
     }),
     {},
   ),

@@ -43,6 +43,14 @@ export interface RenderedCheck {
 export interface RenderOptions {
   /** The zone times are shown in (the policy's); UTC when the policy could not be read. */
   timezone: string;
+  /** Whom the App asked for a review (`approvals.request_reviews`), for the approvals check. */
+  reviewRequests?: ReviewRequestNote | null;
+}
+
+/** Who of each missing team was asked for a review; `error` when GitHub refused the request. */
+export interface ReviewRequestNote {
+  byTeam: { team: string; logins: string[] }[];
+  error: string | null;
 }
 
 /** GitHub's cap on a check run's summary and text, in bytes. */
@@ -84,7 +92,7 @@ export function renderChecks(decision: Decision, options: RenderOptions): [Rende
         [],
       );
     case "evaluated":
-      return [renderRisk(decision, options), renderSchedule(decision, options), renderApprovals(decision)].map((check) =>
+      return [renderRisk(decision, options), renderSchedule(decision, options), renderApprovals(decision, options.reviewRequests ?? null)].map((check) =>
         applyEnforcement(check, decision.enforcement),
       ) as [RenderedCheck, RenderedCheck, RenderedCheck];
   }
@@ -390,7 +398,7 @@ function orList(items: readonly string[]): string {
 
 // ----------------------------------------------------------------------- approvals
 
-function renderApprovals(decision: EvaluatedDecision): RenderedCheck {
+function renderApprovals(decision: EvaluatedDecision, asked: ReviewRequestNote | null): RenderedCheck {
   const name = CHECK_NAMES.approvals;
   const approvals = decision.approvals;
   if (approvals === null) return waitingForChangeRequest(name, decision);
@@ -416,7 +424,14 @@ function renderApprovals(decision: EvaluatedDecision): RenderedCheck {
     );
   }
   const title = `Needs ${describeMissingApprovals(approvals.missing)} for ${basis}${fromWhom(approvals.missing)}`;
-  return check(name, "failure", title, details);
+  return check(name, "failure", title, asked === null ? details : [describeReviewRequests(asked), "", details].join("\n"));
+}
+
+/** "Review requested from @bob, @erin (sre) and @ivan (incident-commanders)." */
+function describeReviewRequests(asked: ReviewRequestNote): string {
+  const who = asked.byTeam.map((entry) => (entry.logins.length === 0 ? code(entry.team) : `${entry.logins.map((login) => `@${login}`).join(", ")} (${code(entry.team)})`));
+  const list = who.length <= 1 ? (who[0] ?? "") : `${who.slice(0, -1).join(", ")} and ${who[who.length - 1]}`;
+  return asked.error === null ? `Review requested from ${list}.` : `Could not request a review from ${list}: ${escapeMarkdown(asked.error)}.`;
 }
 
 /** `2 more approvals`: how many are still missing. Shared with the Action's gate. */

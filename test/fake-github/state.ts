@@ -901,6 +901,8 @@ export class FakeState {
       submittedAt: options.submittedAt ?? this.now(),
     };
     pull.reviews.push(review);
+    // A submitted review answers its request: GitHub lists the reviewer as requested no more.
+    if (options.state !== "PENDING") pull.requestedReviewers = pull.requestedReviewers.filter((user) => key(user.login) !== key(options.user));
     return review;
   }
 

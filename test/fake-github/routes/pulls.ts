@@ -1,4 +1,4 @@
-import { intParam, json, notFound, paginate, repoOf, type RouteContext, type Routes } from "../http.js";
+import { intParam, json, notFound, paginate, repoOf, unprocessable, type RouteContext, type Routes } from "../http.js";
 import { Renderer } from "../render.js";
 import type { PullRequest, Repository } from "../state.js";
 
@@ -96,5 +96,21 @@ export const pullRoutes: Routes = {
     const { pull } = pullOf(context);
     const render = new Renderer(context.state, context.api);
     return json(200, { users: pull.requestedReviewers.map((account) => render.user(account)), teams: [] });
+  },
+
+  // The description's 201 answers the pull request; its 422 is "if user is not a collaborator".
+  // GitHub also answers 422 for the author ("Review cannot be requested from pull request author.").
+  // Team reviewers are not modelled: a request naming one is refused as unimplemented here.
+  "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers": (context) => {
+    const { repo, pull } = pullOf(context);
+    const reviewers = (context.body["reviewers"] as string[] | undefined) ?? [];
+    const teams = (context.body["team_reviewers"] as string[] | undefined) ?? [];
+    if (teams.length > 0) throw unprocessable("the fake GitHub does not model team review requests");
+    if (reviewers.some((login) => login.toLowerCase() === pull.user.login.toLowerCase())) throw unprocessable("Review cannot be requested from pull request author.");
+    if (reviewers.some((login) => context.state.permissionOf(repo, login) === "none")) {
+      throw unprocessable(`Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${repo.owner.login}/${repo.name} repository.`);
+    }
+    context.state.requestReviewers({ owner: repo.owner.login, repo: repo.name, number: pull.number }, ...reviewers);
+    return json(201, new Renderer(context.state, context.api).pullRequest(repo, pull));
   },
 };
