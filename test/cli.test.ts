@@ -172,7 +172,7 @@ describe("changegate validate, schema, init", () => {
     expect(Object.keys(policy.properties)).toEqual(expect.arrayContaining(["version", "timezone", "windows", "freezes", "approvals", "_extends"]));
     expect(policy.additionalProperties).toBe(false);
     const request = JSON.parse((await runCli(["schema", "change-request"], { cwd: examples })).stdout) as { properties: { change_request: { properties: Record<string, unknown>; required: string[] } } };
-    expect(request.properties.change_request.required).toEqual(["type"]);
+    expect(request.properties.change_request.required).toEqual(["type", "rollback_plan"]);
     expect((await runCli(["schema", "rules"], { cwd: examples })).exit).toBe(2);
   });
 

@@ -44,7 +44,7 @@ export function useZoneOffsets(source: ZoneOffsets): void {
 }
 
 /** Zones that are UTC by definition: no lookup at all. */
-const UTC_ZONES = new Set(["UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"]);
+export const UTC_ZONES: ReadonlySet<string> = new Set(["UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"]);
 
 /** The zone's UTC offset in minutes at an instant, memoised per zone and minute. */
 export function zoneOffsetMinutes(zone: string, instant: number): number {
