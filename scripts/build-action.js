@@ -20,6 +20,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "action", "dist");
@@ -58,22 +59,6 @@ const lazyTunnel = {
   },
 };
 
-/** zod's `locales` namespace with English only (the engine's messages are English). */
-const zodEnglishOnly = {
-  name: "zod-english-only",
-  setup(plugin) {
-    const english = require.resolve("zod/v4/locales/en.js");
-    plugin.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "changegate-stub" } : undefined,
-    );
-    plugin.onLoad({ filter: /^zod-locales$/, namespace: "changegate-stub" }, () => ({
-      contents: `export { default as en } from ${JSON.stringify(english)};\n`,
-      loader: "js",
-      resolveDir: dirname(english),
-    }));
-  },
-};
-
 /**
  * `json-with-bigint` (which @octokit/request parses every response with, to turn integers
  * beyond 2^53 into BigInts) answered with JSON itself: GitHub's ids are far below 2^53, and
@@ -87,21 +72,6 @@ const plainJson = {
       contents: "export const JSONParse = (text, reviver) => JSON.parse(text, reviver);\nexport const JSONStringify = (value, replacer, space) => JSON.stringify(value, replacer, space);\n",
       loader: "js",
     }));
-  },
-};
-
-/**
- * `yaml` as its ES module build (the package's `default` export condition; Node is given the
- * CommonJS one): the same code, but esbuild can hoist it into one scope and drop what
- * changegate never calls, where CommonJS keeps every file whole behind a require wrapper.
- * The one difference, warnings through console.warn instead of process.emitWarning, does
- * not arise: changegate parses with logLevel "error" (src/engine/yaml-document.ts).
- */
-const yamlAsModule = {
-  name: "yaml-as-module",
-  setup(plugin) {
-    const entry = join(dirname(require.resolve("yaml/package.json")), "browser", "index.js");
-    plugin.onResolve({ filter: /^yaml$/ }, () => ({ path: entry }));
   },
 };
 
@@ -137,10 +107,11 @@ if (!process.argv.includes("--quiet")) {
 function licenses(inputs) {
   const packages = new Map();
   for (const input of inputs) {
-    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (!match || packages.has(match[1])) continue;
-    const manifest = JSON.parse(readFileSync(join(root, "node_modules", match[1], "package.json"), "utf8"));
-    packages.set(match[1], `${manifest.version} (${manifest.license ?? "see the package"})`);
+    // The innermost package: a nested copy (node_modules/a/node_modules/b) is b's own version.
+    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (!match || packages.has(match[2])) continue;
+    const manifest = JSON.parse(readFileSync(join(root, match[1], "package.json"), "utf8"));
+    packages.set(match[2], `${manifest.version} (${manifest.license ?? "see the package"})`);
   }
   const lines = ["# Bundled packages", "", "`index.js` bundles changegate's own code and these npm packages:", ""];
   for (const name of [...packages.keys()].sort()) lines.push(`- ${name} ${packages.get(name)}`);
