@@ -27,7 +27,7 @@ function ensureTrail(): void {
   mkdirSync(dir, { recursive: true });
   const started = performance.now();
   writeTrail(dir, generateTrail(COUNT, START, EVERY));
-  console.log(`  (built ${COUNT.toLocaleString("en")} records in ${((performance.now() - started) / 1000).toFixed(1)} s, kept in ${dir})`);
+  console.log(`  (built ${COUNT.toLocaleString("en")} records in ${((performance.now() - started) / 1000).toFixed(1)} s in ${dir}${process.env["BENCH_KEEP_TRAIL"] === "1" ? ", kept for the next run" : ", removed at the end"})`);
 }
 
 async function cli(args: string[], now: string): Promise<{ exit: number; stdout: string; ms: number }> {
@@ -96,4 +96,9 @@ async function run(): Promise<void> {
   console.log(`  targets: ${ok ? "met" : "NOT met"}`);
 }
 
-await run();
+try {
+  await run();
+} finally {
+  // ~400 MB: kept only when asked (BENCH_KEEP_TRAIL=1 spares the next run building it again).
+  if (process.env["BENCH_KEEP_TRAIL"] !== "1") rmSync(dir, { recursive: true, force: true });
+}

@@ -1,21 +1,21 @@
 // Engine benchmark (issue 2): evaluations per second for a typical PR with the policy and
-// the change request already parsed; time for a large PR; the whole check including the
+// the change request already parsed (its policy in Europe/Berlin, and the same in UTC); time for a large PR; the whole check including the
 // PR-body parse beside a bare YAML parse of the same block (the floor).
 // Runs on the built engine (dist/); one core; instants vary per evaluation so no cache
 // holds an answer from the previous run.
 import { performance } from "node:perf_hooks";
 import { parse as parseYamlBare } from "yaml";
-import { parseChangeRequest } from "../dist/change-request.js";
-import { evaluate } from "../dist/evaluate.js";
-import { parsePolicy } from "../dist/policy.js";
-import { renderChecks } from "../dist/render.js";
+import { parseChangeRequest } from "../dist/engine/change-request.js";
+import { evaluate } from "../dist/engine/evaluate.js";
+import { parsePolicy } from "../dist/engine/policy.js";
+import { renderChecks } from "../dist/report/checks.js";
 
-function policyText(ruleCount) {
+function policyText(ruleCount, zone = "Europe/Berlin") {
   const rules = Array.from({ length: ruleCount }, (_, i) =>
     `    - { name: "rule ${i}", paths: ["services/svc${i}/**", "deploy/svc${i}/*.yaml"], labels: ["label-${i}"], set: { blast_radius: ${1 + (i % 4)} } }`,
   ).join("\n");
   return `version: 1
-timezone: "Europe/Berlin"
+timezone: "${zone}"
 risk:
   rules:
 ${rules}
@@ -80,8 +80,8 @@ function inputFor(policy, fileCount, reviewCount, body = BODY) {
   };
 }
 
-function policyOf(ruleCount) {
-  const result = parsePolicy({ file: ".github/changegate.yml", text: policyText(ruleCount) });
+function policyOf(ruleCount, zone) {
+  const result = parsePolicy({ file: ".github/changegate.yml", text: policyText(ruleCount, zone) });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   return result.policy;
 }
@@ -117,6 +117,9 @@ export function runEngineBench() {
   const typicalResult = rate("typical PR: evaluate (20 files, 20 rules, 5 reviews; parsed policy and CR)", 2, (i) =>
     evaluate({ ...typical, at: typical.at + (i % 100_000) * MINUTE }),
   );
+  // The same PR under a UTC policy: what the zone's offset arithmetic costs.
+  const utc = inputFor(policyOf(20, "UTC"), 20, 5);
+  const utcResult = rate("typical PR: evaluate, the same policy in UTC", 2, (i) => evaluate({ ...utc, at: utc.at + (i % 100_000) * MINUTE }));
   const withRender = rate("typical PR: evaluate + render the three check runs", 2, (i) =>
     renderChecks(evaluate({ ...typical, at: typical.at + (i % 100_000) * MINUTE }), { timezone: typicalPolicy.timezone }),
   );
@@ -133,14 +136,15 @@ export function runEngineBench() {
     // A fresh file list each run, so no per-list cache carries over.
     evaluate({ ...large, files: { files: large.files.files.slice(), complete: true }, at: large.at + i * MINUTE });
   });
-  return { typical: typicalResult, withRender, wholeCheck, bodyParse, bareYaml, large: largeResult };
+  return { typical: typicalResult, utc: utcResult, withRender, wholeCheck, bodyParse, bareYaml, large: largeResult };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = runEngineBench();
   const fmt = (r) => `${Math.round(r.perSecond).toLocaleString("en-US")} /s (${r.microseconds.toFixed(1)} µs each)`;
   console.log("Engine benchmark (node " + process.version + ", one core)");
-  for (const key of ["typical", "withRender", "wholeCheck", "bodyParse", "bareYaml"]) console.log(`  ${results[key].label}: ${fmt(results[key])}`);
+  for (const key of ["typical", "utc", "withRender", "wholeCheck", "bodyParse", "bareYaml"]) console.log(`  ${results[key].label}: ${fmt(results[key])}`);
+  console.log(`  the zone's cost: Europe/Berlin is ${((1 - results.typical.perSecond / results.utc.perSecond) * 100).toFixed(0)}% slower than UTC`);
   console.log(`  ${results.large.label}: median ${results.large.medianMs.toFixed(1)} ms, max ${results.large.maxMs.toFixed(1)} ms`);
   const ok = results.typical.perSecond >= 20_000 && results.large.medianMs < 50;
   console.log(`  targets: typical >= 20,000/s, large < 50 ms: ${ok ? "met" : "NOT met"}`);

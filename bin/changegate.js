@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+// The bundled command line (npm run build writes dist/cli-bundle/).
+import { main } from "../dist/cli-bundle/main.js";
 
 process.exitCode = await main(process.argv.slice(2), {
   stdin: process.stdin,

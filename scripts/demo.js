@@ -3,7 +3,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../dist/cli/main.js";
+import { ensureBuilt } from "./ensure-build.js";
+
+ensureBuilt();
+const { main } = await import("../dist/cli-bundle/main.js");
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const examples = join(root, "examples");

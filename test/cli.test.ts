@@ -194,7 +194,7 @@ describe("changegate validate, schema, init", () => {
 describe("the installed command", () => {
   it("runs through bin/changegate.js with the documented exit status", () => {
     const bin = join(root, "bin/changegate.js");
-    expect(existsSync(join(root, "dist/cli/main.js")), "build first: npm test builds dist/ in its pretest step").toBe(true);
+    expect(existsSync(join(root, "dist/cli-bundle/main.js")), "build first: npm test builds dist/ in its pretest step").toBe(true);
     const run = spawnSync(process.execPath, [bin, "check", "--policy", "changegate.yml", "--body", "pr-invalid.md", "--files", "pr-invalid.files", "--at", "2026-02-25T03:00:00Z"], { cwd: examples, encoding: "utf8" });
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/✖ changegate\/risk: failure/);

@@ -1,0 +1,29 @@
+// Builds dist/ (npm run build) only when a source is newer than the built command line:
+// `npm run demo` and `npm run bench` pay for tsc once, not on every run.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const built = join(root, "dist", "cli-bundle", "main.js");
+
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+export function ensureBuilt() {
+  const sources = Math.max(newest(join(root, "src")), ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/build-cli.js"].map((file) => statSync(join(root, file)).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return false;
+  console.error("(building dist/: a source changed since the last build)");
+  const run = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+  return true;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) ensureBuilt();

@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../scripts/ensure-build.js";
+
+const root = join(import.meta.dirname, "..");
+const bundle = join(root, "dist", "cli-bundle");
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the bundled command line", () => {
+  it("bin/changegate.js runs the bundle, a handful of files, not dist/cli's ~240 modules", () => {
+    expect(readFileSync(join(root, "bin", "changegate.js"), "utf8")).toContain('from "../dist/cli-bundle/main.js"');
+    const files = readdirSync(bundle);
+    expect(files.length).toBeLessThan(20);
+    const run = spawnSync(process.execPath, [join(root, "bin", "changegate.js"), "--version"], { encoding: "utf8" });
+    expect(run.stdout).toMatch(/^changegate \d+\.\d+\.\d+\n$/);
+  });
+
+  it("Octokit is imported only by the audit commands' chunk, and only when they reach the API", () => {
+    const importing = readdirSync(bundle).filter((file) => readFileSync(join(bundle, file), "utf8").includes('"@octokit/rest"'));
+    expect(importing).toHaveLength(1);
+    expect(importing[0]).toMatch(/^audit-/);
+    expect(readFileSync(join(bundle, importing[0]!), "utf8")).toMatch(/import\("@octokit\/rest"\)/);
+  });
+});
+
+describe("npm run demo and npm run bench build once", () => {
+  it("an up-to-date build is not rebuilt (no tsc on every run)", () => {
+    // npm test's pretest step built dist/ just now.
+    expect(ensureBuilt()).toBe(false);
+  });
+});
+
+describe("npm run bench", () => {
+  function benchDir(benches: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), "changegate-bench-run-"));
+    tempDirs.push(dir);
+    copyFileSync(join(root, "bench", "run.js"), join(dir, "run.js"));
+    for (const [name, source] of Object.entries(benches)) writeFileSync(join(dir, name), source);
+    return dir;
+  }
+  const run = (dir: string) => spawnSync(process.execPath, [join(dir, "run.js")], { encoding: "utf8" });
+
+  it("exits 1 when a benchmark prints a target NOT met, and shows its output", () => {
+    const result = run(benchDir({ "a.bench.js": 'console.log("  targets: met");\n', "b.bench.js": 'process.stdout.write("  targets: NOT ");\nsetTimeout(() => console.log("met"), 20);\n' }));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("=== a.bench.js");
+    expect(result.stdout).toContain("b.bench.js: a target NOT met");
+  });
+
+  it("exits 1 when one fails, 0 when every target is met", () => {
+    expect(run(benchDir({ "a.bench.js": "process.exit(3);\n" })).status).toBe(1);
+    expect(run(benchDir({ "a.bench.js": 'console.log("  targets: met");\n' })).status).toBe(0);
+  });
+});
