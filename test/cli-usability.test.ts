@@ -211,6 +211,14 @@ describe("check's output format", () => {
     expect(keys).toEqual(expect.arrayContaining(["opens_at", "next_boundary", "in_effect", "changes_requested", "derived_services"]));
     expect(keys.filter((key) => /[A-Z]/.test(key))).toEqual([]);
   });
+
+  it("what the user wrote in the block is kept as written", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "pr.md"), "```yaml\nchange_request:\n  type: normal\n  implementation_plan: x\n  rollback_plan: y\n  rollback_triggers:\n    fastPath: [\"errors\"]\n```\n");
+    const run = await runCli(["check", "--policy", join(examples, "changegate.yml"), "--files", join(examples, "pr-normal.files"), "--body", "pr.md", "--json", ...AT], { cwd: dir });
+    const json = JSON.parse(run.stdout) as { change: { request: { rollback_triggers: Record<string, string[]> } } };
+    expect(json.change.request.rollback_triggers).toEqual({ fastPath: ["errors"] });
+  });
 });
 
 describe("time flags accept the same forms", () => {

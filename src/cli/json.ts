@@ -39,9 +39,14 @@ export function decisionJson(decision: EvaluatedDecision, checks: readonly Rende
   }) as Record<string, unknown>;
 }
 
+/** Values written by users (the change-request block) or keyed by their names (team -> approver): kept as they are. */
+const VERBATIM = new Set(["request", "assignment"]);
+
 /** `leadTimeHours` → `lead_time_hours`, at every depth: every `--json` output speaks snake_case. */
 export function snakeCaseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(snakeCaseKeys);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), snakeCaseKeys(inner)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), VERBATIM.has(key) ? inner : snakeCaseKeys(inner)]),
+  );
 }
