@@ -1,6 +1,8 @@
 /** What `changegate init` writes: a commented starter policy and a PR template. */
 export const STARTER_POLICY = `# changegate policy. Read from the pull request's BASE branch: a PR that edits this
 # file is judged by the version it tries to change. Reference: changegate's README.
+# Editor completion: npx changegate schema policy > .github/changegate.schema.json, then
+# make the first line  # yaml-language-server: $schema=./changegate.schema.json
 version: 1
 timezone: "UTC"                  # IANA zone for windows, traffic and dates without an offset
 
@@ -29,6 +31,7 @@ approvals:                       # per effective risk tier
   high:     { count: 2, teams: [] }   # e.g. ["sre"]: one approver from each listed team
   critical: { count: 3, teams: [] }
   stale_on_push: true            # approvals of an older head commit don't count
+  request_reviews: false         # true: the App asks the missing teams' members for reviews
 
 standard_changes: {}             # pre-approved catalog, e.g.
                                  # scale-deployment: { paths: ["k8s/**/replicas.yaml"] }
