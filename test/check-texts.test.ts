@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { evaluate, type EvaluationInput } from "../src/engine/evaluate.js";
 import { renderChecks, type RenderedCheck } from "../src/report/checks.js";
@@ -100,5 +101,36 @@ describe("markdownToText", () => {
   it("turns tables into aligned columns, drops emphasis, code ticks, <sub> and escapes, keeps fenced content", () => {
     const text = markdownToText("**Bold** and `code` and a\\_b <sub>(small)</sub>\n\n| A | Bee |\n|---|---|\n| long cell | x |\n| y | z\\|w |\n\n````markdown\n```yaml\nk: v\n```\n````");
     expect(text.split("\n")).toEqual(["Bold and code and a_b (small)", "", "A          Bee", "long cell  x", "y          z|w", "", "  ```yaml", "  k: v", "  ```"]);
+  });
+});
+
+describe("every rendering, as a property", () => {
+  const reviewers = ["dave", "erin", "victor", "carol"];
+  it("no title repeats in bold as its summary's first line, and the text form holds no Markdown", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2026, 2, 20), max: Date.UTC(2026, 3, 5) }),
+        fc.subarray(["security-critical", "incident-fix", "other"]),
+        fc.subarray(reviewers),
+        fc.constantFrom("normal", "emergency", "standard"),
+        (at, labels, approving, type) => {
+          const body = `\`\`\`yaml\nchange_request:\n  type: ${type}\n  implementation_plan: x\n  rollback_plan: y\n  incident: INC-1\n  standard_change: nope\n\`\`\`\n`;
+          const checks = render({
+            at,
+            pullRequest: { owner: "acme", repo: "shop", number: 7, title: "Change", author: "carol", body, labels, headSha: "h", lastPusher: null },
+            reviews: approving.map((login, id) => ({ id, login, isBot: false, state: "APPROVED" as const, commitId: "h", submittedAt: null })),
+            teams: { "vp-engineering": ["victor"] },
+          });
+          for (const check of checks) {
+            expect(check.summary.split("\n")[0]!.replace(/\*\*/g, "").replace(/[.:]$/, "")).not.toBe(check.title);
+            const text = markdownToText(check.summary);
+            expect(text).not.toMatch(/\*\*|<\/?sub>|^\s*\|.*\|\s*$|\\[_*`|<>]/m);
+            // Outside the ready-to-paste block (kept verbatim, fences and all), no backticks.
+            expect(text.split("\n").filter((line) => !line.startsWith("  ")).join("\n")).not.toContain("`");
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
