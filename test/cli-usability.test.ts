@@ -67,6 +67,7 @@ describe("help, version and suggestions", () => {
   const typos: [string, string[], string][] = [
     ["a flag", ["check", "--lables", "x"], "unknown option --lables: did you mean --labels?"],
     ["a command", ["chek"], 'unknown command "chek": did you mean "check"?'],
+    ["a command to help with", ["help", "metrcs"], 'unknown command "metrcs": did you mean "metrics"?'],
     ["a subcommand", ["audit", "verfy"], 'unknown subcommand "verfy": did you mean "verify"?'],
     ["a schema", ["schema", "polcy"], 'unknown schema "polcy": did you mean "policy"?'],
     ["a metrics flag", ["metrics", "--sinse", "2h"], "did you mean --since?"],

@@ -56,6 +56,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(helpText(await topic.load()));
       return EXIT.ok;
     }
+    if (name === "help" && args[0] !== undefined) return unknownCommand(args[0], io);
     (name === undefined ? io.stderr : io.stdout).write(await overview());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
@@ -64,12 +65,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const entry = COMMANDS.find((candidate) => candidate.name === name);
-  if (entry === undefined) {
-    const nearest = nearestName(name, COMMANDS.map((candidate) => candidate.name));
-    const hint = nearest === undefined ? "" : `: did you mean "${nearest}"?`;
-    io.stderr.write(`changegate: unknown command "${name}"${hint} (commands: ${COMMANDS.map((candidate) => candidate.name).join(", ")}; see changegate --help)\n`);
-    return EXIT.usage;
-  }
+  if (entry === undefined) return unknownCommand(name, io);
   try {
     return await runDeclared(await entry.load(), args, io);
   } catch (error) {
@@ -80,6 +76,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`changegate ${name}: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.usage;
   }
+}
+
+function unknownCommand(name: string, io: CliIo): number {
+  const nearest = nearestName(name, COMMANDS.map((candidate) => candidate.name));
+  const hint = nearest === undefined ? "" : `: did you mean "${nearest}"?`;
+  io.stderr.write(`changegate: unknown command "${name}"${hint} (commands: ${COMMANDS.map((candidate) => candidate.name).join(", ")}; see changegate --help)\n`);
+  return EXIT.usage;
 }
 
 /** node:util parseArgs rejects unknown or malformed flags with these codes. */
