@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The bundled command line (npm run build writes dist/cli-bundle/).
-import { main } from "../dist/cli-bundle/main.js";
+import module from "node:module";
+
+// Node 22.1+ keeps compiled code between runs (Node 20 has no such cache: a no-op there).
+module.enableCompileCache?.();
+const { main } = await import("../dist/cli-bundle/main.js");
 
 process.exitCode = await main(process.argv.slice(2), {
   stdin: process.stdin,
