@@ -17,9 +17,14 @@ function newest(dir) {
   return latest;
 }
 
-export function ensureBuilt() {
+/** Whether dist/ is at least as new as every source it is built from. */
+export function isBuildCurrent() {
   const sources = Math.max(newest(join(root, "src")), ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/build-cli.js"].map((file) => statSync(join(root, file)).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return false;
+  return existsSync(built) && statSync(built).mtimeMs >= sources;
+}
+
+export function ensureBuilt() {
+  if (isBuildCurrent()) return false;
   console.error("(building dist/: a source changed since the last build)");
   const run = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
   if (run.status !== 0) process.exit(run.status ?? 1);
