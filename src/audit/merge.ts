@@ -4,6 +4,7 @@ import { statusOf } from "../github/access.js";
 import type { ChangedFiles } from "../engine/paths.js";
 import { touchedPaths } from "../engine/paths.js";
 import { POLICY_PATH, type Policy } from "../engine/policy.js";
+import { charCount, cutChars, GITHUB_LIMITS } from "../report/bounded-text.js";
 import { AUDIT_COMMENT_MARKER } from "./posted-hashes.js";
 import { appendRecord, type Appended, type AppendOptions, type TrailLocation } from "./github-trail.js";
 import { buildAuditRecord, type UnsealedRecord } from "./record.js";
@@ -138,12 +139,19 @@ export async function openRetrospective(client: GitHubClient, change: MergedChan
   const { data: issue } = await client.request("POST /repos/{owner}/{repo}/issues", {
     owner,
     repo,
-    title: `Retrospective: ${pull.title} (#${pull.number})`,
+    title: retrospectiveTitle(pull),
     body,
     labels: [RETROSPECTIVE_LABEL],
     ...(pull.user?.login ? { assignees: [pull.user.login] } : {}),
   });
   return issue.number;
+}
+
+/** `Retrospective: <PR title> (#N)`, the PR's title cut so that the whole fits GitHub's 256 characters. */
+export function retrospectiveTitle(pull: Pick<MergedPull, "title" | "number">): string {
+  const prefix = "Retrospective: ";
+  const suffix = ` (#${pull.number})`;
+  return `${prefix}${cutChars(pull.title, GITHUB_LIMITS.issueTitle - charCount(prefix) - charCount(suffix))}${suffix}`;
 }
 
 async function commentOnce(client: GitHubClient, change: MergedChange, trail: TrailLocation, appended: Appended): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { cutChars, GITHUB_LIMITS } from "./bounded-text.js";
 import type { ApprovalDecision } from "../engine/approvals.js";
 import { changeRequestTemplate } from "../engine/change-request.js";
 import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
@@ -63,7 +64,7 @@ export function renderChecks(decision: Decision, options: RenderOptions): [Rende
   switch (decision.kind) {
     case "policy-invalid":
       return failAll(
-        `Invalid changegate policy: ${plural(decision.problems.length, "problem")}`,
+        `Invalid changegate policy: ${plural(decision.problems.length, "problem")}${decision.problems[0] === undefined ? "" : ` · ${problemInTitle(decision.problems[0])}`}`,
         [
           "changegate cannot decide while the policy is invalid, so every check fails closed.",
           "Fix the policy on the base branch:",
@@ -135,7 +136,7 @@ function renderRisk(decision: EvaluatedDecision, options: RenderOptions): Render
     return check(
       name,
       "failure",
-      `Invalid change request: ${first.path === "" ? "" : `${first.path} `}${first.message}${first.line === null ? "" : ` (line ${first.line})`}`,
+      `Invalid change request: ${problemInTitle(first)}`,
       [
         "The `change_request` block in the PR description has " + plural(problems.length, "problem") + ":",
         "",
@@ -439,6 +440,12 @@ function waitingForChangeRequest(name: CheckName, decision: EvaluatedDecision): 
 
 // -------------------------------------------------------------------------- shared
 
+/** A problem in a title: where, what, and its suggestion (the fix a reader needs most). */
+function problemInTitle(problem: Problem): string {
+  const suggestion = problem.suggestion ? ` (${problem.suggestion})` : "";
+  return `${problem.path === "" ? "" : `${problem.path}: `}${problem.message}${suggestion}${problem.line === null ? "" : ` (line ${problem.line})`}`;
+}
+
 function problemList(problems: readonly Problem[]): string {
   return problems.map((problem) => `- ${escapeMarkdown(formatProblem(problem))}`).join("\n");
 }
@@ -451,7 +458,7 @@ function problemAnnotations(problems: readonly Problem[]): CheckAnnotation[] {
       start_line: problem.line!,
       end_line: problem.line!,
       annotation_level: "failure" as const,
-      title: problem.path === "" ? "changegate policy" : problem.path,
+      title: cutChars(problem.path === "" ? "changegate policy" : problem.path, GITHUB_LIMITS.annotationTitle),
       message: problem.message + (problem.suggestion ? ` (${problem.suggestion})` : ""),
     }));
 }
@@ -502,7 +509,7 @@ function stripMarkdown(text: string): string {
 }
 
 function truncateChars(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return cutChars(text, max);
 }
 
 const encoder = new TextEncoder();

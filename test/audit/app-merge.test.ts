@@ -136,6 +136,18 @@ describe("a merge becomes one audit record", () => {
     expect(auditComments(repo, pull.number)).toHaveLength(1);
   });
 
+  it("an emergency whose PR title is as long as GitHub allows: the retrospective's title is cut to GitHub's 256 characters, keeping the PR's number", async () => {
+    const repo = repository();
+    const title = `Hotfix ${"ü".repeat(200)} ${"🚒".repeat(48)}`;
+    expect([...title].length).toBe(256);
+    const { pull, closed } = await mergeApproved(repo, { type: "emergency", approver: "ic", title });
+    expect((await app.deliver(closed)).status).toBe(200);
+    const [issue] = fake.issues("acme", repo).filter((candidate) => candidate.title.startsWith("Retrospective:"));
+    expect([...issue!.title].length).toBeLessThanOrEqual(256);
+    expect(issue!.title).toMatch(new RegExp(`^Retrospective: Hotfix ü+ 🚒*… \\(#${pull.number}\\)$`, "u"));
+    expect(trail(repo).records).toHaveLength(1);
+  });
+
   it("a redelivered merge webhook writes nothing twice", async () => {
     const repo = repository();
     const { pull, closed } = await mergeApproved(repo, { approver: "bob" });
