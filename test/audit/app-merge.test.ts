@@ -148,6 +148,19 @@ describe("a merge becomes one audit record", () => {
     expect(trail(repo).records).toHaveLength(1);
   });
 
+  it("a request's 404 inside the handler is answered 500 (the delivery shows as failed and is asked for again), and the redelivery finishes the work", async () => {
+    const repo = repository();
+    const { pull, closed } = await mergeApproved(repo, { approver: "bob" });
+    fake.failNext({ route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", status: 404 });
+    const failed = await app.deliver(closed);
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatch(/DeliveryFailed: changegate could not handle pull_request\.closed .*GitHub answered 404 to POST \/repos\/acme\/svc\d+\/issues\/\d+\/comments/);
+    expect(failed.body).not.toMatch(/ at /);
+    expect((await app.deliver(closed)).status).toBe(200);
+    expect(trail(repo).records).toHaveLength(1);
+    expect(auditComments(repo, pull.number)).toHaveLength(1);
+  });
+
   it("a redelivered merge webhook writes nothing twice", async () => {
     const repo = repository();
     const { pull, closed } = await mergeApproved(repo, { approver: "bob" });
