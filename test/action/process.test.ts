@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeApi, type FakeGitHub, type FakePull } from "./fake-api.js";
+import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { ROOT, runAction, type ActionRun } from "./run-action.js";
 
 /**
@@ -125,6 +126,21 @@ describe("mode: check", () => {
     expect(again.code).toBe(0);
     expect(fake.checkRuns(REPO)).toHaveLength(3);
     expect(fake.requests.filter((request) => request.method !== "GET")).toEqual([]);
+  });
+
+  it("a check-run create whose answer is lost (the run was created, the client saw a 502) is not sent again: one run of each name", async () => {
+    seed();
+    const proxy = await startLossyProxy(fake.url);
+    try {
+      proxy.loseNext({ route: "POST /repos/{owner}/{repo}/check-runs" });
+      const result = await runAction({ inputs: { token: "test-token", mode: "check" }, eventName: "pull_request_target", payload: example("pull_request", "opened"), repository: REPO, sha: HEAD, apiUrl: proxy.url });
+      expect(result.code).toBe(0);
+      expect(proxy.lost).toEqual([{ route: "POST /repos/{owner}/{repo}/check-runs", upstreamStatus: 201 }]);
+      expect(fake.checkRuns(REPO).map((check) => check.name).sort()).toEqual(["changegate/approvals", "changegate/risk", "changegate/schedule"]);
+      expect(fake.requests.filter((request) => request.method === "POST")).toHaveLength(3);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("blocks during a freeze: the step fails, the schedule check says when it opens", async () => {
