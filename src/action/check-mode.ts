@@ -85,6 +85,7 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
   }
   annotateProblems(log, decision.changeRequest.problems, "error");
   annotateProblems(log, decision.proposedPolicyProblems, "warning");
+  annotateProblems(log, decision.policyWarnings, "warning");
   return publish(decision, timezone, decision.nextChange?.at ?? null);
 }
 

@@ -85,7 +85,7 @@ export function renderChecks(decision: Decision, options: RenderOptions): [Rende
         [],
       );
     case "evaluated":
-      return [renderRisk(decision, options), renderSchedule(decision, options), renderApprovals(decision)].map((check) =>
+      return [withPolicyWarnings(renderRisk(decision, options), decision.policyWarnings), renderSchedule(decision, options), renderApprovals(decision)].map((check) =>
         applyEnforcement(check, decision.enforcement),
       ) as [RenderedCheck, RenderedCheck, RenderedCheck];
   }
@@ -106,6 +106,17 @@ function check(name: CheckName, conclusion: Conclusion, title: string, summary: 
     summary: fitBytes(summary, MAX_OUTPUT_BYTES),
     annotations: annotations.slice(0, MAX_ANNOTATIONS),
     enforcedConclusion: conclusion,
+  };
+}
+
+/** Policy warnings (a repository's attempt to change a locked key) on the risk check: annotations at their lines and a note. */
+function withPolicyWarnings(rendered: RenderedCheck, warnings: readonly Problem[]): RenderedCheck {
+  if (warnings.length === 0) return rendered;
+  const note = [`**Policy ${warnings.length === 1 ? "warning" : "warnings"}** (the policy is valid; these values are not used):`, "", problemList(warnings)].join("\n");
+  return {
+    ...rendered,
+    summary: fitBytes(`${rendered.summary}\n\n${note}`, MAX_OUTPUT_BYTES),
+    annotations: [...problemAnnotations(warnings, "warning"), ...rendered.annotations].slice(0, MAX_ANNOTATIONS),
   };
 }
 
@@ -450,14 +461,14 @@ function problemList(problems: readonly Problem[]): string {
   return problems.map((problem) => `- ${escapeMarkdown(formatProblem(problem))}`).join("\n");
 }
 
-function problemAnnotations(problems: readonly Problem[]): CheckAnnotation[] {
+function problemAnnotations(problems: readonly Problem[], level: "failure" | "warning" = "failure"): CheckAnnotation[] {
   return problems
     .filter((problem) => problem.source === "policy" && problem.line !== null)
     .map((problem) => ({
       path: problem.file,
       start_line: problem.line!,
       end_line: problem.line!,
-      annotation_level: "failure" as const,
+      annotation_level: level,
       title: cutChars(problem.path === "" ? "changegate policy" : problem.path, GITHUB_LIMITS.annotationTitle),
       message: problem.message + (problem.suggestion ? ` (${problem.suggestion})` : ""),
     }));
