@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/chain.js";
-import { appendRecord, findRecorded, readTrailFromGitHub } from "../../src/audit/github-trail.js";
+import { appendRecord, findRecorded, readTrailFromGitHub, TrailGroups } from "../../src/audit/github-trail.js";
 import { tmpdir } from "node:os";
 import { recordPath } from "../../src/audit/layout.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
@@ -59,14 +59,44 @@ describe("appendRecord on the git data API", () => {
     expect(await findRecorded(client, trail, { repository: "acme/shop", number: 999 })).toBeNull();
   });
 
-  it("simultaneous appends all land, in some order, each once, never forced", async () => {
+  it("simultaneous appends in one process are one group commit: every record once, chained in order, one tree, commit and ref update", async () => {
     const numbers = Array.from({ length: 15 }, (_, index) => 100 + index);
+    fake.resetRequests();
     const results = await Promise.all([...numbers, ...numbers.slice(0, 5)].map((number) => append(number)));
-    expect(results.filter((result) => result.status === "appended")).toHaveLength(15);
+    expect(results.filter((result) => result.status === "appended").map((result) => result.seq)).toEqual(Array.from({ length: 15 }, (_, index) => 41 + index));
+    // A second delivery of a merge in the same batch follows the first: the same record.
+    expect(results.slice(15).map((result) => [result.status, result.seq])).toEqual(numbers.slice(0, 5).map((_, index) => ["already-recorded", 41 + index]));
+    const writes = fake.requests((request) => request.method !== "GET");
+    expect(writes.map((request) => request.route)).toEqual(["POST /repos/{owner}/{repo}/git/trees", "POST /repos/{owner}/{repo}/git/commits", "PATCH /repos/{owner}/{repo}/git/refs/{ref}"]);
     const { files, head } = await readTrailFromGitHub(client, trail);
     expect(verifyChain(files, head)).toMatchObject({ intact: true, count: 55 });
-    const conflicts = fake.requests((request) => request.method === "PATCH" && request.status === 422);
-    expect(conflicts.length).toBeGreaterThan(0);
+    for (const number of numbers) expect(await findRecorded(client, trail, { repository: "acme/shop", number })).toMatchObject({ seq: 41 + numbers.indexOf(number) });
+  });
+
+  it("appends arriving while a batch commits go in the next batch, not one commit each", async () => {
+    fake.setLatency(40, (method) => method !== "GET");
+    try {
+      fake.resetRequests();
+      const first = append(200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const later = await Promise.all(Array.from({ length: 8 }, (_, index) => append(201 + index)));
+      await first;
+      expect(later.map((result) => result.status)).toEqual(Array(8).fill("appended"));
+      expect(fake.countRequests({ route: "POST /repos/{owner}/{repo}/git/commits" })).toBe(2);
+    } finally {
+      fake.setLatency(0);
+    }
+  });
+
+  it("two writers that do not share a process (replicas without a lock, or the Action) still both land: fast-forward only, never forced", async () => {
+    const [one, other] = [new TrailGroups(), new TrailGroups()];
+    const at = (groups: TrailGroups, number: number) => appendRecord(client, trail, { repository: "acme/other", number }, async () => changeRecord({ number, mergedAt: T0 + number * 60_000 }), { backoffMs: () => 1, groups });
+    fake.resetRequests();
+    const results = await Promise.all(Array.from({ length: 6 }, (_, index) => at(index % 2 === 0 ? one : other, 300 + index)));
+    expect(results.filter((result) => result.status === "appended")).toHaveLength(6);
+    const { files, head } = await readTrailFromGitHub(client, trail);
+    expect(verifyChain(files, head)).toMatchObject({ intact: true, count: 55 + 9 + 6 });
+    expect(fake.requests((request) => request.method === "PATCH" && request.status === 422).length).toBeGreaterThan(0);
     expect(fake.requests((request) => request.method === "PATCH" && JSON.stringify(request.body).includes('"force":true'))).toEqual([]);
   });
 
@@ -74,7 +104,7 @@ describe("appendRecord on the git data API", () => {
     const env = { GITHUB_API_URL: fake.url, GITHUB_TOKEN: "token" };
     const intact = await runCli(["audit", "verify", "--repo", "acme/audit"], { cwd: tmpdir(), env });
     expect(intact.exit).toBe(0);
-    expect(intact.stdout).toMatch(/^acme\/audit@changegate\/audit: intact, 55 records; newest 55/);
+    expect(intact.stdout).toMatch(/^acme\/audit@changegate\/audit: intact, 70 records; newest 70/);
     const path = recordPath(20);
     const text = fake.getFile("acme", "audit", "changegate/audit", path)!;
     fake.setFile("acme", "audit", "changegate/audit", path, text.replace('"bypassed":false', '"bypassed":true'));
