@@ -60,11 +60,7 @@ export function answerFailures(handler: Handler): Handler {
 export function registerHandlers(probot: Probot, service: ChangegateService): void {
   // Each handler registered through answerFailures.
   const app = { on: (events: unknown, handler: Handler) => probot.on(events as never, answerFailures(handler) as never) } as unknown as Pick<Probot, "on">;
-  // The webhooks middleware logs the aggregate of a delivery's failures: its reasons, not a stack.
-  probot.onError((error) => {
-    const reasons = (error as AggregateError).errors ?? [];
-    if (reasons.length > 0 && reasons.every((reason) => reason instanceof DeliveryFailed)) error.stack = `${error.name}: ${error.message}`;
-  });
+  logDeliveryFailuresOnce(probot);
   const pullRequestActions = ["opened", "edited", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled"] as const;
   app.on(
     pullRequestActions.map((action) => `pull_request.${action}` as const),
@@ -156,6 +152,25 @@ export function registerHandlers(probot: Probot, service: ChangegateService): vo
     // A new installation's open pull requests get their checks without waiting for an event.
     void service.reconcileInstallation(payload.installation.id);
   });
+}
+
+/**
+ * Probot logs a handler's failure twice: its error handler logs each error (here the one
+ * line of a DeliveryFailed), then the webhooks middleware, through the same logger, the
+ * aggregate of them. The aggregate of DeliveryFailed errors says nothing new, so it is not
+ * logged again; any other error is logged as Probot logs it.
+ */
+export function logDeliveryFailuresOnce(probot: Probot): void {
+  type ErrorMethod = (this: unknown, ...args: unknown[]) => void;
+  const log = probot.log as unknown as { error: ErrorMethod };
+  const error = log.error;
+  // A plain function, not bound: pino's child loggers inherit it and keep their own bindings.
+  log.error = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const reasons = first instanceof AggregateError ? (first.errors as unknown[]) : [];
+    if (reasons.length > 0 && reasons.every((reason) => reason instanceof DeliveryFailed)) return;
+    error.apply(this, args);
+  };
 }
 
 function target(payload: Payload): { installationId: number; owner: string; repo: string } | null {

@@ -66,7 +66,7 @@ function manifest(): { default_events: string[]; default_permissions: Record<str
 /** The events the handlers subscribe to, read from registerHandlers itself. */
 function handledEvents(): string[] {
   const names: string[] = [];
-  const app = { on: (events: string | string[]) => names.push(...[events].flat()), onError: () => undefined } as unknown as Probot;
+  const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
   registerHandlers(app, {} as ChangegateService);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
