@@ -154,6 +154,12 @@ describe("GitHub's output limits", () => {
     expect(title.endsWith("…")).toBe(true);
     expect(title).not.toContain("\uFFFD");
     expect(title.startsWith(`services.${"🚀".repeat(10)}`)).toBe(true);
+    // The message names the key too: within GitHub's 64 KB for any key.
+    const huge = parsePolicy({ file: ".github/changegate.yml", text: `version: 1\n? ${"ü".repeat(40_000)}\n: 1\n` });
+    if (huge.ok) throw new Error("expected an invalid policy");
+    const [hugeRisk] = renderChecks({ kind: "policy-invalid", problems: huge.problems }, { timezone: "UTC" });
+    expect(bytes(hugeRisk!.annotations[0]!.message)).toBeLessThanOrEqual(64 * 1024);
+    expect(charCount(hugeRisk!.annotations[0]!.title)).toBeLessThanOrEqual(GITHUB_LIMITS.annotationTitle);
   });
 
   it("cutChars keeps grapheme clusters whole and never exceeds the limit", () => {

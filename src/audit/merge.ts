@@ -132,7 +132,7 @@ export async function openRetrospective(client: GitHubClient, change: MergedChan
   const request = change.decision?.change?.request;
   const incident = request?.incident ?? "";
   const approver = incidentCommander(change.decision);
-  const body = [
+  const body = cutChars([
     marker,
     `Emergency change #${pull.number} (${pull.title}) was merged${pull.merged_by ? ` by @${pull.merged_by.login}` : ""}${pull.merged_at ? ` at ${pull.merged_at}` : ""}.`,
     "",
@@ -141,7 +141,7 @@ export async function openRetrospective(client: GitHubClient, change: MergedChan
     `- Incident commander's approval: ${approver === null ? "none recorded" : `@${approver}`}`,
     "",
     "Hold the retrospective: what happened, why the normal path could not be taken, and what follows (a normal change to make the fix permanent, a runbook, a test).",
-  ].join("\n");
+  ].join("\n"), GITHUB_LIMITS.issueBody);
   const create = async () => {
     const { data: issue } = await client.request("POST /repos/{owner}/{repo}/issues", {
       owner,

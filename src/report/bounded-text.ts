@@ -7,6 +7,8 @@
 export const GITHUB_LIMITS = {
   /** A check-run annotation's `title`. */
   annotationTitle: 255,
+  /** A check-run annotation's `message` is capped at 64 KB; in characters of up to 4 bytes, this many always fit. */
+  annotationMessage: 16_384,
   /** An issue's `title`. */
   issueTitle: 256,
   /** An issue's or a comment's `body`. */

@@ -470,7 +470,7 @@ function problemAnnotations(problems: readonly Problem[], level: "failure" | "wa
       end_line: problem.line!,
       annotation_level: level,
       title: cutChars(problem.path === "" ? "changegate policy" : problem.path, GITHUB_LIMITS.annotationTitle),
-      message: problem.message + (problem.suggestion ? ` (${problem.suggestion})` : ""),
+      message: cutChars(problem.message + (problem.suggestion ? ` (${problem.suggestion})` : ""), GITHUB_LIMITS.annotationMessage),
     }));
 }
 
