@@ -225,10 +225,15 @@ async function commitBatch(client: GitHubClient, trail: TrailLocation, batch: Pe
       if (tip === null) await client.request("POST /repos/{owner}/{repo}/git/refs", { ...where, ref: `refs/heads/${trail.branch}`, sha: commit.sha });
       else await client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...where, ref: `heads/${trail.branch}`, sha: commit.sha, force: false });
     } catch (error) {
-      // 422: not a fast-forward (or the branch was just created): another writer landed first.
-      if (statusOf(error) !== 422 || attempt >= maxAttempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
-      continue;
+      const status = statusOf(error);
+      // A 5xx or no answer: the branch may have moved all the same. Where it points says.
+      const moved = status === null || status >= 500 ? (await readTip(client, trail))?.sha === commit.sha : false;
+      if (!moved) {
+        // 422: not a fast-forward (or the branch was just created): another writer landed first.
+        if (status !== 422 || attempt >= maxAttempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+        continue;
+      }
     }
     const appended = new Map<Pending, Appended>();
     for (const { entry, record } of sealed) {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { recordPath } from "../../src/audit/layout.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
 import { runCli } from "../support/cli.js";
+import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { changeRecord } from "../support/trail.js";
 
 let fake: FakeGitHub;
@@ -112,6 +113,26 @@ describe("appendRecord on the git data API", () => {
     expect(broken.exit).toBe(1);
     expect(broken.stdout).toContain(`BROKEN at record 20: ${path} was edited`);
     expect((await runCli(["audit", "verify", "--repo", "nope"], { cwd: tmpdir(), env })).stderr).toContain('--repo expects OWNER/NAME; got "nope"');
+  });
+
+  it("a ref update whose answer is lost (the branch moved, the client saw a 502 or a reset) is an append, found by where the branch points", async () => {
+    const proxy = await startLossyProxy(fake.url);
+    try {
+      const lossy = new Octokit({ baseUrl: proxy.url, auth: "token", log: QUIET, request: { retries: 0 } });
+      proxy.loseNext({ route: "PATCH /repos/{owner}/{repo}/git/refs/{ref}" });
+      const appended = await appendRecord(lossy, trail, { repository: "acme/lost", number: 1 }, async () => changeRecord({ number: 1, mergedAt: T0 }));
+      expect(appended.status).toBe("appended");
+      proxy.loseNext({ route: "PATCH /repos/{owner}/{repo}/git/refs/{ref}", as: "reset" });
+      const second = await appendRecord(lossy, trail, { repository: "acme/lost", number: 2 }, async () => changeRecord({ number: 2, mergedAt: T0 }));
+      expect(second).toMatchObject({ status: "appended", seq: appended.seq + 1 });
+      expect(proxy.lost).toHaveLength(2);
+      // Each written once (an earlier test edited record 20, so the chain as a whole is not checked here).
+      expect(await findRecorded(client, trail, { repository: "acme/lost", number: 1 })).toMatchObject({ seq: appended.seq });
+      expect(await findRecorded(client, trail, { repository: "acme/lost", number: 2 })).toMatchObject({ seq: appended.seq + 1 });
+      expect(fake.listFiles("acme", "audit", "changegate/audit", "records")).toHaveLength(appended.seq + 1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("an API error other than a conflict is not retried here: it reaches the door, which fails closed", async () => {
