@@ -169,6 +169,17 @@ describe("mode: check", () => {
     expect(fake.checkRuns(REPO).filter((check) => check.head_sha === GROUP_HEAD).map((check) => check.conclusion)).toEqual(["success", "success", "success"]);
   });
 
+  it("an organisation's lock holds: the repository's enforcement: report is not used, and is a warning annotation at its line", async () => {
+    seed({ policy: `_extends: .github\nversion: 1\nenforcement: report\n`, pulls: [pull({ reviews: [] })] });
+    fake.repos[`${ORG}/.github`] = { files: { main: { [POLICY_PATH]: `${POLICY}locked: [enforcement]\n` } } };
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure" });
+    expect(result.annotations).toContainEqual(
+      expect.objectContaining({ level: "warning", properties: expect.stringMatching(/file=\.github\/changegate\.yml,line=3/), message: expect.stringMatching(/: enforcement: locked by Codertocat\/\.github/) }),
+    );
+  });
+
   it("blocks during a freeze: the step fails, the schedule check says when it opens", async () => {
     const end = Date.now() + 2 * HOUR;
     seed({ policy: POLICY + freezeAround(Date.now() - HOUR, end) });
