@@ -40,6 +40,12 @@ export interface AppendOptions {
   lock?: <T>(key: string, section: () => Promise<T>) => Promise<T>;
   /** The writers of this process (default: one registry shared by the process). */
   groups?: TrailGroups;
+  /**
+   * How long the first record of a batch waits for others to join it, ms (default 0: only
+   * those asked for in the same turn). The App waits a little: merges delivered together
+   * reach this point a few hundred milliseconds apart, and one batch costs three paced writes.
+   */
+  gatherMs?: number;
 }
 
 interface Tip {
@@ -99,9 +105,14 @@ export class TrailGroups {
 
 const SHARED_GROUPS = new TrailGroups();
 
+/** Batches written before the appends of the first are answered, at most (see #drain). */
+const MAX_DEFERRED_BATCHES = 5;
+
 class TrailCommitter {
   #pending: Pending[] = [];
   #draining = false;
+  /** Appends written and not yet answered. */
+  #written: (() => void)[] = [];
 
   constructor(
     private readonly trail: TrailLocation,
@@ -116,7 +127,7 @@ class TrailCommitter {
         settled: false,
         resolve: (appended) => {
           pending.settled = true;
-          resolve(appended);
+          this.#written.push(() => resolve(appended));
         },
         reject: (error) => {
           pending.settled = true;
@@ -132,9 +143,19 @@ class TrailCommitter {
   }
 
   async #drain(): Promise<void> {
-    // Appends asked for in the same turn join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Appends asked for in the same turn (or within `gatherMs`) join the first batch.
+    const gather = this.#pending[0]?.options.gatherMs ?? 0;
+    await new Promise((resolve) => (gather > 0 ? setTimeout(resolve, gather) : setImmediate(resolve)));
+    // A written record is answered once nothing is pending (or after a few batches): what
+    // its caller does next, the PR's comment, would otherwise queue ahead of the next batch's
+    // writes in the installation's write pacing.
+    let batches = 0;
+    const answer = () => {
+      for (const resolve of this.#written.splice(0)) resolve();
+      batches = 0;
+    };
     while (this.#pending.length > 0) {
+      if (++batches > MAX_DEFERRED_BATCHES) answer();
       const batch = this.#pending.splice(0);
       const { client, options } = batch[0]!;
       const lock = options.lock ?? (<T>(_key: string, section: () => Promise<T>) => section());
@@ -144,6 +165,7 @@ class TrailCommitter {
         for (const entry of batch) if (!entry.settled) entry.reject(error);
       }
     }
+    answer();
     this.#draining = false;
     this.onIdle();
   }

@@ -141,4 +141,14 @@ describe("appendRecord on the git data API", () => {
     fake.clearFaults();
     expect(await findRecorded(client, trail, { repository: "acme/shop", number: 500 })).toBeNull();
   });
+  it("with gatherMs, appends that come within it share the first one's commit", async () => {
+    fake.resetRequests();
+    const spread = Array.from({ length: 5 }, (_, index) =>
+      new Promise((resolve) => setTimeout(resolve, index * 10)).then(() =>
+        appendRecord(client, trail, { repository: "acme/gather", number: index + 1 }, async () => changeRecord({ number: index + 1, mergedAt: T0 }), { gatherMs: 400 }),
+      ),
+    );
+    expect((await Promise.all(spread)).map((result) => result.status)).toEqual(Array(5).fill("appended"));
+    expect(fake.countRequests({ route: "POST /repos/{owner}/{repo}/git/commits" })).toBe(1);
+  });
 });
