@@ -78,10 +78,12 @@ describe("appendRecord on the git data API", () => {
     fake.setLatency(40, (method) => method !== "GET");
     try {
       fake.resetRequests();
-      const first = append(200);
+      // The first record is answered only once the batch behind it is written too (its
+      // caller's comment would otherwise queue ahead of that batch's writes).
+      const first = append(200).then((result) => ({ result, commitsWhenAnswered: fake.countRequests({ route: "POST /repos/{owner}/{repo}/git/commits" }) }));
       await new Promise((resolve) => setTimeout(resolve, 20));
       const later = await Promise.all(Array.from({ length: 8 }, (_, index) => append(201 + index)));
-      await first;
+      expect(await first).toMatchObject({ result: { status: "appended" }, commitsWhenAnswered: 2 });
       expect(later.map((result) => result.status)).toEqual(Array(8).fill("appended"));
       expect(fake.countRequests({ route: "POST /repos/{owner}/{repo}/git/commits" })).toBe(2);
     } finally {
