@@ -14,6 +14,7 @@ import { decisionJson } from "./json.js";
 const CHECK_FLAGS = {
   body: { type: "string", value: "FILE|-", help: "the PR description (- reads standard input)" },
   policy: { type: "string", value: "FILE", help: `the policy (default: ${POLICY_PATH} on the base branch)` },
+  "org-policy": { type: "string", value: "FILE", help: "organisation defaults the policy is layered on, as `_extends` layers it (§9)" },
   files: { type: "string", value: "FILE", help: "changed files, one a line (default: git diff BASE...HEAD)" },
   labels: { type: "string", value: "a,b", help: "the PR's labels, comma-separated" },
   author: { type: "string", value: "LOGIN", help: "the PR's author (their approval never counts)" },
@@ -58,7 +59,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const base = values.base ?? (inCheckout ? defaultBaseRef(io.cwd, io.env) : null);
   const notes: string[] = [];
 
-  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null, notes);
+  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null, notes, values["org-policy"]);
+  for (const warning of policy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
   const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
   const files = await loadFiles(io, values.files, inCheckout ? base : null, notes);
   // Said once the inputs are read, so that a usage error stays the only line.
@@ -109,7 +111,8 @@ function outputFormat(format: string | undefined, json: boolean, io: CliIo): Out
   return io.stdout.isTTY === true ? "text" : "markdown";
 }
 
-async function loadPolicy(io: CliIo, file: string | undefined, base: string | null, notes: string[]): Promise<Policy> {
+/** The policy; with `orgPolicy`, layered on that file as `_extends` layers it on the organisation's (§9). */
+async function loadPolicy(io: CliIo, file: string | undefined, base: string | null, notes: string[], orgPolicy?: string): Promise<Policy> {
   let text: string;
   let name: string;
   if (file !== undefined) {
@@ -129,7 +132,8 @@ async function loadPolicy(io: CliIo, file: string | undefined, base: string | nu
     name = `${base}:${POLICY_PATH}`;
     notes.push(`policy from ${base} (${POLICY_PATH})`);
   }
-  const result = parsePolicy({ file: name, text });
+  const layers = orgPolicy === undefined ? [] : [{ file: orgPolicy, text: await readInput(io, orgPolicy, "organisation policy") }];
+  const result = parsePolicy([...layers, { file: name, text }]);
   if (!result.ok) throw new UsageError(`invalid policy: ${summarizeProblems(result.problems)}`);
   return result.policy;
 }

@@ -95,6 +95,8 @@ export interface EvaluatedDecision {
   windowSlots: WindowSpec | null;
   approvals: ApprovalDecision | null;
   proposedPolicyProblems: Problem[];
+  /** What the policy's layers tried and could not change (organisation locks): warnings, not errors. */
+  policyWarnings: Problem[];
   nextChange: NextChange | null;
 }
 
@@ -173,6 +175,7 @@ export function evaluate(input: EvaluationInput): EvaluatedDecision {
     windowSlots: schedule === null ? null : policy.windows[schedule.type],
     approvals,
     proposedPolicyProblems,
+    policyWarnings: [...policy.lockWarnings],
     nextChange: nextChange(policy, risk, schedule, at),
   };
 }
