@@ -126,6 +126,8 @@ export const POLICY_DESCRIPTIONS: Record<string, KeyDescription> = {
   "audit.branch": { description: "The branch the trail is written to.", examples: ["changegate/audit"] },
   deploy: { description: "(extension) The Action's gate step in deploy jobs." },
   "deploy.allow_direct_pushes": { description: "Whether a commit that no PR brought may deploy.", examples: [false] },
+  locked: { description: "Top-level keys that a repository's policy extending this one (`_extends`) cannot change: its values for them are not used and are shown as warnings.", examples: [["freezes", "emergency"]] },
+  "locked[]": { description: "A top-level key of the policy." },
   _extends: { description: 'Org defaults to merge in, key by key: a repository such as ".github" or "org/.github" (freezes, blackouts and risk.rules are concatenated, org first).', examples: [".github"] },
 };
 
