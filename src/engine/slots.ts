@@ -110,3 +110,16 @@ export function slotBoundariesAfter(slots: readonly Slot[], instant: number, zon
   boundaries.sort((a, b) => a - b);
   return boundaries.filter((boundary, index) => index === 0 || boundary !== boundaries[index - 1]);
 }
+
+/** The occurrences of `slots` that overlap [from, to] (both ends included), ascending by start. */
+export function slotOccurrencesBetween(slots: readonly Slot[], from: number, to: number, zone: string): Interval[] {
+  if (slots.length === 0) return [];
+  const occurrences: Interval[] = [];
+  const last = localDayNumber(to, zone);
+  for (let dayNumber = localDayNumber(from, zone) - 1; dayNumber <= last; dayNumber++) {
+    for (const interval of occurrencesOn(slots, dayNumber, zone)) {
+      if (interval.end >= from && interval.start <= to) occurrences.push(interval);
+    }
+  }
+  return occurrences;
+}
