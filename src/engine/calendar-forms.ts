@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import "./zod-setup.js";
 import type { Problem } from "./problems.js";
-import { instantOfDateTimeText, parseDateTimeText, type DateTimeText } from "./wall-clock.js";
+import { addDays, instantOfDateTimeText, instantOfWallTime, parseDateTimeText, type DateTimeText } from "./wall-clock.js";
 
 /**
  * The forms a freeze or blackout may take besides one dated interval (SPEC §10): a
@@ -17,18 +17,36 @@ const UNIT_MS = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_0
 
 export const CALENDAR_DURATION_EXAMPLES = '"9h", "90m", "3d", "1d 12h" or ISO 8601 "PT9H"';
 
-/** `9h`, `1d 12h`, `90m`, or ISO 8601 `PT9H`, `P3D`, `P1W`: milliseconds, or null. */
-export function parseCalendarDuration(text: string): number | null {
+/**
+ * A length as RFC 5545 counts one: days and weeks are nominal (a day is one calendar day in
+ * the zone, 23 or 25 hours across a daylight-saving change), hours and less exact.
+ */
+export interface CalendarDuration {
+  days: number;
+  ms: number;
+}
+
+/** `9h`, `1d 12h`, `90m`, or ISO 8601 `PT9H`, `P3D`, `P1W`; null when it is none of these. */
+export function parseCalendarDuration(text: string): CalendarDuration | null {
   const trimmed = text.trim();
   const iso = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(trimmed);
   if (iso && trimmed.length > 1 && !/T$/i.test(trimmed)) {
     const [, w, d, h, m, s] = iso.map((part) => Number(part ?? 0));
-    return w! * UNIT_MS.w + d! * UNIT_MS.d + h! * UNIT_MS.h + m! * UNIT_MS.m + s! * UNIT_MS.s;
+    return { days: w! * 7 + d!, ms: h! * UNIT_MS.h + m! * UNIT_MS.m + s! * UNIT_MS.s };
   }
   if (!/^(\s*\d{1,6}\s*[wdhms])+\s*$/i.test(trimmed)) return null;
-  let total = 0;
-  for (const match of trimmed.matchAll(/(\d{1,6})\s*([wdhms])/gi)) total += Number(match[1]) * UNIT_MS[match[2]!.toLowerCase() as keyof typeof UNIT_MS];
-  return total;
+  const length = { days: 0, ms: 0 };
+  for (const match of trimmed.matchAll(/(\d{1,6})\s*([wdhms])/gi)) {
+    const unit = match[2]!.toLowerCase() as keyof typeof UNIT_MS;
+    if (unit === "w" || unit === "d") length.days += Number(match[1]) * (unit === "w" ? 7 : 1);
+    else length.ms += Number(match[1]) * UNIT_MS[unit];
+  }
+  return length;
+}
+
+/** About how long a duration lasts, for limits and look-backs (a day taken as 24 hours). */
+export function nominalMs(length: CalendarDuration): number {
+  return length.days * UNIT_MS.d + length.ms;
 }
 
 const duration = z.string().check(
@@ -71,7 +89,7 @@ export type CalendarForm =
       kind: "recurring";
       /** DTSTART as written: wall-clock time in the policy's zone, or with its own offset. */
       start: DateTimeText;
-      durationMs: number;
+      duration: CalendarDuration;
       rrule: string;
       at: { rrule: FieldLocation; start: FieldLocation };
     }
@@ -141,7 +159,7 @@ export function resolveCalendarForm(
     }
     if (key === "after_release") {
       const release = entry.after_release!;
-      const forMs = parseCalendarDuration(release.for)!;
+      const forMs = nominalMs(parseCalendarDuration(release.for)!);
       if (!checkDuration(forMs, ["after_release", "for"], fail)) return null;
       return { kind: "after_release", tags: release.tags, forMs, drafts: release.drafts, prereleases: release.prereleases };
     }
@@ -163,22 +181,26 @@ export function resolveCalendarForm(
     return null;
   }
   const startInstant = instantOfDateTimeText(start, zone);
-  let durationMs: number;
+  let duration: CalendarDuration;
   if (entry.end !== undefined) {
     const end = instantOfDateTimeText(parseDateTimeText(entry.end) as DateTimeText, zone);
     if (end <= startInstant) {
       fail(["end"], `end (${entry.end}) must be after start (${entry.start})`);
       return null;
     }
-    durationMs = end - startInstant;
     if (entry.rrule === undefined) return { kind: "dated", start: startInstant, end };
+    duration = { days: 0, ms: end - startInstant };
   } else {
-    durationMs = parseCalendarDuration(entry.duration!)!;
-    if (!checkDuration(durationMs, ["duration"], fail)) return null;
-    if (entry.rrule === undefined) return { kind: "dated", start: startInstant, end: startInstant + durationMs };
+    duration = parseCalendarDuration(entry.duration!)!;
+    if (!checkDuration(nominalMs(duration), ["duration"], fail)) return null;
+    if (entry.rrule === undefined) {
+      // Whole days are calendar days in the zone; a start with its own offset has no zone to count them in.
+      const end = start.offset === null ? instantOfWallTime({ ...start.wall, ...addDays(start.wall, duration.days) }, zone) + duration.ms : startInstant + nominalMs(duration);
+      return { kind: "dated", start: startInstant, end };
+    }
   }
-  if (entry.rrule !== undefined && !checkDuration(durationMs, [entry.end !== undefined ? "end" : "duration"], fail)) return null;
-  return { kind: "recurring", start, durationMs, rrule: entry.rrule!, at: { rrule: locate(["rrule"]), start: locate(["start"]) } };
+  if (!checkDuration(nominalMs(duration), [entry.end !== undefined ? "end" : "duration"], fail)) return null;
+  return { kind: "recurring", start, duration, rrule: entry.rrule, at: { rrule: locate(["rrule"]), start: locate(["start"]) } };
 }
 
 function checkDuration(ms: number, path: PropertyKey[], fail: (field: PropertyKey[], message: string, suggestion?: string) => void): boolean {
