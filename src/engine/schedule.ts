@@ -7,6 +7,7 @@ const HORIZON_MS = 2 * 366 * 86_400_000;
 const YEAR_MS = 366 * 86_400_000;
 /** The sweep reads edges a week and a day at a time. */
 const CHUNK_MS = 8 * 86_400_000;
+const DAY_MS = 86_400_000;
 
 /** A counted approver and the teams (of the policy's teams input) they are an active member of. */
 export interface TeamApprover {
@@ -212,7 +213,12 @@ function occurrenceName(source: Source, occurrence: Occurrence): string {
 /** For a series, the start of its next occurrence after `end`. */
 function nextStart(source: Source, end: number): number | null {
   if (!source.series || source.between === null) return null;
-  return source.between(end, end + YEAR_MS).find((occurrence) => occurrence.start >= end)?.start ?? null;
+  // Near first: most series come back within days; look further only when they do not.
+  for (let from = end, span = CHUNK_MS; from < end + YEAR_MS; from += span, span *= 4) {
+    const next = source.between(from, from + span).find((occurrence) => occurrence.start >= end);
+    if (next !== undefined) return next.start;
+  }
+  return null;
 }
 
 function statusAt(facts: StaticFacts, at: number): Pick<ScheduleDecision, "allowed" | "blockers" | "window" | "inEffect" | "bypasses"> {
@@ -286,10 +292,18 @@ function nextBoundary(facts: StaticFacts, at: number): number | null {
       continue;
     }
     if (source.between === null) continue;
-    for (const occurrence of source.between(at - source.longest, Math.min(nearest, at + HORIZON_MS))) {
-      if (occurrence.start >= nearest) break;
-      const edge = occurrence.start > at ? occurrence.start : occurrence.end;
-      if (edge > at && edge < nearest && edge !== OPEN_ENDED) nearest = edge;
+    // Near first, as nextStart does: the horizon only for a source with nothing close.
+    for (let from = at, span = CHUNK_MS; from < at + HORIZON_MS && from < nearest; from += span, span *= 4) {
+      let found = false;
+      for (const occurrence of source.between(from === at ? at - source.longest : from, Math.min(nearest, from + span))) {
+        if (occurrence.start >= nearest) break;
+        const edge = occurrence.start > at ? occurrence.start : occurrence.end;
+        if (edge > at && edge < nearest && edge !== OPEN_ENDED) {
+          nearest = edge;
+          found = true;
+        }
+      }
+      if (found) break;
     }
   }
   return nearest === Infinity ? null : nearest;
@@ -329,8 +343,9 @@ function nextFlip(facts: StaticFacts, at: number, wanted: boolean): number | nul
   let windowsOpen = Array.isArray(slots) ? slotOccurrencesBetween(slots, at, at, zone).filter((slot) => contains(slot, at)).length : 0;
 
   const allowed = () => open === 0 && (slots === "always" || windowsOpen > 0);
-  for (let from = at; from < at + HORIZON_MS; from += CHUNK_MS) {
-    const to = from + CHUNK_MS;
+  // Chunks grow from a day to eight: most flips are within hours, and a short first chunk reads little.
+  for (let from = at, span = DAY_MS; from < at + HORIZON_MS; from += span, span = Math.min(span * 2, CHUNK_MS)) {
+    const to = from + span;
     // Edges in (from, to]: [instant, change in open occurrences, change in open windows].
     const edges: [number, number, number][] = [];
     while (startCursor < datedStarts.length && datedStarts[startCursor]! <= to) edges.push([datedStarts[startCursor++]!, 1, 0]);
