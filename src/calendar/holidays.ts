@@ -48,7 +48,7 @@ function nearestByName(word: string, names: Record<string, string>): string | un
 export function holidaysOfYear(country: string, region: string | null, year: number, zone: string): Occurrence[] {
   const code = country.trim().toUpperCase();
   const state = region === null ? undefined : region.trim().toUpperCase().replace(new RegExp(`^${code}-`), "");
-  const calendar = state === undefined ? new Holidays(code, { types: ["public"] }) : new Holidays(code, state, { types: ["public"] });
+  const calendar = calendarOf(code, state);
   const byDate = new Map<string, string[]>();
   for (const holiday of calendar.getHolidays(year, "en") || []) {
     if (holiday.type !== "public") continue;
@@ -66,4 +66,17 @@ export function holidaysOfYear(country: string, region: string | null, year: num
         label: [...new Set(names)].join(" / "),
       };
     });
+}
+
+const calendars = new Map<string, Holidays>();
+
+/** One Holidays instance per region: building one reads the country's rules. */
+function calendarOf(code: string, state: string | undefined): Holidays {
+  const key = `${code}|${state ?? ""}`;
+  let calendar = calendars.get(key);
+  if (calendar === undefined) {
+    calendar = state === undefined ? new Holidays(code, { types: ["public"] }) : new Holidays(code, state, { types: ["public"] });
+    calendars.set(key, calendar);
+  }
+  return calendar;
 }
