@@ -90,4 +90,23 @@ describe("calendars in the App", () => {
     await target.deliver(webhookEvent(fake, "issues", "closed", { owner: "acme", repo, sender: "alice" }, { issue: render.issue(fake.repository("acme", repo), incident) }));
     for (const pull of pulls) await waitFor(() => conclusions(fake, "acme", repo, pull.head.sha)[1], (value) => value === "success", 5_000, "closing the issue to lift the freeze");
   });
+
+  it("a release freeze decides from the repository's releases, read once per policy read for all its pull requests", async () => {
+    const target = await app();
+    const repo = repository(POLICY + `freezes:\n  - name: "After a major release"\n    after_release: { tags: ["v*.0.0"], for: "48h" }\n`);
+    fake.addRelease("acme", repo, { tag: "v1.0.0", publishedAt: new Date(Date.now() - 72 * 3_600_000).toISOString() });
+    fake.addRelease("acme", repo, { tag: "v2.0.0", draft: true });
+    fake.addRelease("acme", repo, { tag: "v2.1.0", publishedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    fake.resetRequests();
+    const pulls = [await greenPull(target, repo, "a.txt"), await greenPull(target, repo, "b.txt"), await greenPull(target, repo, "c.txt")];
+    for (const pull of pulls) expect(conclusions(fake, "acme", repo, pull.head.sha)[1]).toBe("success");
+    expect(fake.requests((record) => record.route === "GET /repos/{owner}/{repo}/releases")).toHaveLength(1);
+
+    fake.addRelease("acme", repo, { tag: "v3.0.0" });
+    target.service.policies.clear();
+    const pull = await greenPull(target, repo, "d.txt");
+    const schedule = checks(fake, "acme", repo, pull.head.sha)["changegate/schedule"]!;
+    expect(schedule.conclusion).toBe("failure");
+    expect(schedule.title).toMatch(/^Freeze “After a major release: v3\.0\.0” until .* · opens /);
+  });
 });
