@@ -4,9 +4,10 @@ import { OPEN_ENDED, type CalendarList, type CalendarOccurrences, type MissingIn
 import type { Policy } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
 import { instantOfDateTimeText, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
-import { checkHolidayRegion, holidaysOfYear } from "./holidays.js";
+import type * as HolidaysModule from "./holidays.js";
 import { parseIcs, type IcsEvent, type IcsTime } from "./ics.js";
-import { compileRule, firstStart, occurrenceEnd, ruleStarts, type CompiledRule } from "./recurrence.js";
+import type * as RecurrenceModule from "./recurrence.js";
+import type { CompiledRule } from "./recurrence.js";
 import { overlapping, Series } from "./series.js";
 
 /**
@@ -88,7 +89,21 @@ export function hasCalendarForms(policy: Policy): boolean {
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-export function buildCalendar(policy: Policy, inputs: CalendarInputs): CalendarResult {
+/**
+ * The libraries behind the forms, loaded on first need: rrule (~140 ms to load) for
+ * recurrences and calendar files, date-holidays (~300 ms, with its data) for holidays. A
+ * policy without them pays for neither.
+ */
+const libraries: { recurrence: typeof RecurrenceModule | null; holidays: typeof HolidaysModule | null } = { recurrence: null, holidays: null };
+
+async function loadLibraries(policy: Policy): Promise<void> {
+  const kinds = new Set([...policy.freezes, ...policy.blackouts].map((entry) => entry.form.kind));
+  if (libraries.recurrence === null && (kinds.has("recurring") || kinds.has("ics"))) libraries.recurrence = await import("./recurrence.js");
+  if (libraries.holidays === null && kinds.has("holidays")) libraries.holidays = await import("./holidays.js");
+}
+
+/** The calendar, once the libraries its forms need are loaded (attachCalendar loads them). */
+function buildCalendar(policy: Policy, inputs: CalendarInputs): CalendarResult {
   const problems: Problem[] = [];
   const sources: Record<CalendarList, (Source | null)[]> = { freezes: [], blackouts: [] };
   for (const list of ["freezes", "blackouts"] as const) {
@@ -124,19 +139,19 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
       const key = `rule|${zone}|${JSON.stringify(start)}|${form.rrule}|${form.duration.days}|${form.duration.ms}`;
       const cached = remembered(key);
       if (cached !== undefined) return cached;
-      const compiled = compileRule(form.rrule, start, zone);
+      const compiled = libraries.recurrence!.compileRule(form.rrule, start, zone);
       if (!compiled.ok) {
         problems.push(problemAt(form.at.rrule, compiled.message, compiled.suggestion));
         return null;
       }
-      if (firstStart(compiled.rule) === null) {
+      if (libraries.recurrence!.firstStart(compiled.rule) === null) {
         problems.push(problemAt(form.at.rrule, "this rule never occurs (its COUNT, UNTIL or BY... parts leave no date after `start`)", "check UNTIL against `start`, and days that do not exist (BYMONTHDAY=30 in February)"));
         return null;
       }
       return remember(key, ruleSeries(compiled.rule, form.duration, [], []));
     }
     case "holidays": {
-      const check = checkHolidayRegion(form.country, form.region);
+      const check = libraries.holidays!.checkHolidayRegion(form.country, form.region);
       if (!check.ok) {
         problems.push(problemAt(check.field === "country" ? form.at.country : form.at.region, check.message, check.suggestion));
         return null;
@@ -235,7 +250,7 @@ function holidaysOfYearMemo(country: string, region: string | null, year: number
   let days = holidayYears.get(key);
   if (days === undefined) {
     if (holidayYears.size > 2_000) holidayYears.clear();
-    days = holidaysOfYear(country, region, year, zone);
+    days = libraries.holidays!.holidaysOfYear(country, region, year, zone);
     holidayYears.set(key, days);
   }
   return days;
@@ -245,10 +260,10 @@ function holidaysOfYearMemo(country: string, region: string | null, year: number
 function ruleSeries(rule: CompiledRule, duration: CalendarDuration, excluded: readonly number[], extra: readonly { start: number; wall: WallTime }[], label: string | null = null): Series {
   const skip = new Set(excluded);
   return new Series((from, to) => {
-    const starts = ruleStarts(rule, from, to).filter((start) => !skip.has(start.start));
+    const starts = libraries.recurrence!.ruleStarts(rule, from, to).filter((start) => !skip.has(start.start));
     for (const added of extra) if (added.start >= from && added.start < to && !skip.has(added.start)) starts.push(added);
     starts.sort((a, b) => a.start - b.start);
-    return starts.map(({ start, wall }) => ({ start, end: occurrenceEnd(wall, start, duration, rule.zone), label }));
+    return starts.map(({ start, wall }) => ({ start, end: libraries.recurrence!.occurrenceEnd(wall, start, duration, rule.zone), label }));
   }, nominalMs(duration) + 2 * HOUR);
 }
 
@@ -282,14 +297,14 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
     if (nominalMs(duration) === 0) continue; // an instant blocks nothing
     longest = Math.max(longest, nominalMs(duration) + 2 * HOUR);
     if (event.rrule === null) {
-      parts.push({ series: null, single: { start, end: occurrenceEnd(event.start.wall, start, duration, zone), label: event.summary } });
+      parts.push({ series: null, single: { start, end: libraries.recurrence!.occurrenceEnd(event.start.wall, start, duration, zone), label: event.summary } });
       for (const rdate of event.rdates) {
         const at = instantOf(rdate, zone);
-        parts.push({ series: null, single: { start: at, end: occurrenceEnd(wallTimeAt(at, zone), at, duration, zone), label: event.summary } });
+        parts.push({ series: null, single: { start: at, end: libraries.recurrence!.occurrenceEnd(wallTimeAt(at, zone), at, duration, zone), label: event.summary } });
       }
       continue;
     }
-    const compiled = compileRule(event.rrule, event.start.zone === null || event.start.zone === zone ? event.start.wall : wallTimeAt(start, zone), zone);
+    const compiled = libraries.recurrence!.compileRule(event.rrule, event.start.zone === null || event.start.zone === zone ? event.start.wall : wallTimeAt(start, zone), zone);
     if (!compiled.ok) {
       problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: event.line, column: 1, message: `event "${event.summary}": ${compiled.message}`, suggestion: compiled.suggestion });
       return null;
@@ -327,7 +342,8 @@ function remember(key: string, series: Series): Series {
 export type AttachedResult = { ok: true; policy: Policy } | { ok: false; problems: Problem[] };
 
 /** The policy with its calendar attached (what the engine reads), or the calendar's problems. */
-export function attachCalendar(policy: Policy, inputs: CalendarInputs): AttachedResult {
+export async function attachCalendar(policy: Policy, inputs: CalendarInputs): Promise<AttachedResult> {
+  await loadLibraries(policy);
   const built = buildCalendar(policy, inputs);
   return built.ok ? { ok: true, policy: { ...policy, calendar: built.calendar } } : built;
 }

@@ -17,30 +17,30 @@ blackouts:
 `;
 
 describe("public holidays", () => {
-  it("each holiday is a whole local day in the policy's zone", () => {
-    const policy = calendarPolicy(HOLIDAYS("Europe/Berlin"));
+  it("each holiday is a whole local day in the policy's zone", async () => {
+    const policy = await calendarPolicy(HOLIDAYS("Europe/Berlin"));
     // Epiphany (6 January) is a holiday in Bavaria: 00:00 to 24:00 CET.
     expect(scheduleAt(policy, "2026-01-05T22:59:59Z").allowed).toBe(true);
     const inside = scheduleAt(policy, "2026-01-05T23:00:00Z");
     expect(inside.blockers[0]).toMatchObject({ kind: "blackout", name: "public holidays: Epiphany" });
     expect(iso(inside.opensAt)).toBe("2026-01-06T23:00:00.000Z");
     // Same holidays, read in Sydney's zone: the local day there.
-    const sydney = calendarPolicy(HOLIDAYS("Australia/Sydney"));
+    const sydney = await calendarPolicy(HOLIDAYS("Australia/Sydney"));
     expect(iso(scheduleAt(sydney, "2026-01-05T13:00:00Z").opensAt)).toBe("2026-01-06T13:00:00.000Z");
   });
 
-  it("a region's own holidays apply only there", () => {
-    const bavaria = calendarPolicy(HOLIDAYS("Europe/Berlin"));
-    const berlin = calendarPolicy(HOLIDAYS("Europe/Berlin", 'region: "BE"'));
+  it("a region's own holidays apply only there", async () => {
+    const bavaria = await calendarPolicy(HOLIDAYS("Europe/Berlin"));
+    const berlin = await calendarPolicy(HOLIDAYS("Europe/Berlin", 'region: "BE"'));
     expect(scheduleAt(bavaria, "2026-01-06T10:00:00Z").allowed).toBe(false);
     expect(scheduleAt(berlin, "2026-01-06T10:00:00Z").allowed).toBe(true);
     expect(scheduleAt(berlin, "2026-03-08T10:00:00Z").allowed).toBe(false); // International Women's Day, Berlin only
   });
 
-  it("unknown country or region: an invalid policy at the field, with the nearest code", () => {
-    const [country] = calendarProblems(HOLIDAYS("UTC").replace('"DE"', '"Germany"'));
+  it("unknown country or region: an invalid policy at the field, with the nearest code", async () => {
+    const [country] = await calendarProblems(HOLIDAYS("UTC").replace('"DE"', '"Germany"'));
     expect(country).toMatchObject({ path: "blackouts[0].holidays.country", line: 6, suggestion: 'did you mean "DE" (Germany)?' });
-    const [region] = calendarProblems(HOLIDAYS("UTC", 'region: "BX"'));
+    const [region] = await calendarProblems(HOLIDAYS("UTC", 'region: "BX"'));
     expect(region).toMatchObject({ path: "blackouts[0].holidays.region", line: 6 });
     expect(region!.message).toContain('unknown region "BX" of DE');
     expect(region!.suggestion).toMatch(/did you mean "B[A-Z]" \(/);
@@ -77,8 +77,8 @@ blackouts:
 `;
 
 describe("iCalendar files", () => {
-  it("each VEVENT, with its RRULE less its EXDATEs, is a blackout; all-day events are local days", () => {
-    const policy = calendarPolicy(ICS_POLICY, { files: new Map([[".github/company.ics", ICS]]) });
+  it("each VEVENT, with its RRULE less its EXDATEs, is a blackout; all-day events are local days", async () => {
+    const policy = await calendarPolicy(ICS_POLICY, { files: new Map([[".github/company.ics", ICS]]) });
     expect(scheduleAt(policy, "2026-11-10T22:59:00Z").allowed).toBe(true);
     expect(scheduleAt(policy, "2026-11-10T23:00:00Z").blockers[0]).toMatchObject({ name: "company calendar: Company offsite" });
     expect(iso(scheduleAt(policy, "2026-11-11T12:00:00Z").opensAt)).toBe("2026-11-12T23:00:00.000Z");
@@ -89,18 +89,18 @@ describe("iCalendar files", () => {
     expect(scheduleAt(policy, "2026-11-07T14:30:00Z").allowed).toBe(true);
   });
 
-  it("a malformed file is an invalid policy with the file's line; a missing or oversized one too", () => {
+  it("a malformed file is an invalid policy with the file's line; a missing or oversized one too", async () => {
     const broken = ICS.replace("DTEND;VALUE=DATE:20261113", "DTEND;VALUE=DATE 20261113");
-    const [problem] = calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", broken]]) });
+    const [problem] = await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", broken]]) });
     expect(problem).toMatchObject({ file: ".github/company.ics", line: 7, path: "blackouts[0].ics" });
     const unclosed = ICS.replace("END:VEVENT\r\nBEGIN:VEVENT", "BEGIN:VEVENT");
-    expect(calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", unclosed]]) })[0]!.message).toMatch(/never closed|closes BEGIN/);
+    expect((await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", unclosed]]) }))[0]!.message).toMatch(/never closed|closes BEGIN/);
     const badZone = ICS.replace("TZID=America/New_York:20261102", "TZID=America/New_Yrok:20261102");
-    expect(calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", badZone]]) })[0]).toMatchObject({ line: 10, suggestion: 'did you mean "America/New_York"?' });
-    const [missing] = calendarProblems(ICS_POLICY);
+    expect((await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", badZone]]) }))[0]).toMatchObject({ line: 10, suggestion: 'did you mean "America/New_York"?' });
+    const [missing] = await calendarProblems(ICS_POLICY);
     expect(missing).toMatchObject({ file: ".github/changegate.yml", path: "blackouts[0].ics", line: 6 });
     const huge = ICS.replace("SUMMARY:Company offsite", `SUMMARY:${"x".repeat(1_100_000)}`);
-    expect(calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", huge]]) })[0]!.message).toContain("over 1024 KiB");
+    expect((await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", huge]]) }))[0]!.message).toContain("over 1024 KiB");
   });
 });
 
@@ -113,8 +113,8 @@ freezes:
 `;
 
 describe("after a release", () => {
-  it("freezes for `for` after each matching release; drafts, pre-releases and other tags do not count", () => {
-    const policy = calendarPolicy(RELEASE_POLICY, {
+  it("freezes for `for` after each matching release; drafts, pre-releases and other tags do not count", async () => {
+    const policy = await calendarPolicy(RELEASE_POLICY, {
       releases: [
         release("v2.0.0", "2026-05-04T10:00:00Z"),
         release("v2.1.0", "2026-05-10T10:00:00Z"),
@@ -127,12 +127,12 @@ describe("after a release", () => {
     expect(inside.blockers[0]).toMatchObject({ name: "after a major release: v2.0.0" });
     expect(iso(inside.opensAt)).toBe("2026-05-06T10:00:00.000Z");
     for (const at of ["2026-05-10T12:00:00Z", "2026-05-12T12:00:00Z", "2026-05-14T12:00:00Z"]) expect(scheduleAt(policy, at).allowed).toBe(true);
-    const withPre = calendarPolicy(RELEASE_POLICY.replace('for: "48h"', 'for: "48h", prereleases: true'), { releases: [release("v3.0.0", "2026-05-12T10:00:00Z", { prerelease: true })] });
+    const withPre = await calendarPolicy(RELEASE_POLICY.replace('for: "48h"', 'for: "48h", prereleases: true'), { releases: [release("v3.0.0", "2026-05-12T10:00:00Z", { prerelease: true })] });
     expect(scheduleAt(withPre, "2026-05-12T12:00:00Z").allowed).toBe(false);
   });
 
-  it("without releases the form matches nothing and the decision says they were not given", () => {
-    const decision = scheduleAt(calendarPolicy(RELEASE_POLICY), "2026-05-04T12:00:00Z");
+  it("without releases the form matches nothing and the decision says they were not given", async () => {
+    const decision = scheduleAt(await calendarPolicy(RELEASE_POLICY), "2026-05-04T12:00:00Z");
     expect(decision.allowed).toBe(true);
     expect(decision.notGiven).toEqual(["releases"]);
   });
@@ -155,26 +155,26 @@ freezes:
 `;
 
 describe("while issues are open", () => {
-  it("an open issue with every label, opened by a listed team's member, freezes until it is closed", () => {
+  it("an open issue with every label, opened by a listed team's member, freezes until it is closed", async () => {
     const teams = { sre: ["alice"] };
-    const policy = calendarPolicy(ISSUE_POLICY, { issues: [issue(12, ["incident", "sev1"], "alice")], teams });
+    const policy = await calendarPolicy(ISSUE_POLICY, { issues: [issue(12, ["incident", "sev1"], "alice")], teams });
     const decision = scheduleAt(policy, "2026-06-01T09:00:00Z");
     expect(decision.blockers[0]).toMatchObject({ kind: "freeze", end: OPEN_ENDED, issue: { number: 12, url: "https://github.com/acme/shop/issues/12", author: "alice" } });
     expect(decision.opensAt).toBeNull();
     for (const issues of [[issue(12, ["incident"], "alice")], [issue(12, ["incident", "sev1"], "mallory")], [issue(12, ["incident", "sev1"], "alice", "closed")]]) {
-      expect(scheduleAt(calendarPolicy(ISSUE_POLICY, { issues, teams }), "2026-06-01T09:00:00Z").allowed).toBe(true);
+      expect(scheduleAt(await calendarPolicy(ISSUE_POLICY, { issues, teams }), "2026-06-01T09:00:00Z").allowed).toBe(true);
     }
   });
 
-  it("without opened_by, only authors with write access count (when permissions are known)", () => {
+  it("without opened_by, only authors with write access count (when permissions are known)", async () => {
     const open = ISSUE_POLICY.replace(', opened_by: ["sre"]', "");
     const issues = [issue(3, ["incident", "sev1"], "bob")];
-    expect(scheduleAt(calendarPolicy(open, { issues, permissions: { bob: "read" } }), "2026-06-02T00:00:00Z").allowed).toBe(true);
-    expect(scheduleAt(calendarPolicy(open, { issues, permissions: { bob: "write" } }), "2026-06-02T00:00:00Z").allowed).toBe(false);
+    expect(scheduleAt(await calendarPolicy(open, { issues, permissions: { bob: "read" } }), "2026-06-02T00:00:00Z").allowed).toBe(true);
+    expect(scheduleAt(await calendarPolicy(open, { issues, permissions: { bob: "write" } }), "2026-06-02T00:00:00Z").allowed).toBe(false);
   });
 
-  it("the schedule check names and links the issue, and says it lifts when the issue is closed", () => {
-    const policy = calendarPolicy(`${ISSUE_POLICY}change_request: { required: false }\n`, { issues: [issue(12, ["incident", "sev1"], "alice")], teams: { sre: ["alice"] } });
+  it("the schedule check names and links the issue, and says it lifts when the issue is closed", async () => {
+    const policy = await calendarPolicy(`${ISSUE_POLICY}change_request: { required: false }\n`, { issues: [issue(12, ["incident", "sev1"], "alice")], teams: { sre: ["alice"] } });
     const decision = evaluate({
       policy,
       pullRequest: { owner: "acme", repo: "shop", number: 1, title: "t", author: "dev", body: "", labels: [], headSha: null, lastPusher: null },
@@ -192,10 +192,10 @@ describe("while issues are open", () => {
 });
 
 describe("calendar forms without their calendar", () => {
-  it("fail closed: an entry whose occurrences were not provided blocks with a reason", () => {
-    const decision = scheduleAt(calendarPolicy(HOLIDAYS("UTC")), "2026-02-02T10:00:00Z");
+  it("fail closed: an entry whose occurrences were not provided blocks with a reason", async () => {
+    const decision = scheduleAt(await calendarPolicy(HOLIDAYS("UTC")), "2026-02-02T10:00:00Z");
     expect(decision.allowed).toBe(true);
-    const { calendar: _calendar, ...bare } = calendarPolicy(HOLIDAYS("UTC"));
+    const { calendar: _calendar, ...bare } = await calendarPolicy(HOLIDAYS("UTC"));
     const blocked = scheduleAt(bare, "2026-02-02T10:00:00Z");
     expect(blocked.allowed).toBe(false);
     expect(blocked.blockers[0]).toMatchObject({ kind: "calendar-unavailable", name: "public holidays" });
@@ -204,8 +204,8 @@ describe("calendar forms without their calendar", () => {
 });
 
 describe("the calendar feed", () => {
-  it("lists every form's occurrences as valid RFC 5545: CRLF, lines of at most 75 octets, UTC, stable UIDs", () => {
-    const policy = calendarPolicy(`${ICS_POLICY}
+  it("lists every form's occurrences as valid RFC 5545: CRLF, lines of at most 75 octets, UTC, stable UIDs", async () => {
+    const policy = await calendarPolicy(`${ICS_POLICY}
   - name: "public holidays with a rather long name that needs folding across lines in the feed"
     holidays: { country: "DE", region: "BY" }
 windows:

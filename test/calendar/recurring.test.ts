@@ -13,8 +13,8 @@ freezes:
 `;
 
 describe("recurring freezes (start, duration, rrule)", () => {
-  it("blocks inside an occurrence, not at its end (half-open), and names it with its end and the next start", () => {
-    const policy = calendarPolicy(weekly("UTC"));
+  it("blocks inside an occurrence, not at its end (half-open), and names it with its end and the next start", async () => {
+    const policy = await calendarPolicy(weekly("UTC"));
     expect(scheduleAt(policy, "2026-01-09T14:59:59Z").allowed).toBe(true);
     const inside = scheduleAt(policy, "2026-01-09T15:00:00Z");
     expect(inside.allowed).toBe(false);
@@ -25,15 +25,15 @@ describe("recurring freezes (start, duration, rrule)", () => {
     expect(iso(scheduleAt(policy, "2026-01-10T00:00:00Z").closesAt)).toBe("2026-01-16T15:00:00.000Z");
   });
 
-  it("keeps wall-clock time across daylight saving, northern hemisphere (Berlin: +1 in March, +2 in April)", () => {
-    const policy = calendarPolicy(weekly("Europe/Berlin"));
+  it("keeps wall-clock time across daylight saving, northern hemisphere (Berlin: +1 in March, +2 in April)", async () => {
+    const policy = await calendarPolicy(weekly("Europe/Berlin"));
     expect(iso(scheduleAt(policy, "2026-03-27T13:00:00Z").closesAt)).toBe("2026-03-27T14:00:00.000Z"); // 15:00 CET
     expect(iso(scheduleAt(policy, "2026-04-03T12:00:00Z").closesAt)).toBe("2026-04-03T13:00:00.000Z"); // 15:00 CEST
     expect(iso(scheduleAt(policy, "2026-04-03T13:00:00Z").opensAt)).toBe("2026-04-03T22:00:00.000Z"); // midnight CEST
   });
 
-  it("keeps wall-clock time across daylight saving, southern hemisphere (Sydney: +11 until 5 April, then +10)", () => {
-    const policy = calendarPolicy(weekly("Australia/Sydney"));
+  it("keeps wall-clock time across daylight saving, southern hemisphere (Sydney: +11 until 5 April, then +10)", async () => {
+    const policy = await calendarPolicy(weekly("Australia/Sydney"));
     expect(iso(scheduleAt(policy, "2026-03-27T00:00:00Z").closesAt)).toBe("2026-03-27T04:00:00.000Z"); // 15:00 AEDT
     expect(iso(scheduleAt(policy, "2026-04-10T00:00:00Z").closesAt)).toBe("2026-04-10T05:00:00.000Z"); // 15:00 AEST
     // Spring forward on 4 October: 15:00 AEST on the 2nd, 15:00 AEDT on the 9th.
@@ -41,8 +41,8 @@ describe("recurring freezes (start, duration, rrule)", () => {
     expect(iso(scheduleAt(policy, "2026-10-09T00:00:00Z").closesAt)).toBe("2026-10-09T04:00:00.000Z");
   });
 
-  it("a wall-clock start inside the spring-forward gap moves forward by the gap (RFC 5545)", () => {
-    const policy = calendarPolicy(`
+  it("a wall-clock start inside the spring-forward gap moves forward by the gap (RFC 5545)", async () => {
+    const policy = await calendarPolicy(`
 version: 1
 timezone: "Europe/Berlin"
 freezes:
@@ -53,8 +53,8 @@ freezes:
     expect(iso(scheduleAt(policy, "2026-03-30T00:00:00Z").closesAt)).toBe("2026-03-30T00:30:00.000Z");
   });
 
-  it("whole days of a duration are calendar days in the zone (23 hours across spring forward)", () => {
-    const policy = calendarPolicy(`
+  it("whole days of a duration are calendar days in the zone (23 hours across spring forward)", async () => {
+    const policy = await calendarPolicy(`
 version: 1
 timezone: "Europe/Berlin"
 freezes:
@@ -63,21 +63,21 @@ freezes:
     expect(iso(scheduleAt(policy, "2026-03-28T12:00:00Z").opensAt)).toBe("2026-03-29T22:00:00.000Z"); // Monday 00:00 CEST
   });
 
-  it("honours COUNT and UNTIL (in UTC and in wall-clock time)", () => {
-    const counted = calendarPolicy(weekly("UTC", ";COUNT=2"));
+  it("honours COUNT and UNTIL (in UTC and in wall-clock time)", async () => {
+    const counted = await calendarPolicy(weekly("UTC", ";COUNT=2"));
     expect(scheduleAt(counted, "2026-01-09T16:00:00Z").allowed).toBe(false);
     expect(scheduleAt(counted, "2026-01-16T16:00:00Z").allowed).toBe(true);
     expect(scheduleAt(counted, "2026-01-10T00:00:00Z").closesAt).toBeNull();
-    const until = calendarPolicy(weekly("Europe/Berlin", ";UNTIL=20260116T140000Z"));
+    const until = await calendarPolicy(weekly("Europe/Berlin", ";UNTIL=20260116T140000Z"));
     expect(scheduleAt(until, "2026-01-16T14:30:00Z").allowed).toBe(false); // 15:00 CET = 14:00Z is the last one
     expect(scheduleAt(until, "2026-01-23T14:30:00Z").allowed).toBe(true);
-    const floating = calendarPolicy(weekly("Europe/Berlin", ";UNTIL=20260116T150000"));
+    const floating = await calendarPolicy(weekly("Europe/Berlin", ";UNTIL=20260116T150000"));
     expect(scheduleAt(floating, "2026-01-16T14:30:00Z").allowed).toBe(false);
     expect(scheduleAt(floating, "2026-01-23T14:30:00Z").allowed).toBe(true);
   });
 
-  it("the last three days of every quarter", () => {
-    const policy = calendarPolicy(`
+  it("the last three days of every quarter", async () => {
+    const policy = await calendarPolicy(`
 version: 1
 timezone: "UTC"
 freezes:
@@ -89,7 +89,7 @@ freezes:
     expect(iso(scheduleAt(policy, "2026-04-01T00:00:00Z").closesAt)).toBe("2026-06-28T00:00:00.000Z");
   });
 
-  it("bad input: each problem names the field, line and column, what was expected and a suggestion", () => {
+  it("bad input: each problem names the field, line and column, what was expected and a suggestion", async () => {
     const text = (rule: string, duration = "9h") => `version: 1
 freezes:
   - name: "x"
@@ -97,13 +97,13 @@ freezes:
     duration: "${duration}"
     rrule: "${rule}"
 `;
-    const [typo] = calendarProblems(text("FREQ=WEKLY;BYDAY=FR"));
+    const [typo] = await calendarProblems(text("FREQ=WEKLY;BYDAY=FR"));
     expect(typo).toMatchObject({ path: "freezes[0].rrule", line: 6, column: 12, suggestion: "did you mean FREQ=WEEKLY?" });
     expect(typo!.message).toContain("expected SECONDLY");
-    const [never] = calendarProblems(text("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"));
+    const [never] = await calendarProblems(text("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"));
     expect(never).toMatchObject({ path: "freezes[0].rrule", line: 6 });
     expect(never!.message).toContain("never occurs");
-    const [part] = calendarProblems(text("FREQ=WEEKLY;BYDAYS=FR"));
+    const [part] = await calendarProblems(text("FREQ=WEEKLY;BYDAYS=FR"));
     expect(part).toMatchObject({ message: 'unknown rule part "BYDAYS"', suggestion: "did you mean BYDAY?" });
     for (const [duration, message] of [["0h", "a duration of zero"], ["400d", "a duration over a year"], ["soon", "expected a duration"]] as const) {
       const parsed = parsePolicy({ file: ".github/changegate.yml", text: text("FREQ=DAILY", duration) });

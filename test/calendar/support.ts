@@ -5,15 +5,15 @@ import { evaluateSchedule, type ScheduleDecision, type ScheduleInput } from "../
 import { policyFrom } from "../support/policy.js";
 
 /** A policy from YAML with its calendar attached (the test's policy must be valid). */
-export function calendarPolicy(text: string, inputs: Partial<CalendarInputs> = {}): Policy {
-  const result = attachCalendar(policyFrom(text), { ...noCalendarInputs(), ...inputs });
+export async function calendarPolicy(text: string, inputs: Partial<CalendarInputs> = {}): Promise<Policy> {
+  const result = await attachCalendar(policyFrom(text), { ...noCalendarInputs(), ...inputs });
   if (!result.ok) throw new Error(`test calendar is invalid:\n${result.problems.map(formatProblem).join("\n")}`);
   return result.policy;
 }
 
 /** The calendar's problems for a policy (which must parse). */
-export function calendarProblems(text: string, inputs: Partial<CalendarInputs> = {}): Problem[] {
-  const result = attachCalendar(policyFrom(text), { ...noCalendarInputs(), ...inputs });
+export async function calendarProblems(text: string, inputs: Partial<CalendarInputs> = {}): Promise<Problem[]> {
+  const result = await attachCalendar(policyFrom(text), { ...noCalendarInputs(), ...inputs });
   return result.ok ? [] : result.problems;
 }
 
