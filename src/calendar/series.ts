@@ -24,20 +24,22 @@ export class Series {
   between(from: number, to: number): readonly Occurrence[] {
     const first = Math.floor((from - this.longest) / CHUNK_MS);
     const last = Math.floor((to - 1) / CHUNK_MS);
-    if (first === last) return overlapping(this.#chunk(first), from, to, this.longest);
+    if (first === last) return overlapping(this.#chunk(first, last), from, to, this.longest);
     const out: Occurrence[] = [];
-    for (let index = first; index <= last; index++) for (const occurrence of overlapping(this.#chunk(index), from, to, this.longest)) out.push(occurrence);
+    for (let index = first; index <= last; index++) for (const occurrence of overlapping(this.#chunk(index, last), from, to, this.longest)) out.push(occurrence);
     return out;
   }
 
-  #chunk(index: number): readonly Occurrence[] {
+  /** Chunk `index`, expanding it (with the rest up to `last`, and at least a batch) in one call when it is missing. */
+  #chunk(index: number, last: number): readonly Occurrence[] {
     const known = this.#chunks.get(index);
     if (known !== undefined) return known;
     if (this.#chunks.size >= MAX_CHUNKS) this.#chunks.clear();
+    const count = Math.max(BATCH, last - index + 1);
     const start = index * CHUNK_MS;
-    const expanded = this.expand(start, start + BATCH * CHUNK_MS);
+    const expanded = this.expand(start, start + count * CHUNK_MS);
     let cursor = 0;
-    for (let offset = 0; offset < BATCH; offset++) {
+    for (let offset = 0; offset < count; offset++) {
       const end = start + (offset + 1) * CHUNK_MS;
       const chunk: Occurrence[] = [];
       while (cursor < expanded.length && expanded[cursor]!.start < end) chunk.push(expanded[cursor++]!);
