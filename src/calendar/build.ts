@@ -206,7 +206,8 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
         .map((issue): Occurrence => ({
           start: Date.parse(issue.created_at),
           end: OPEN_ENDED,
-          label: `#${issue.number} ${issue.title}`,
+          // Anyone who may open an issue writes its title: it becomes plain words in check titles and summaries.
+          label: `#${issue.number} ${plainTitle(issue.title)}`,
           issue: {
             number: issue.number,
             title: issue.title,
@@ -219,6 +220,12 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
       return { between: (from, to) => overlapping(occurrences, from, to), longest: OPEN_ENDED };
     }
   }
+}
+
+/** An issue title as plain words: no markup, no line breaks, at most 100 characters. */
+function plainTitle(title: string): string {
+  const plain = [...title].map((character) => (character < " " || "<>[]`*_|\\#!".includes(character) ? " " : character)).join("").replace(/\s+/g, " ").trim();
+  return plain.length > 100 ? `${plain.slice(0, 99)}…` : plain;
 }
 
 /** Opened by a member of one of `teams`, or, with none listed, by someone with write access. */

@@ -74,6 +74,16 @@ describe("changegate check with calendars", () => {
     expect(open.stdout).toContain("Issues were not given (`--issues FILE`)");
   });
 
+  it("--releases: a major release freezes for its `for`", async () => {
+    writeFileSync(join(dir, ".github", "releases.yml"), 'version: 1\ntimezone: "Europe/Berlin"\nchange_request: { required: false }\napprovals: { low: { count: 0 }, medium: { count: 0 } }\nfreezes:\n  - { name: "Release", after_release: { tags: ["v*.0.0"], for: "48h" } }\n');
+    writeFileSync(join(dir, "releases.json"), JSON.stringify([{ tag_name: "v2.0.0", published_at: "2026-11-09T12:00:00Z", draft: false, prerelease: false }]));
+    const run = await runCli(["check", "--policy", ".github/releases.yml", "--at", "2026-11-10T02:00:00Z", "--releases", "releases.json"], { cwd: dir });
+    expect(run.exit).toBe(1);
+    expect(run.stdout).toContain("Freeze “Release: v2.0.0” until Wed 11 Nov 2026, 13:00 UTC+1");
+    const later = await runCli(["check", "--policy", ".github/releases.yml", "--at", "2026-11-17T02:00:00Z", "--releases", "releases.json"], { cwd: dir });
+    expect(later.exit).toBe(0);
+  });
+
   it("a malformed --issues file is a precise usage error", async () => {
     const run = await runCli([...check, "--issues", "bad.json"], { cwd: dir });
     expect(run.exit).toBe(2);

@@ -166,6 +166,13 @@ describe("while issues are open", () => {
     }
   });
 
+  it("an issue's title is plain words in the freeze's name (no markup from whoever opened it)", async () => {
+    const hostile = { ...issue(13, ["incident", "sev1"], "alice"), title: "![x](https://evil.example/x.png) <b>down</b>\n# now" };
+    const policy = await calendarPolicy(ISSUE_POLICY, { issues: [hostile], teams: { sre: ["alice"] } });
+    const [blocker] = scheduleAt(policy, "2026-06-01T09:00:00Z").blockers;
+    expect(blocker).toMatchObject({ name: "open incident: #13 x (https://evil.example/x.png) b down /b now" });
+  });
+
   it("without opened_by, only authors with write access count (when permissions are known)", async () => {
     const open = ISSUE_POLICY.replace(', opened_by: ["sre"]', "");
     const issues = [issue(3, ["incident", "sev1"], "bob")];
