@@ -24,6 +24,8 @@ export interface CliCalendarSources {
   issues: string | undefined;
   teams: Readonly<Record<string, readonly string[]>>;
   permissions: Readonly<Record<string, Permission>> | null;
+  /** OWNER/NAME, for links to issues that the --issues file gives without `html_url`. */
+  repository?: string | undefined;
 }
 
 export async function attachCliCalendar(io: CliIo, policy: Policy, sources: CliCalendarSources): Promise<{ ok: true; policy: Policy } | { ok: false; problems: Problem[] }> {
@@ -39,6 +41,7 @@ export async function attachCliCalendar(io: CliIo, policy: Policy, sources: CliC
     issues: sources.issues === undefined ? null : parseIssues(await readInput(io, sources.issues, "issues"), sources.issues),
     teams: sources.teams,
     permissions: sources.permissions,
+    ...(sources.repository === undefined ? {} : { repositoryUrl: `https://github.com/${sources.repository}` }),
   });
 }
 

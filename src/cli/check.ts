@@ -64,6 +64,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     issues: values.issues,
     teams,
     permissions,
+    repository: values.repo ?? io.env["GITHUB_REPOSITORY"],
   });
   if (!attached.ok) throw new UsageError(`invalid policy: ${summarizeProblems(attached.problems)}`);
   const policy = attached.policy;
