@@ -99,3 +99,20 @@ describe("changegate check with calendars", () => {
     expect((await runCli(["validate", ".github/changegate.yml"], { cwd: dir })).exit).toBe(0);
   });
 });
+
+describe("examples/calendars", () => {
+  it("is a valid policy whose calendar shows every form", async () => {
+    const root = join(import.meta.dirname, "..", "..");
+    expect((await runCli(["validate", "examples/calendars/.github/changegate.yml"], { cwd: root })).exit).toBe(0);
+    const run = await runCli(
+      ["calendar", "--policy", "examples/calendars/.github/changegate.yml", "--from", "2026-12-01T00:00:00Z", "--to", "2027-01-08T00:00:00Z", "--json",
+        "--releases", "examples/calendars/releases.json", "--issues", "examples/calendars/issues.json"],
+      { cwd: root },
+    );
+    const names = (JSON.parse(run.stdout) as { name: string }[]).map((event) => event.name);
+    for (const expected of ["Friday afternoons", "Last three days of the quarter", "After a major release: v3.0.0", "Open incident: #42 Checkout errors in eu-west", "Public holidays: Christmas Day", "Company calendar: Year-end shutdown", "Company calendar: All-hands", "normal change window"]) {
+      expect(names).toContain(expected);
+    }
+    expect(names).not.toContain("After a major release: v3.1.0");
+  });
+});
