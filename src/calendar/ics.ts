@@ -1,4 +1,5 @@
 import ICAL from "ical.js";
+import { findIana } from "windows-iana";
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { isKnownZone, knownZones, type WallTime } from "../engine/wall-clock.js";
 import { nearestName } from "../engine/problems.js";
@@ -7,6 +8,7 @@ import { nearestName } from "../engine/problems.js";
  * iCalendar files (RFC 5545) as a company calendar app exports them, parsed by ical.js
  * (Mozilla's parser, used by Thunderbird: maintained, no dependencies, ES modules, and
  * RFC 5545 writing with folding and CRLF too, which `changegate calendar --ics` uses).
+ * A TZID is an IANA zone, or a Windows one as Outlook writes them (mapped by windows-iana).
  * node-ical was passed over because it brings moment-timezone and its own rrule copy, and
  * ical-expander because it expands with ical.js's zone handling, which needs VTIMEZONE
  * blocks; here each VEVENT becomes plain data (wall-clock start in its TZID, duration,
@@ -137,11 +139,13 @@ function timeOf(property: ICAL.Property, time: ICAL.Time, line: number): IcsTime
   let zone: string | null = null;
   if (typeof tzid === "string" && tzid !== "") {
     const name = tzid.replace(/^\/+/, "");
-    if (!isKnownZone(name)) {
+    // Outlook and Exchange export Windows zone names ("W. Europe Standard Time"): CLDR's table (windows-iana) names the IANA zone.
+    const windows = isKnownZone(name) ? undefined : findIana(name)[0];
+    if (!isKnownZone(name) && (windows === undefined || !isKnownZone(windows))) {
       const near = nearestName(name, knownZones());
-      return { line, message: `TZID "${tzid}" is not an IANA time zone`, suggestion: near ? `did you mean "${near}"?` : 'use IANA names such as "Europe/Berlin" in TZID' };
+      return { line, message: `TZID "${tzid}" is neither an IANA nor a Windows time zone`, suggestion: near ? `did you mean "${near}"?` : 'use IANA names such as "Europe/Berlin" in TZID' };
     }
-    zone = name;
+    zone = windows ?? name;
   } else if (time.zone?.tzid === "UTC" || (time as unknown as { timezone?: string }).timezone === "Z") {
     zone = "UTC";
   }

@@ -89,6 +89,13 @@ describe("iCalendar files", () => {
     expect(scheduleAt(policy, "2026-11-07T14:30:00Z").allowed).toBe(true);
   });
 
+  it("a Windows zone name in TZID (as Outlook exports it) is its IANA zone", async () => {
+    const outlook = ICS.replace("TZID=America/New_York:20261102T090000", "TZID=Eastern Standard Time:20261102T090000").replace("TZID=America/New_York:20261104T090000", "TZID=Eastern Standard Time:20261104T090000");
+    const policy = await calendarPolicy(ICS_POLICY, { files: new Map([[".github/company.ics", outlook]]) });
+    expect(scheduleAt(policy, "2026-11-02T14:30:00Z").allowed).toBe(false);
+    expect(scheduleAt(policy, "2026-11-04T14:30:00Z").allowed).toBe(true);
+  });
+
   it("a malformed file is an invalid policy with the file's line; a missing or oversized one too", async () => {
     const broken = ICS.replace("DTEND;VALUE=DATE:20261113", "DTEND;VALUE=DATE 20261113");
     const [problem] = await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", broken]]) });
