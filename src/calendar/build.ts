@@ -5,7 +5,8 @@ import type { Policy } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
 import { instantOfDateTimeText, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
 import type * as HolidaysModule from "./holidays.js";
-import { parseIcs, type IcsEvent, type IcsTime } from "./ics.js";
+import type * as IcsModule from "./ics.js";
+import type { IcsEvent, IcsTime } from "./ics.js";
 import type * as RecurrenceModule from "./recurrence.js";
 import type { CompiledRule } from "./recurrence.js";
 import { overlapping, Series } from "./series.js";
@@ -91,15 +92,16 @@ const DAY = 86_400_000;
 
 /**
  * The libraries behind the forms, loaded on first need: rrule (~140 ms to load) for
- * recurrences and calendar files, date-holidays (~300 ms, with its data) for holidays. A
- * policy without them pays for neither.
+ * recurrences and calendar files, date-holidays (~300 ms, with its data) for holidays,
+ * ical.js and windows-iana for calendar files. A policy without a form pays for none of its.
  */
-const libraries: { recurrence: typeof RecurrenceModule | null; holidays: typeof HolidaysModule | null } = { recurrence: null, holidays: null };
+const libraries: { recurrence: typeof RecurrenceModule | null; holidays: typeof HolidaysModule | null; ics: typeof IcsModule | null } = { recurrence: null, holidays: null, ics: null };
 
 async function loadLibraries(policy: Policy): Promise<void> {
   const kinds = new Set([...policy.freezes, ...policy.blackouts].map((entry) => entry.form.kind));
   if (libraries.recurrence === null && (kinds.has("recurring") || kinds.has("ics"))) libraries.recurrence = await import("./recurrence.js");
   if (libraries.holidays === null && kinds.has("holidays")) libraries.holidays = await import("./holidays.js");
+  if (libraries.ics === null && kinds.has("ics")) libraries.ics = await import("./ics.js");
 }
 
 /** The calendar, once the libraries its forms need are loaded (attachCalendar loads them). */
@@ -168,7 +170,7 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
       const key = `ics|${zone}|${text}`;
       const cached = remembered(key);
       if (cached !== undefined) return cached;
-      const parsed = parseIcs(text);
+      const parsed = libraries.ics!.parseIcs(text);
       if (!parsed.ok) {
         problems.push({
           source: "policy",

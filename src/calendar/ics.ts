@@ -3,6 +3,7 @@ import { findIana } from "windows-iana";
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { isKnownZone, knownZones, type WallTime } from "../engine/wall-clock.js";
 import { nearestName } from "../engine/problems.js";
+import { MAX_ICS_BYTES, MAX_ICS_EVENTS } from "./limits.js";
 
 /**
  * iCalendar files (RFC 5545) as a company calendar app exports them, parsed by ical.js
@@ -17,8 +18,6 @@ import { nearestName } from "../engine/problems.js";
  * ical.js does not say on which line a file is malformed, so a structural pass over the
  * unfolded content lines comes first and names the line.
  */
-export const MAX_ICS_BYTES = 1024 * 1024;
-export const MAX_ICS_EVENTS = 10_000;
 
 export interface IcsTime {
   wall: WallTime;

@@ -1,7 +1,7 @@
 import type { Permission } from "../engine/approvals.js";
 import type { Policy } from "../engine/policy.js";
 import { attachCalendar, calendarNeeds, type AttachedResult, type Issue, type Release } from "../calendar/build.js";
-import { MAX_ICS_BYTES } from "../calendar/ics.js";
+import { MAX_ICS_BYTES } from "../calendar/limits.js";
 import { statusOf, withAccess, type GitHubClient } from "./access.js";
 import { permissionOf, teamMembers } from "./gather.js";
 import { readPolicyFile } from "./policy-file.js";
