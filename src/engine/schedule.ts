@@ -144,8 +144,7 @@ function sourcesOf(input: ScheduleInput, emergencyApprover: string | null): Sour
     entry: Policy["freezes"][number] | Policy["blackouts"][number],
     exceptions: FreezeWindow["exceptions"],
   ) => {
-    const scope = { environments: nonEmpty(entry.environments), services: nonEmpty(entry.services) };
-    if (!inScope(scope, input)) return;
+    if (!inScope(nonEmpty(entry.environments), nonEmpty(entry.services), input)) return;
     let bypass: ScheduleBypass | null = null;
     if (kind === "freeze") {
       if (input.type === "emergency") bypass = emergencyApprover ? { kind: "emergency", freeze: entry.name, approver: emergencyApprover } : null;
@@ -153,7 +152,7 @@ function sourcesOf(input: ScheduleInput, emergencyApprover: string | null): Sour
     }
     const list = kind === "freeze" ? "freezes" : "blackouts";
     const form = entry.form;
-    const dated = form.kind === "dated" ? { start: form.start, end: form.end } : null;
+    const dated = form.kind === "dated" ? form : null;
     sources.push({
       kind,
       name: entry.name,
@@ -161,7 +160,8 @@ function sourcesOf(input: ScheduleInput, emergencyApprover: string | null): Sour
       bypass,
       exceptions,
       dated,
-      between: dated !== null ? () => [{ ...dated, label: null }] : calendar ? (from, to) => calendar.between(list, index, from, to) : null,
+      // A dated entry is read from `dated` (one closure fewer each, for policies of thousands).
+      between: dated !== null ? NO_SERIES : calendar ? (from, to) => calendar.between(list, index, from, to) : null,
       longest: dated !== null ? dated.end - dated.start : calendar ? calendar.longest(list, index) : 0,
     });
   };
@@ -177,19 +177,22 @@ function nonEmpty(list: readonly string[] | undefined): readonly string[] | null
 /** Inputs that forms of this policy needed and its edge did not have. */
 function notGiven(policy: Policy): MissingInput[] {
   const missing = policy.calendar?.missing ?? [];
+  if (missing.length === 0) return [];
   const needs = new Set([...policy.freezes, ...policy.blackouts].map((entry) => entry.form.kind));
   return missing.filter((input) => needs.has(input === "releases" ? "after_release" : "while_issues_open"));
 }
 
 /** Whether an entry applies to this change: environments and services it scopes. */
-function inScope(scope: { environments: readonly string[] | null; services: readonly string[] | null }, input: ScheduleInput): boolean {
-  if (scope.environments && !scope.environments.includes(input.environment)) return false;
+function inScope(environments: readonly string[] | null, services: readonly string[] | null, input: ScheduleInput): boolean {
+  if (environments && !environments.includes(input.environment)) return false;
   // A change that names no service cannot show it is out of a service-scoped freeze.
-  if (scope.services && input.services.length > 0 && !input.services.some((service) => scope.services!.includes(service))) {
+  if (services && input.services.length > 0 && !input.services.some((service) => services.includes(service))) {
     return false;
   }
   return true;
 }
+
+const NO_SERIES = (): readonly Occurrence[] => [];
 
 function teamApprover(approvers: readonly TeamApprover[], teams: readonly string[]): string | null {
   return approvers.find((approver) => approver.teams.some((team) => teams.includes(team)))?.login ?? null;
