@@ -82,11 +82,6 @@ export function calendarNeeds(policy: Policy): CalendarNeeds {
   return needs;
 }
 
-/** Whether any entry of the policy is a calendar form (the edges skip all of this otherwise). */
-export function hasCalendarForms(policy: Policy): boolean {
-  return [...policy.freezes, ...policy.blackouts].some((entry) => entry.form.kind !== "dated");
-}
-
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 

@@ -98,8 +98,6 @@ export type CalendarForm =
   | { kind: "after_release"; tags: string[]; forMs: number; drafts: boolean; prereleases: boolean }
   | { kind: "while_issues_open"; labels: string[]; openedBy: string[] };
 
-export type CalendarFormKind = CalendarForm["kind"];
-
 /** An entry as the schema leaves it: dated fields optional, each form's fields optional. */
 export interface CalendarEntryFields {
   start?: string | undefined;
