@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
 import { registerHandlers } from "./handlers.js";
+import { registerIssueHandlers } from "./issue-events.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
@@ -61,6 +62,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
+    registerIssueHandlers(app, service);
     addHandler(healthHandler(() => service));
 
     if (options.background !== false) {

@@ -5,6 +5,7 @@ import { parsePolicy, POLICY_PATH, type Policy } from "../engine/policy.js";
 import { formatProblem, type Problem } from "../engine/problems.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { markdownToText } from "../report/plain-text.js";
+import { attachCliCalendar } from "./calendar-inputs.js";
 import { parseFlags, type CommandDeclaration } from "./command.js";
 import { branchExists, changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout, isAncestor } from "./git.js";
 import { nowOf, parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
@@ -30,6 +31,8 @@ const CHECK_FLAGS = {
   number: { type: "string", value: "N", help: "the pull request's number" },
   title: { type: "string", value: "TEXT", help: "the pull request's title" },
   pusher: { type: "string", value: "LOGIN", help: "who pushed the head commit (their approval never counts)" },
+  releases: { type: "string", value: "FILE", help: "releases as JSON, for the policy's after_release entries" },
+  issues: { type: "string", value: "FILE", help: "issues as JSON, for the policy's while_issues_open entries" },
 } as const;
 
 export const CHECK_COMMAND: CommandDeclaration = {
@@ -59,8 +62,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const base = values.base ?? (inCheckout ? defaultBaseRef(io.cwd, io.env) : null);
   const notes: string[] = [];
 
-  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null, notes, values["org-policy"]);
-  for (const warning of policy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+  const parsedPolicy = await loadPolicy(io, values.policy, inCheckout ? base : null, notes, values["org-policy"]);
+  for (const warning of parsedPolicy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
   const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
   const files = await loadFiles(io, values.files, inCheckout ? base : null, notes);
   // Said once the inputs are read, so that a usage error stays the only line.
@@ -70,6 +73,19 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const number = values.number === undefined ? null : Number(values.number);
   if (number !== null && !(Number.isInteger(number) && number > 0)) throw new UsageError(`--number expects a pull request number; got "${values.number}"`);
 
+  const teams = values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams);
+  const permissions = values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions);
+  const attached = await attachCliCalendar(io, parsedPolicy, {
+    policyFile: values.policy,
+    base: inCheckout ? base : null,
+    releases: values.releases,
+    issues: values.issues,
+    teams,
+    permissions,
+    repository: values.repo ?? io.env["GITHUB_REPOSITORY"],
+  });
+  if (!attached.ok) throw new UsageError(`invalid policy: ${summarizeProblems(attached.problems)}`);
+  const policy = attached.policy;
   const input: EvaluationInput = {
     policy,
     pullRequest: {
@@ -85,8 +101,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     },
     files,
     reviews: values.reviews === undefined ? [] : parseReviews(await readInput(io, values.reviews, "reviews"), values.reviews),
-    teams: values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams),
-    permissions: values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions),
+    teams,
+    permissions,
     at: values.at === undefined ? nowOf(io) : parseInstant(values.at, "--at", nowOf(io)),
     changeRequest: parseChangeRequest(body),
     proposedPolicyProblems: proposedPolicyProblems(io, files, inCheckout, values.policy),

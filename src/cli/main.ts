@@ -10,6 +10,7 @@ import { nearestName } from "../engine/problems.js";
 const COMMANDS: readonly { name: string; load: () => Promise<CommandDeclaration> }[] = [
   { name: "check", load: async () => (await import("./check.js")).CHECK_COMMAND },
   { name: "validate", load: async () => (await import("./validate.js")).VALIDATE_COMMAND },
+  { name: "calendar", load: async () => (await import("./calendar.js")).CALENDAR_COMMAND },
   { name: "schema", load: async () => (await import("./schema.js")).SCHEMA_COMMAND },
   { name: "init", load: async () => (await import("./init.js")).INIT_COMMAND },
   { name: "audit", load: async () => (await import("./audit.js")).AUDIT_COMMAND },

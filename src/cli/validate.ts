@@ -2,6 +2,7 @@ import { BODY_FILE, parseChangeRequest, type ChangeRequestResult } from "../engi
 import { parsePolicy, POLICY_PATH, type Policy } from "../engine/policy.js";
 import { formatProblem, nearestName, type Problem } from "../engine/problems.js";
 import { parseFlags, type CommandDeclaration } from "./command.js";
+import { attachCliCalendar } from "./calendar-inputs.js";
 import { readInput } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
@@ -31,7 +32,9 @@ export async function runValidate(args: string[], io: CliIo): Promise<number> {
   let policy: Policy | null = null;
   if (values.body === undefined || positionals.length > 0) {
     const file = positionals[0] ?? POLICY_PATH;
-    const result = parsePolicy({ file, text: await readInput(io, file, "policy") });
+    const parsed = parsePolicy({ file, text: await readInput(io, file, "policy") });
+    // The calendar's rules, regions and files are checked too (no releases or issues: those need none).
+    const result = parsed.ok ? await attachCliCalendar(io, parsed.policy, { policyFile: file, base: null, releases: undefined, issues: undefined, teams: {}, permissions: null }) : parsed;
     if (!result.ok) return reportProblems(io, result.problems);
     io.stdout.write(`${file}: valid policy\n`);
     policy = result.policy;
