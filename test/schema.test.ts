@@ -40,9 +40,11 @@ describe("changegate schema policy", () => {
     expect(properties["timezone"]!["examples"]).toEqual(["UTC", "Europe/Berlin"]);
   });
 
-  it("the example policy and the starter policy pass", () => {
+  it("the example policies (the README's, the calendars') and the starter policy pass", () => {
     expect(validate(parse(EXAMPLE_POLICY)), JSON.stringify(validate.errors)).toBe(true);
     expect(validate(parse(STARTER_POLICY)), JSON.stringify(validate.errors)).toBe(true);
+    const calendars = readFileSync(join(examples, "calendars", ".github", "changegate.yml"), "utf8");
+    expect(validate(parse(calendars)), JSON.stringify(validate.errors)).toBe(true);
   });
 
   // Each documented mistake: the editor (the schema) and `changegate validate` both refuse it.

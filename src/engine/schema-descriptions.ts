@@ -36,6 +36,27 @@ const dated = (what: string, noun: string): Record<string, KeyDescription> => ({
   [`${what}.services[]`]: { description: "A service name." },
 });
 
+/** The calendar forms (SPEC §10) an entry of `freezes` or `blackouts` may take instead of one dated interval. */
+const calendarForms = (what: string, noun: string): Record<string, KeyDescription> => ({
+  [`${what}.duration`]: { description: `With \`rrule\`: each occurrence's length from its start (9h, 90m, 1d 12h or ISO 8601 PT9H; days are calendar days in \`timezone\`).`, examples: ["9h", "1d"] },
+  [`${what}.rrule`]: { description: `An RFC 5545 recurrence rule from \`start\` (DTSTART, wall-clock time in \`timezone\`): each occurrence is a ${noun}.`, examples: ["FREQ=WEEKLY;BYDAY=FR"] },
+  [`${what}.holidays`]: { description: `Each public holiday of a country (the date-holidays data set) a ${noun} for the whole local day.`, examples: [{ country: "DE", region: "BY" }] },
+  [`${what}.holidays.country`]: { description: "ISO 3166 country code.", examples: ["DE"] },
+  [`${what}.holidays.region`]: { description: "Subdivision code (BY, or DE-BY).", examples: ["BY"] },
+  [`${what}.ics`]: { description: `An iCalendar file in the repository (from its root; read from the base branch): every VEVENT a ${noun}.`, examples: [".github/changegate-holidays.ics"] },
+  [`${what}.after_release`]: { description: `A ${noun} for a while after each matching release is published.`, examples: [{ tags: ["v*.0.0"], for: "48h" }] },
+  [`${what}.after_release.tags`]: { description: "Tag globs (*, ?) of the releases that count (default every tag).", examples: [["v*.0.0"]] },
+  [`${what}.after_release.tags[]`]: { description: "A tag glob." },
+  [`${what}.after_release.for`]: { description: "How long after the release's published_at (9h, 2d, PT48H).", examples: ["48h"] },
+  [`${what}.after_release.drafts`]: { description: "Whether draft releases count.", examples: [false] },
+  [`${what}.after_release.prereleases`]: { description: "Whether pre-releases count.", examples: [false] },
+  [`${what}.while_issues_open`]: { description: `A ${noun} while an open issue carries every listed label.`, examples: [{ labels: ["incident"], opened_by: ["sre"] }] },
+  [`${what}.while_issues_open.labels`]: { description: "Labels the issue must all carry.", examples: [["incident"]] },
+  [`${what}.while_issues_open.labels[]`]: { description: "A label name." },
+  [`${what}.while_issues_open.opened_by`]: { description: "Teams whose members' issues count (omitted: anyone with write access).", examples: [["sre"]] },
+  [`${what}.while_issues_open.opened_by[]`]: { description: "A team slug." },
+});
+
 const scoreOf = (dimension: string, what: string): KeyDescription => ({ description: `${what} score of ${dimension}, 1 (low) to 4 (critical).`, examples: [2] });
 const dimensions = (path: string, what: string): Record<string, KeyDescription> => ({
   [`${path}.blast_radius`]: scoreOf("blast radius (how much breaks if it fails)", what),
@@ -109,9 +130,11 @@ export const POLICY_DESCRIPTIONS: Record<string, KeyDescription> = {
   blackouts: { description: "Dated exclusions for normal changes (standard changes and emergencies pass)." },
   "blackouts[]": { description: "A blackout: no normal change merges from start to end.", examples: [{ name: "Year-end holidays", start: "2026-12-24T00:00", end: "2026-12-27T00:00" }] },
   ...dated("blackouts[]", "blackout"),
+  ...calendarForms("blackouts[]", "blackout"),
   freezes: { description: "Dated freezes: no change merges (emergencies pass with an incident commander's approval), unless an exception holds." },
   "freezes[]": { description: "A freeze, scoped to environments and services.", examples: [{ name: "Q1 freeze", start: "2026-03-28T00:00:00Z", end: "2026-04-02T00:00:00Z" }] },
   ...dated("freezes[]", "freeze"),
+  ...calendarForms("freezes[]", "freeze"),
   "freezes[].exceptions": { description: "What lets a change through the freeze: every part listed (a label and an approval)." },
   "freezes[].exceptions.labels": { description: "Labels of which the PR must carry one.", examples: [["security-critical", "incident-fix"]] },
   "freezes[].exceptions.labels[]": { description: "A label name." },
