@@ -4,6 +4,7 @@ import { checkRoutes } from "./checks.js";
 import { deploymentRoutes } from "./deployments.js";
 import { gitRoutes } from "./git.js";
 import { issueRoutes } from "./issues.js";
+import { protectionRuleRoutes } from "./protection-rules.js";
 import { pullRoutes } from "./pulls.js";
 import { repoRoutes } from "./repos.js";
 import { teamRoutes } from "./teams.js";
@@ -20,4 +21,5 @@ export const ROUTES: Routes = {
   ...issueRoutes,
   ...teamRoutes,
   ...deploymentRoutes,
+  ...protectionRuleRoutes,
 };
