@@ -4,6 +4,7 @@ import { statusOf } from "../github/access.js";
 import { canonicalJson } from "./canonical.js";
 import type { TrailFile } from "./chain.js";
 import { HEAD_PATH, headFromMessage, headTrailer, indexPath, recordPath, seqOfPath, type ChainHead } from "./layout.js";
+import type { UnsealedDeploymentRecord } from "./deployment-record.js";
 import { sealRecord, type UnsealedRecord } from "./record.js";
 
 /** Where a trail lives: a branch of a repository (this one, or a central audit repository). */
@@ -17,6 +18,10 @@ export interface TrailLocation {
 export interface RecordKey {
   repository: string;
   number: number;
+  /** The index entry that makes it recorded once, when not the pull request's (a deployment's event). */
+  entry?: string;
+  /** What the commit message names, when not "owner/repo#number". */
+  label?: string;
 }
 
 export interface Appended {
@@ -54,14 +59,14 @@ export async function appendRecord(
   client: GitHubClient,
   trail: TrailLocation,
   key: RecordKey,
-  build: () => Promise<UnsealedRecord>,
+  build: () => Promise<UnsealedRecord | UnsealedDeploymentRecord>,
   options: AppendOptions = {},
 ): Promise<Appended> {
   const maxAttempts = options.maxAttempts ?? 40;
   const backoff = options.backoffMs ?? ((attempt) => Math.min(2_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
   const where = { owner: trail.owner, repo: trail.repo };
-  const entry = indexPath(key.repository, key.number);
-  let unsealed: UnsealedRecord | null = null;
+  const entry = key.entry ?? indexPath(key.repository, key.number);
+  let unsealed: UnsealedRecord | UnsealedDeploymentRecord | null = null;
 
   for (let attempt = 1; ; attempt++) {
     const tip = await readTip(client, trail);
@@ -87,7 +92,7 @@ export async function appendRecord(
       ...where,
       // A nonce: two deliveries of one merge build identical commits, and a ref moved to the
       // commit it already points at would report both as appended.
-      message: `Audit record ${record.seq}: ${key.repository}#${key.number}\n\n${headTrailer(record)}\nChangegate-Attempt: ${randomUUID()}\n`,
+      message: `Audit record ${record.seq}: ${key.label ?? `${key.repository}#${key.number}`}\n\n${headTrailer(record)}\nChangegate-Attempt: ${randomUUID()}\n`,
       tree: tree.sha,
       parents: tip === null ? [] : [tip.sha],
     });

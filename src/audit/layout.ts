@@ -6,6 +6,7 @@
  *
  *   records/000/001/000001234.json      record 1234
  *   index/acme/shop/000/12.json         {"seq":1234,"hash":"…"} for acme/shop#12
+ *   index/acme/shop/deployments/77/success.json   the same for one event of deployment 77
  *   head.json                           {"seq":1234,"hash":"…"}: the newest record
  */
 export const RECORDS_FOLDER = "records";
@@ -31,6 +32,12 @@ export function seqOfPath(path: string): number | null {
 export function indexPath(repository: string, number: number): string {
   const [owner, name] = repository.toLowerCase().split("/");
   return `index/${owner}/${name}/${String(Math.floor(number / 1000)).padStart(3, "0")}/${number}.json`;
+}
+
+/** The index entry of one event of a deployment (its GitHub id): each is recorded once. */
+export function deploymentIndexPath(repository: string, deploymentId: number, event: string): string {
+  const [owner, name] = repository.toLowerCase().split("/");
+  return `index/${owner}/${name}/deployments/${deploymentId}/${event}.json`;
 }
 
 export interface ChainHead {
