@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
+import { registerDeploymentHandlers } from "./deployment-handlers.js";
+import { MemoryHoldStore, RedisHoldStore } from "./deployment-holds.js";
+import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
 import { registerHandlers } from "./handlers.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
@@ -25,17 +28,22 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
   background?: boolean;
+  /** The deployment protection rule: its hold store (default: Redis with REDIS_URL, else memory) and callback retries. */
+  deployments?: DeploymentRuleOptions;
 }
 
 export interface ChangegateApp {
   appFn: ApplicationFunction;
   /** The running service, once Probot has loaded the app. */
   readonly service: ChangegateService | null;
+  /** The deployment protection rule, once Probot has loaded the app. */
+  readonly deployments: DeploymentRule | null;
   stop(): Promise<void>;
 }
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
   let service: ChangegateService | null = null;
+  let deployments: DeploymentRule | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
 
@@ -50,7 +58,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       redis = client as unknown as RedisLike;
       redisToClose = client;
     }
-    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, ...serviceOptions } = options;
+    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, deployments: deploymentOptions, ...serviceOptions } = options;
     service = new ChangegateService({
       mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now),
       ...serviceOptions,
@@ -61,6 +69,12 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
+    const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, service.locks));
+    deployments = new DeploymentRule(service, { ...deploymentOptions, store: holds });
+    registerDeploymentHandlers(app, service, deployments);
+    // Holds kept by a previous process (or another replica) are armed again: released on time.
+    const rule = deployments;
+    void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));
     addHandler(healthHandler(() => service));
 
     if (options.background !== false) {
@@ -76,7 +90,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       }, options.startupDelayMs ?? 5_000);
       start.unref();
       timers.push(start);
-      every(options.reconcileIntervalMs ?? 10 * 60_000, () => running.reconcile());
+      every(options.reconcileIntervalMs ?? 10 * 60_000, () => Promise.all([running.reconcile(), rule.start()]));
       every(options.redeliverIntervalMs ?? 5 * 60_000, () => running.redeliverFailed());
     }
   };
@@ -86,8 +100,12 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     get service() {
       return service;
     },
+    get deployments() {
+      return deployments;
+    },
     async stop() {
       for (const timer of timers) clearTimeout(timer);
+      deployments?.stop();
       service?.stop();
       await redisToClose?.quit().catch(() => undefined);
     },

@@ -129,10 +129,18 @@ async function readJson<T>(client: GitHubClient, trail: TrailLocation, path: str
   }
 }
 
-/** The record a pull request's merge wrote, when it was recorded. */
+/** The record a pull request's merge wrote (or, with `entry`, a deployment's event), when it was recorded. */
 export async function findRecorded(client: GitHubClient, trail: TrailLocation, key: RecordKey): Promise<ChainHead | null> {
   const tip = await readTip(client, trail);
-  return tip === null ? null : readJson<ChainHead>(client, trail, indexPath(key.repository, key.number), tip.sha);
+  return tip === null ? null : readJson<ChainHead>(client, trail, key.entry ?? indexPath(key.repository, key.number), tip.sha);
+}
+
+/** The record an index entry names, read from the branch (three requests); null when there is none. */
+export async function readIndexedRecord<T>(client: GitHubClient, trail: TrailLocation, entry: string): Promise<T | null> {
+  const tip = await readTip(client, trail);
+  if (tip === null) return null;
+  const pointer = await readJson<ChainHead>(client, trail, entry, tip.sha);
+  return pointer === null ? null : readJson<T>(client, trail, recordPath(pointer.seq), tip.sha);
 }
 
 /**

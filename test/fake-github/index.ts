@@ -3,3 +3,4 @@ export * from "./webhooks.js";
 export * from "./state.js";
 export { blobSha, type CommitObject } from "./git.js";
 export * from "./protection-rules.js";
+export * from "./deployment-webhooks.js";

@@ -28,6 +28,8 @@ export interface ProtectionGate {
   event: string;
   state: "waiting" | "approved" | "rejected";
   answers: ProtectionAnswer[];
+  /** The next N answers are taken (and decide) but their reply is lost: the client sees a 502, as if the connection dropped after the work. */
+  loseAnswers: number;
 }
 
 const gates = new WeakMap<FakeState, ProtectionGate[]>();
@@ -56,6 +58,7 @@ export function requestDeployment(
     event: target.event ?? "push",
     state: "waiting",
     answers: [],
+    loseAnswers: 0,
   };
   protectionGates(state).push(gate);
   return gate;
