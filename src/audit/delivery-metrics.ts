@@ -46,6 +46,17 @@ export function weekOf(at: number): string {
   return new Date(MONDAY + Math.floor((at - MONDAY) / WEEK_MS) * WEEK_MS).toISOString().slice(0, 10);
 }
 
+/** weekOf, remembered per week for one computation: the same few dozen weeks are asked for again and again. */
+function weekNamer(): (at: number) => string {
+  const names = new Map<number, string>();
+  return (at) => {
+    const index = Math.floor((at - MONDAY) / WEEK_MS);
+    let name = names.get(index);
+    if (name === undefined) names.set(index, (name = weekOf(at)));
+    return name;
+  };
+}
+
 interface Outcome {
   week: string;
   /** The deployment's last reported state. */
@@ -60,6 +71,7 @@ export function deliveryMetrics(deployments: readonly DeploymentRecord[], merges
     if (Number.isFinite(at)) firstCommit.set(`${merge.repository.toLowerCase()}#${merge.pull_request.number}`, at);
   }
   const inRange = (at: number) => (range.since === null || at >= range.since) && (range.until === null || at < range.until);
+  const weekName = weekNamer();
 
   const byEnvironment = new Map<string, { record: DeploymentRecord; at: number }[]>();
   for (const record of deployments) {
@@ -79,7 +91,7 @@ export function deliveryMetrics(deployments: readonly DeploymentRecord[], merges
     let brokenSince: number | null = null;
     for (const { record, at } of records) {
       const key = `${record.repository.toLowerCase()}:${record.deployment.id ?? record.deployment.sha}`;
-      const week = weekOf(at);
+      const week = weekName(at);
       if (record.event === "success") {
         if (brokenSince !== null && inRange(at)) restores.push({ week, hours: (at - brokenSince) / 3_600_000 });
         brokenSince = null;
@@ -101,12 +113,28 @@ export function deliveryMetrics(deployments: readonly DeploymentRecord[], merges
         }
       }
     }
-    const weeks = [...new Set([...outcomes.values()].map((outcome) => outcome.week).concat(leads.map((lead) => lead.week), restores.map((restore) => restore.week)))].sort();
-    const inWeek = <T extends { week: string }>(items: Iterable<T>, week: string) => [...items].filter((item) => item.week === week);
-    const inside = records.filter(({ at }) => inRange(at));
+    const weeks = new Map<string, { outcomes: Outcome[]; leads: { hours: number }[]; restores: { hours: number }[] }>();
+    const weekOfKey = (week: string) => {
+      let bucket = weeks.get(week);
+      if (bucket === undefined) weeks.set(week, (bucket = { outcomes: [], leads: [], restores: [] }));
+      return bucket;
+    };
+    for (const outcome of outcomes.values()) weekOfKey(outcome.week).outcomes.push(outcome);
+    for (const lead of leads) weekOfKey(lead.week).leads.push(lead);
+    for (const restore of restores) weekOfKey(restore.week).restores.push(restore);
+    let first: number | null = null;
+    let last: number | null = null;
+    for (const { at } of records) {
+      if (!inRange(at)) continue;
+      first ??= at;
+      last = at;
+    }
     environments[environment] = {
-      ...figures([...outcomes.values()], leads, restores, spanWeeks(range, inside)),
-      weeks: Object.fromEntries(weeks.map((week) => [week, figures(inWeek(outcomes.values(), week), inWeek(leads, week), inWeek(restores, week), 1)])),
+      ...figures([...outcomes.values()], leads, restores, spanWeeks(range, first, last)),
+      weeks: Object.fromEntries([...weeks.keys()].sort().map((week) => {
+        const bucket = weeks.get(week)!;
+        return [week, figures(bucket.outcomes, bucket.leads, bucket.restores, 1)];
+      })),
     };
   }
   return {
@@ -130,9 +158,9 @@ function figures(outcomes: readonly Outcome[], leads: readonly { hours: number }
 }
 
 /** The range's length in weeks; an open end is taken from the records. */
-function spanWeeks(range: TimeRange, records: readonly { at: number }[]): number | null {
-  if (records.length === 0 && (range.since === null || range.until === null)) return null;
-  const since = range.since ?? records[0]!.at;
-  const until = range.until ?? records.at(-1)!.at;
+function spanWeeks(range: TimeRange, first: number | null, last: number | null): number | null {
+  if (first === null && (range.since === null || range.until === null)) return null;
+  const since = range.since ?? first!;
+  const until = range.until ?? last!;
   return Math.max(1, (until - since) / WEEK_MS);
 }
