@@ -237,6 +237,35 @@ describe("deployment outcomes", () => {
     expect(chainIntact(repo)).toBe(true);
   });
 
+  it("a deployment GitHub marks inactive is recorded as rolled back only when an older commit replaced it", async () => {
+    const target = await app();
+    const repo = repository();
+    const deployAndSucceed = async (gate: ProtectionGate) => {
+      await target.deliver(deploymentProtectionRuleEvent(fake, gate));
+      fake.addDeploymentStatus("acme", repo, gate.deployment.id, "success");
+      await target.deliver(deploymentStatusEvent(fake, { owner: "acme", repo, deploymentId: gate.deployment.id }));
+    };
+    const first = (await mergedAndRequested(target, repo)).gate;
+    await deployAndSucceed(first);
+    const second = (await mergedAndRequested(target, repo)).gate;
+    await deployAndSucceed(second);
+    // The first deployment is superseded by a newer commit: inactive, but no rollback.
+    fake.addDeploymentStatus("acme", repo, first.deployment.id, "inactive");
+    await target.deliver(deploymentStatusEvent(fake, { owner: "acme", repo, deploymentId: first.deployment.id }));
+    expect(deploymentRecords(repo).map((record) => record.event)).toEqual(["approved", "success", "approved", "success"]);
+
+    // The first commit deployed again: the second deployment goes inactive, replaced by an older commit.
+    const back = requestDeployment(fake, { owner: "acme", repo, sha: first.deployment.sha });
+    await deployAndSucceed(back);
+    fake.addDeploymentStatus("acme", repo, second.deployment.id, "inactive");
+    const inactive = deploymentStatusEvent(fake, { owner: "acme", repo, deploymentId: second.deployment.id });
+    await target.deliver(inactive);
+    await target.deliver(inactive);
+    const records = deploymentRecords(repo);
+    expect(records.map((record) => record.event)).toEqual(["approved", "success", "approved", "success", "approved", "success", "rolled-back"]);
+    expect(records.at(-1)).toMatchObject({ deployment: { id: second.deployment.id, sha: second.deployment.sha } });
+  });
+
   it("an environment the rule never decided and the policy does not gate is not recorded", async () => {
     const target = await app();
     const repo = repository();
