@@ -45,5 +45,5 @@ export async function decideFromRecords(
   if (changes.openPulls.length > 0) {
     log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} contain${changes.openPulls.length === 1 ? "s" : ""} commits being deployed.`);
   }
-  return { decision, timezone: policy.timezone };
+  return { decision, timezone: policy.timezone, policy };
 }

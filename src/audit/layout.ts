@@ -34,10 +34,13 @@ export function indexPath(repository: string, number: number): string {
   return `index/${owner}/${name}/${String(Math.floor(number / 1000)).padStart(3, "0")}/${number}.json`;
 }
 
-/** The index entry of one event of a deployment (its GitHub id): each is recorded once. */
-export function deploymentIndexPath(repository: string, deploymentId: number, event: string): string {
+/**
+ * The index entry of one event of a deployment: each is recorded once. Keyed by GitHub's
+ * deployment id, or (the Action's gate step, which has none) "run-<id>-<attempt>-<environment>".
+ */
+export function deploymentIndexPath(repository: string, deployment: number | string, event: string): string {
   const [owner, name] = repository.toLowerCase().split("/");
-  return `index/${owner}/${name}/deployments/${deploymentId}/${event}.json`;
+  return `index/${owner}/${name}/deployments/${typeof deployment === "number" ? deployment : encodeURIComponent(deployment)}/${event}.json`;
 }
 
 export interface ChainHead {
