@@ -10,6 +10,7 @@ import { statusOf } from "../github/access.js";
 import { changesToDeploy, TooManyCommitsError } from "../github/changes-to-deploy.js";
 import { judgeDeployment } from "../github/judge-deployment.js";
 import { formatInstant } from "../report/checks.js";
+import { recoverHolds, type RecoveryOptions } from "./deployment-recovery.js";
 import { holdKey, MemoryHoldStore, type Hold, type HoldStore, type ProtectionRequest } from "./deployment-holds.js";
 import type { ChangegateService, Client } from "./service.js";
 
@@ -36,6 +37,8 @@ export interface DeploymentRuleOptions {
   store?: HoldStore;
   /** Waits before each re-send of a failed callback. */
   retryDelaysMs?: readonly number[];
+  /** The App's own client (deliveries): holds are found again through them after a restart without Redis. */
+  appClient?: () => Promise<Client>;
 }
 
 export type RuleOutcome = { status: "approved" | "rejected" | "held" | "already-answered" | "not-pending" };
@@ -48,6 +51,7 @@ export class DeploymentRule {
   readonly store: HoldStore;
   readonly #service: ChangegateService;
   readonly #retryDelays: readonly number[];
+  readonly #appClient: (() => Promise<Client>) | null;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #stopped = false;
   /** Answers sent with a state (for /healthz and tests). */
@@ -57,6 +61,13 @@ export class DeploymentRule {
     this.#service = service;
     this.store = options.store ?? new MemoryHoldStore();
     this.#retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS;
+    this.#appClient = options.appClient ?? null;
+  }
+
+  /** Without Redis, after a restart: the holds found again through the App's deliveries (deployment-recovery.ts). */
+  async recover(options: RecoveryOptions = {}): Promise<number> {
+    if (this.#appClient === null) return 0;
+    return recoverHolds(this.#service, this, this.#appClient, options);
   }
 
   /** Arms a timer for every stored hold (after a restart, or on a new replica); one already due is released at once. */
@@ -226,6 +237,11 @@ export class DeploymentRule {
       comment: body.comment.slice(0, 1_000),
       request: { retries: 0 },
     } as never);
+  }
+
+  /** Whether the run still waits on this environment (GitHub's pending deployments). */
+  isPending(client: Client, request: ProtectionRequest): Promise<boolean> {
+    return this.#stillPending(client, request);
   }
 
   async #stillPending(client: Client, request: ProtectionRequest): Promise<boolean> {

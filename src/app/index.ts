@@ -70,7 +70,8 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     });
     registerHandlers(app, service);
     const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, service.locks));
-    deployments = new DeploymentRule(service, { ...deploymentOptions, store: holds });
+    const appClient = async () => (await app.auth()) as unknown as Client;
+    deployments = new DeploymentRule(service, { appClient, ...deploymentOptions, store: holds });
     registerDeploymentHandlers(app, service, deployments);
     // Holds kept by a previous process (or another replica) are armed again: released on time.
     const rule = deployments;
@@ -87,6 +88,8 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       const start = setTimeout(() => {
         void running.redeliverFailed();
         void running.reconcile();
+        // Without Redis a restart forgot the holds: GitHub's deliveries name them again.
+        if (redis === null && deploymentOptions?.store === undefined) void rule.recover().catch((error: unknown) => app.log.warn({ err: error }, "changegate: held deployments could not be found again"));
       }, options.startupDelayMs ?? 5_000);
       start.unref();
       timers.push(start);

@@ -162,6 +162,30 @@ describe("the deployment protection rule", () => {
     await waitFor(() => deploymentRecords(repo).map((record) => record.event).join(","), (events) => events === "held,released", 5_000, "the release to be recorded");
   });
 
+  it("without Redis, a restart finds the hold again through GitHub's deliveries, and leaves an answered run alone", async () => {
+    const first = await app();
+    const end = Math.ceil((Date.now() + 3_000) / 1_000) * 1_000;
+    const repo = repository(POLICY + `freezes:\n  - { name: "Launch", start: "${iso(end - 3_600_000)}", end: "${iso(end)}" }\n`);
+    const { gate } = await mergedAndRequested(first, repo);
+    await first.deliver(deploymentProtectionRuleEvent(fake, gate));
+    // Another run, answered already, that still waits on the environment (say, on a reviewer).
+    const answered = (await mergedAndRequested(first, repository())).gate;
+    await first.deliver(deploymentProtectionRuleEvent(fake, answered));
+    expect(answered.state).toBe("approved");
+    answered.state = "waiting";
+    await first.stop();
+
+    const second = await app();
+    expect(second.started.app.deployments!.held).toBe(0);
+    expect(await second.started.app.deployments!.recover()).toBe(1);
+    expect(second.started.app.deployments!.held).toBe(1);
+    await waitFor(() => gate.state, (state) => state === "approved", 10_000, "the hold to be released after the restart");
+    expect(Date.now()).toBeGreaterThanOrEqual(end);
+    expect(stated(gate)).toHaveLength(1);
+    expect(stated(answered)).toHaveLength(1);
+    await waitFor(() => deploymentRecords(repo).map((record) => record.event).join(","), (events) => events === "held,released", 5_000, "the release to be recorded");
+  });
+
   it("a redelivered webhook is answered once", async () => {
     const target = await app();
     const repo = repository();
