@@ -76,7 +76,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     // Holds kept by a previous process (or another replica) are armed again: released on time.
     const rule = deployments;
     void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));
-    addHandler(healthHandler(() => service));
+    addHandler(healthHandler(() => service, () => deployments?.held ?? 0));
 
     if (options.background !== false) {
       const running = service;
@@ -116,7 +116,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
 }
 
 /** `GET /healthz`: 200 while the app is loaded and running, with what it holds. */
-export function healthHandler(service: () => ChangegateService | null) {
+export function healthHandler(service: () => ChangegateService | null, heldDeployments: () => number = () => 0) {
   return (request: IncomingMessage, response: ServerResponse): boolean => {
     if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
     const running = service();
@@ -126,6 +126,7 @@ export function healthHandler(service: () => ChangegateService | null) {
       : {
           status: ok ? "ok" : "stopping",
           scheduled: running.scheduler.size,
+          heldDeployments: heldDeployments(),
           queued: running.queue.pending,
           running: running.queue.running,
           evaluations: running.stats.evaluations,
