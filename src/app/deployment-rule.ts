@@ -39,6 +39,8 @@ export interface DeploymentRuleOptions {
   retryDelaysMs?: readonly number[];
   /** The App's own client (deliveries): holds are found again through them after a restart without Redis. */
   appClient?: () => Promise<Client>;
+  /** Wait before trying a release again when GitHub failed at it (default 60 s). */
+  releaseRetryMs?: number;
 }
 
 export type RuleOutcome = { status: "approved" | "rejected" | "held" | "already-answered" | "not-pending" };
@@ -52,6 +54,7 @@ export class DeploymentRule {
   readonly #service: ChangegateService;
   readonly #retryDelays: readonly number[];
   readonly #appClient: (() => Promise<Client>) | null;
+  readonly #releaseRetryMs: number;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #stopped = false;
   /** Answers sent with a state (for /healthz and tests). */
@@ -62,6 +65,7 @@ export class DeploymentRule {
     this.store = options.store ?? new MemoryHoldStore();
     this.#retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS;
     this.#appClient = options.appClient ?? null;
+    this.#releaseRetryMs = options.releaseRetryMs ?? 60_000;
   }
 
   /** Without Redis, after a restart: the holds found again through the App's deliveries (deployment-recovery.ts). */
@@ -156,7 +160,7 @@ export class DeploymentRule {
     }).catch((error: unknown) => {
       // GitHub failing at the release: try again shortly (the hold stays).
       this.#service.log.warn({ err: error, hold: key }, "changegate: a held deployment could not be released yet; retrying");
-      void this.store.hold(key).then((hold) => hold !== null && this.#arm({ ...hold, opensAt: this.#service.now() + (this.#retryDelays[0] ?? 1_000) }));
+      void this.store.hold(key).then((hold) => hold !== null && this.#arm({ ...hold, opensAt: this.#service.now() + this.#releaseRetryMs }));
       return null;
     });
   }
@@ -203,7 +207,12 @@ export class DeploymentRule {
         break;
       } catch (error) {
         const status = statusOf(error);
-        if (status !== null && status >= 400 && status < 500) throw error;
+        if (status !== null && status >= 400 && status < 500) {
+          // Refused: the run no longer waits (cancelled, timed out, answered by hand) is settled; anything else fails the delivery.
+          if (await this.#stillPending(client, request)) throw error;
+          await this.store.markAnswered(key, { state, at: this.#service.now(), record: null });
+          return;
+        }
         if (attempt >= this.#retryDelays.length) throw error;
         await new Promise((resolve) => setTimeout(resolve, this.#retryDelays[attempt]));
         if (!(await this.#stillPending(client, request))) break;
