@@ -4,7 +4,8 @@ import { verifyChain } from "../../src/audit/chain.js";
 import { HEAD_PATH, seqOfPath } from "../../src/audit/layout.js";
 import { deploymentProtectionRuleEvent, deploymentStatusEvent, requestDeployment, type FakeGitHub, type ProtectionGate } from "../fake-github/index.js";
 import { CHANGE_REQUEST, startApp, startFake, waitFor, type App } from "./harness.js";
-import { MemoryRedis } from "./memory-redis.js";
+import type { RedisLike } from "../../src/app/lock.js";
+import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 
 /**
  * The App as a custom deployment protection rule, end to end on the fake GitHub: signed
@@ -16,16 +17,25 @@ const BRANCH = "changegate/audit";
 const CALLBACK = "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule";
 
 let fake: FakeGitHub;
+let redisServer: RedisServer;
 let repoCount = 0;
 const apps: App[] = [];
 
 beforeAll(async () => {
   fake = await startFake();
+  redisServer = await startRedisServer();
 });
 afterAll(async () => {
   for (const app of apps) await app.stop();
+  await redisServer?.stop();
   await fake?.close();
 });
+
+/** A real Redis (redis-server), emptied: each test's replicas share only their own holds. */
+async function freshRedis(): Promise<() => RedisLike> {
+  await redisServer.client().flushdb();
+  return () => redisServer.client() as unknown as RedisLike;
+}
 afterEach(() => {
   const invalid = fake.requests((record) => (record.status === 422 ? !/git\/refs/.test(record.path) : record.unimplemented));
   expect(invalid.map((record) => `${record.method} ${record.path}: ${JSON.stringify(record.validationErrors ?? "unimplemented")}`)).toEqual([]);
@@ -144,8 +154,8 @@ describe("the deployment protection rule", () => {
   });
 
   it("a restart while holding loses nothing: the next process (or replica) finds the hold in Redis and releases it on time", async () => {
-    const redis = new MemoryRedis();
-    const first = await app({ redis });
+    const redis = await freshRedis();
+    const first = await app({ redis: redis() });
     const end = Math.ceil((Date.now() + 3_000) / 1_000) * 1_000;
     const repo = repository(POLICY + `freezes:\n  - { name: "Launch", start: "${iso(end - 3_600_000)}", end: "${iso(end)}" }\n`);
     const { gate } = await mergedAndRequested(first, repo);
@@ -153,7 +163,7 @@ describe("the deployment protection rule", () => {
     expect(first.started.app.deployments!.held).toBe(1);
     await first.stop();
 
-    const second = await app({ redis });
+    const second = await app({ redis: redis() });
     await waitFor(() => second.started.app.deployments!.held, (held) => held === 1, 5_000, "the hold to be found again");
     await waitFor(() => gate.state, (state) => state === "approved", 10_000, "the hold to be released after the restart");
     expect(Date.now()).toBeGreaterThanOrEqual(end);
@@ -199,8 +209,8 @@ describe("the deployment protection rule", () => {
   });
 
   it("two replicas given the same webhook at once answer once", async () => {
-    const redis = new MemoryRedis();
-    const replicas = [await app({ redis }), await app({ redis })];
+    const redis = await freshRedis();
+    const replicas = [await app({ redis: redis() }), await app({ redis: redis() })];
     const repo = repository();
     const { gate } = await mergedAndRequested(replicas[0]!, repo);
     const event = deploymentProtectionRuleEvent(fake, gate);
