@@ -3,6 +3,7 @@ import type { DeploymentRecord } from "../../src/audit/deployment-record.js";
 import { verifyChain } from "../../src/audit/chain.js";
 import { HEAD_PATH, seqOfPath } from "../../src/audit/layout.js";
 import { deploymentProtectionRuleEvent, deploymentStatusEvent, requestDeployment, type FakeGitHub, type ProtectionGate } from "../fake-github/index.js";
+import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { CHANGE_REQUEST, startApp, startFake, waitFor, type App } from "./harness.js";
 import type { RedisLike } from "../../src/app/lock.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
@@ -41,8 +42,8 @@ afterEach(() => {
   expect(invalid.map((record) => `${record.method} ${record.path}: ${JSON.stringify(record.validationErrors ?? "unimplemented")}`)).toEqual([]);
 });
 
-async function app(options: Parameters<typeof startApp>[1] = {}): Promise<App> {
-  const started = await startApp(fake, { deployments: { retryDelaysMs: [20, 40, 80] }, ...options });
+async function app(options: Parameters<typeof startApp>[1] = {}, env: Parameters<typeof startApp>[3] = {}): Promise<App> {
+  const started = await startApp(fake, { deployments: { retryDelaysMs: [20, 40, 80] }, ...options }, {}, env);
   apps.push(started);
   return started;
 }
@@ -218,25 +219,40 @@ describe("the deployment protection rule", () => {
     expect(gate.answers).toHaveLength(1);
   });
 
-  it("a callback that fails with a 5xx is sent again; one whose answer was lost is not", async () => {
+  it("a callback that fails with a 5xx before GitHub took it is sent again", async () => {
     const target = await app();
     const repo = repository();
-    const failing = await mergedAndRequested(target, repo);
+    const { gate } = await mergedAndRequested(target, repo);
     fake.failNext({ status: 502, route: CALLBACK });
-    await target.deliver(deploymentProtectionRuleEvent(fake, failing.gate));
-    // The 502 came before GitHub took the answer: the run still waited, so it was sent again.
-    expect(failing.gate.state).toBe("approved");
-    expect(failing.gate.answers).toHaveLength(1);
-
-    const lost = await mergedAndRequested(target, repo);
-    lost.gate.loseAnswers = 1;
-    fake.resetRequests();
-    await target.deliver(deploymentProtectionRuleEvent(fake, lost.gate));
-    // GitHub took the first answer and the reply was lost: the pending deployments showed it, nothing was sent twice.
-    expect(lost.gate.state).toBe("approved");
-    expect(lost.gate.answers).toHaveLength(1);
-    expect(fake.requests({ route: "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments" })).toHaveLength(1);
+    await target.deliver(deploymentProtectionRuleEvent(fake, gate));
+    // The run still waited after the 502, so the answer went out again: one answer taken.
+    expect(gate.state).toBe("approved");
+    expect(gate.answers).toHaveLength(1);
   });
+
+  for (const as of ["502", "reset"] as const) {
+    it(`a callback whose answer was lost (${as}) is not sent twice`, async () => {
+      // Through a proxy that lets GitHub take the answer and then loses GitHub's reply.
+      const proxy = await startLossyProxy(fake.url);
+      try {
+        const target = await app({}, { GHE_HOST: proxy.host });
+        const repo = repository();
+        const { gate } = await mergedAndRequested(target, repo);
+        proxy.loseNext({ route: CALLBACK, as });
+        fake.resetRequests();
+        const delivered = await target.deliver(deploymentProtectionRuleEvent(fake, gate));
+        expect(delivered.status).toBe(200);
+        expect(proxy.lost).toEqual([{ route: CALLBACK, upstreamStatus: 204 }]);
+        // The run's pending deployments showed the answer had landed: nothing was sent twice.
+        expect(gate.state).toBe("approved");
+        expect(gate.answers).toHaveLength(1);
+        expect(fake.requests({ route: "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments" })).toHaveLength(1);
+        expect(deploymentRecords(repo).map((record) => record.event)).toEqual(["approved"]);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
 });
 
 describe("deployment outcomes", () => {

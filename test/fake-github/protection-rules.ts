@@ -28,8 +28,6 @@ export interface ProtectionGate {
   event: string;
   state: "waiting" | "approved" | "rejected";
   answers: ProtectionAnswer[];
-  /** The next N answers are taken (and decide) but their reply is lost: the client sees a 502, as if the connection dropped after the work. */
-  loseAnswers: number;
 }
 
 const gates = new WeakMap<FakeState, ProtectionGate[]>();
@@ -58,7 +56,6 @@ export function requestDeployment(
     event: target.event ?? "push",
     state: "waiting",
     answers: [],
-    loseAnswers: 0,
   };
   protectionGates(state).push(gate);
   return gate;

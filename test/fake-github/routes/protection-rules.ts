@@ -1,4 +1,4 @@
-import { errorBody, HttpError, intParam, json, notFound, repoOf, stringField, unprocessable, type Routes } from "../http.js";
+import { intParam, json, notFound, repoOf, stringField, unprocessable, type Routes } from "../http.js";
 import { findGate } from "../protection-rules.js";
 
 /**
@@ -16,10 +16,6 @@ export const protectionRuleRoutes: Routes = {
     gate.answers.push({ state: state ?? null, comment: stringField(context.body, "comment") ?? "", installationId: context.auth.kind === "token" ? context.auth.installationId : null, at: context.state.now() });
     // The first answer with a state decides; a comment alone, or a later answer, changes nothing.
     if (gate.state === "waiting" && state !== undefined) gate.state = state;
-    if (gate.loseAnswers > 0) {
-      gate.loseAnswers--;
-      throw new HttpError(502, errorBody(502, "Server Error"));
-    }
     return { status: 204 };
   },
 
