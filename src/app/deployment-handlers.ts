@@ -1,8 +1,8 @@
 import type { Probot } from "probot";
-import type { ProtectionRequest } from "./deployment-holds.js";
+import type { DeploymentDeps, ProtectionRequest } from "./deployment-holds.js";
 import { recordDeploymentOutcome } from "./deployment-outcomes.js";
 import type { DeploymentRule } from "./deployment-rule.js";
-import type { ChangegateService, Client } from "./service.js";
+import type { Client } from "./service.js";
 
 /**
  * The deployment webhooks (SPEC §12): `deployment_protection_rule.requested` is decided by
@@ -28,7 +28,7 @@ interface DeploymentStatusPayload extends Envelope {
   deployment: { id: number; sha: string; ref: string; environment: string };
 }
 
-export function registerDeploymentHandlers(app: Probot, service: ChangegateService, rule: DeploymentRule): void {
+export function registerDeploymentHandlers(app: Probot, service: DeploymentDeps, rule: DeploymentRule): void {
   app.on("deployment_protection_rule.requested", async (context) => {
     const request = protectionRequest(context.payload as unknown as ProtectionRulePayload);
     if (request === null) {

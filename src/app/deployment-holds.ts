@@ -1,5 +1,7 @@
 import type { UnsealedDeploymentRecord } from "../audit/deployment-record.js";
-import type { Locks, RedisLike } from "./lock.js";
+import type { LoadedPolicy } from "../github/policy-source.js";
+import type { RedisLike } from "./lock.js";
+import type { Client, Logger } from "./service.js";
 
 /**
  * What the deployment protection rule keeps between events: the deployments it holds (a
@@ -9,6 +11,21 @@ import type { Locks, RedisLike } from "./lock.js";
  * releases it. GitHub gives a custom rule 30 days to answer, so that is how long an entry
  * lives.
  */
+/**
+ * What the deployment rule needs of the rest of the App, and nothing more: the clock, the
+ * log, exclusive sections across replicas, the policy of a branch, installation clients.
+ * index.ts builds it from the service.
+ */
+export interface DeploymentDeps {
+  now(): number;
+  log: Logger;
+  exclusive<T>(key: string, section: () => Promise<T>): Promise<T>;
+  loadPolicy(client: Client, target: { owner: string; repo: string; ref: string }, installationId: number): Promise<LoadedPolicy>;
+  installationClient(installationId: number): Promise<Client>;
+  /** A webhook's client, made ready as the service's own (conditional requests). */
+  prepare(client: Client, installationId: number): Client;
+}
+
 export interface ProtectionRequest {
   installationId: number;
   owner: string;
@@ -95,7 +112,7 @@ export class RedisHoldStore implements HoldStore {
 
   constructor(
     private readonly redis: RedisLike,
-    private readonly locks: Locks,
+    private readonly exclusive: DeploymentDeps["exclusive"],
   ) {}
 
   async holds(): Promise<Hold[]> {
@@ -130,7 +147,7 @@ export class RedisHoldStore implements HoldStore {
     return text === null ? {} : (JSON.parse(text) as Record<string, Hold>);
   }
   async #update(change: (holds: Record<string, Hold>) => void): Promise<void> {
-    await this.locks.run("deploy-holds", async () => {
+    await this.exclusive("deploy-holds", async () => {
       const holds = await this.#read();
       change(holds);
       await this.redis.set(RedisHoldStore.HOLDS, JSON.stringify(holds), "PX", HOLD_TTL_MS);

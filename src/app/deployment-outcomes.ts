@@ -6,8 +6,8 @@ import { parseChangeRequest } from "../engine/change-request.js";
 import type { Policy } from "../engine/policy.js";
 import { statusOf } from "../github/access.js";
 import { formatInstant } from "../report/checks.js";
-import type { HoldStore } from "./deployment-holds.js";
-import type { ChangegateService, Client } from "./service.js";
+import type { DeploymentDeps, HoldStore } from "./deployment-holds.js";
+import type { Client } from "./service.js";
 
 /**
  * `deployment_status` of a gated environment (one the protection rule decided for, or one
@@ -32,11 +32,11 @@ export type OutcomeResult = { status: "recorded" | "already-recorded" | "ignored
 
 export const SHIPPED_COMMENT_MARKER = "<!-- changegate:shipped -->";
 
-export async function recordDeploymentOutcome(service: ChangegateService, store: HoldStore, client: Client, event: DeploymentStatusEvent): Promise<OutcomeResult> {
+export async function recordDeploymentOutcome(service: DeploymentDeps, store: HoldStore, client: Client, event: DeploymentStatusEvent): Promise<OutcomeResult> {
   const { owner, repo, deployment, status } = event;
   const repository = `${owner}/${repo}`;
   if (!["success", "failure", "error", "inactive"].includes(status.state)) return { status: "ignored", event: null };
-  const loaded = await service.policies.load(client, { owner, repo, ref: event.defaultBranch }, { scope: String(event.installationId) });
+  const loaded = await service.loadPolicy(client, { owner, repo, ref: event.defaultBranch }, event.installationId);
   if (loaded.status !== "valid") return { status: "ignored", event: null };
   const policy = loaded.policy;
   const trail = trailOf({ owner, repo, policy });

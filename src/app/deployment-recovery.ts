@@ -2,9 +2,9 @@ import { findRecorded } from "../audit/github-trail.js";
 import { deploymentIndexPath } from "../audit/layout.js";
 import { trailOf } from "../audit/merge.js";
 import { protectionRequest } from "./deployment-handlers.js";
-import { holdKey, type ProtectionRequest } from "./deployment-holds.js";
+import { holdKey, type DeploymentDeps, type ProtectionRequest } from "./deployment-holds.js";
 import type { DeploymentRule } from "./deployment-rule.js";
-import type { ChangegateService, Client } from "./service.js";
+import type { Client } from "./service.js";
 
 /**
  * Held deployments found again without Redis, after a restart: GitHub keeps the App's
@@ -31,7 +31,7 @@ interface DeliveryItem {
   event: string;
 }
 
-export async function recoverHolds(service: ChangegateService, rule: DeploymentRule, appClient: () => Promise<Client>, options: RecoveryOptions = {}): Promise<number> {
+export async function recoverHolds(service: DeploymentDeps, rule: DeploymentRule, appClient: () => Promise<Client>, options: RecoveryOptions = {}): Promise<number> {
   const oldest = service.now() - (options.maxAgeMs ?? 30 * 24 * 3_600_000);
   const client = await appClient();
   const found = new Map<string, DeliveryItem>();
@@ -54,7 +54,7 @@ export async function recoverHolds(service: ChangegateService, rule: DeploymentR
     const key = holdKey(request);
     if (seen.has(key) || (await rule.store.hold(key)) !== null || (await rule.store.answered(key)) !== null) continue;
     seen.add(key);
-    const installation = await service.clientFor(request.installationId);
+    const installation = await service.installationClient(request.installationId);
     if (!(await rule.isPending(installation, request)) || (await answeredInTrail(service, installation, request))) continue;
     const outcome = await rule.requested(installation, request);
     if (outcome.status !== "already-answered") recovered++;
@@ -62,8 +62,8 @@ export async function recoverHolds(service: ChangegateService, rule: DeploymentR
   return recovered;
 }
 
-async function answeredInTrail(service: ChangegateService, client: Client, request: ProtectionRequest): Promise<boolean> {
-  const loaded = await service.policies.load(client, { owner: request.owner, repo: request.repo, ref: request.defaultBranch }, { scope: String(request.installationId) });
+async function answeredInTrail(service: DeploymentDeps, client: Client, request: ProtectionRequest): Promise<boolean> {
+  const loaded = await service.loadPolicy(client, { owner: request.owner, repo: request.repo, ref: request.defaultBranch }, request.installationId);
   if (loaded.status !== "valid") return false;
   const trail = trailOf({ owner: request.owner, repo: request.repo, policy: loaded.policy });
   const repository = `${request.owner}/${request.repo}`;

@@ -11,8 +11,8 @@ import { changesToDeploy, TooManyCommitsError } from "../github/changes-to-deplo
 import { judgeDeployment } from "../github/judge-deployment.js";
 import { formatInstant } from "../report/checks.js";
 import { recoverHolds, type RecoveryOptions } from "./deployment-recovery.js";
-import { holdKey, MemoryHoldStore, type Hold, type HoldStore, type ProtectionRequest } from "./deployment-holds.js";
-import type { ChangegateService, Client } from "./service.js";
+import { holdKey, MemoryHoldStore, type DeploymentDeps, type Hold, type HoldStore, type ProtectionRequest } from "./deployment-holds.js";
+import type { Client } from "./service.js";
 
 /**
  * The App as a custom deployment protection rule (SPEC §12). On `deployment_protection_rule`
@@ -51,7 +51,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class DeploymentRule {
   readonly store: HoldStore;
-  readonly #service: ChangegateService;
+  readonly #service: DeploymentDeps;
   readonly #retryDelays: readonly number[];
   readonly #appClient: (() => Promise<Client>) | null;
   readonly #releaseRetryMs: number;
@@ -60,7 +60,7 @@ export class DeploymentRule {
   /** Answers sent with a state (for /healthz and tests). */
   answers = 0;
 
-  constructor(service: ChangegateService, options: DeploymentRuleOptions = {}) {
+  constructor(service: DeploymentDeps, options: DeploymentRuleOptions = {}) {
     this.#service = service;
     this.store = options.store ?? new MemoryHoldStore();
     this.#retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS;
@@ -94,7 +94,7 @@ export class DeploymentRule {
   /** A `deployment_protection_rule` webhook. */
   async requested(client: Client, request: ProtectionRequest): Promise<RuleOutcome> {
     const key = holdKey(request);
-    return this.#service.locks.run(`deploy:${key}`, async () => {
+    return this.#service.exclusive(`deploy:${key}`, async () => {
       const answered = await this.store.answered(key);
       if (answered !== null) {
         // The answer landed; its record may not have (it is written once, by index).
@@ -140,7 +140,7 @@ export class DeploymentRule {
   async release(key: string): Promise<RuleOutcome | null> {
     this.#timers.delete(key);
     if (this.#stopped) return null;
-    return this.#service.locks.run(`deploy:${key}`, async () => {
+    return this.#service.exclusive(`deploy:${key}`, async () => {
       const hold = await this.store.hold(key);
       // Released by another replica meanwhile, or not due yet (re-held until later by another replica).
       if (hold === null) return null;
@@ -148,7 +148,7 @@ export class DeploymentRule {
         this.#arm(hold);
         return null;
       }
-      const client = await this.#service.clientFor(hold.installationId);
+      const client = await this.#service.installationClient(hold.installationId);
       if (!(await this.#stillPending(client, hold))) {
         // Cancelled, timed out, or answered already: nothing to release.
         await this.store.remove(key);
@@ -178,10 +178,9 @@ export class DeploymentRule {
 
   async #judge(client: Client, request: ProtectionRequest, at: number): Promise<{ kind: "decided"; decision: GateDecision; policy: Policy } | { kind: "refused"; reason: string }> {
     const { owner, repo, sha, environment, defaultBranch } = request;
-    const scope = String(request.installationId);
     try {
       // The policy (usually cached) and the deployment history are read at once.
-      const policy = this.#service.policies.load(client, { owner, repo, ref: defaultBranch }, { scope });
+      const policy = this.#service.loadPolicy(client, { owner, repo, ref: defaultBranch }, request.installationId);
       policy.catch(() => undefined); // awaited in judgeDeployment, unless the history fails first
       const changes = await changesToDeploy(client, { owner, repo, sha, environment });
       const judged = await judgeDeployment(client, { owner, repo, sha, environment }, changes, () => policy, at);
@@ -264,7 +263,7 @@ export class DeploymentRule {
   }
 
   async #record(client: Client, request: ProtectionRequest, record: UnsealedDeploymentRecord): Promise<void> {
-    const loaded = await this.#service.policies.load(client, { owner: request.owner, repo: request.repo, ref: request.defaultBranch }, { scope: String(request.installationId) });
+    const loaded = await this.#service.loadPolicy(client, { owner: request.owner, repo: request.repo, ref: request.defaultBranch }, request.installationId);
     if (loaded.status !== "valid") return;
     await this.#append(client, request, record, loaded.policy);
     await this.store.markAnswered(holdKey(request), { state: record.event === "rejected" ? "rejected" : "approved", at: this.#service.now(), record: null });

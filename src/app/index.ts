@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
 import { registerDeploymentHandlers } from "./deployment-handlers.js";
-import { MemoryHoldStore, RedisHoldStore } from "./deployment-holds.js";
+import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
 import { registerHandlers } from "./handlers.js";
 import type { RedisLike } from "./lock.js";
@@ -69,10 +69,20 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
-    const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, service.locks));
+    const live = service;
+    // What the deployment rule may use of the service (deployment-holds.ts).
+    const deps: DeploymentDeps = {
+      now: live.now,
+      log: app.log,
+      exclusive: (key, section) => live.locks.run(key, section),
+      loadPolicy: (client, target, installationId) => live.policies.load(client, target, { scope: String(installationId) }),
+      installationClient: (installationId) => live.clientFor(installationId),
+      prepare: (client, installationId) => live.prepare(client, installationId),
+    };
+    const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, deps.exclusive));
     const appClient = async () => (await app.auth()) as unknown as Client;
-    deployments = new DeploymentRule(service, { appClient, ...deploymentOptions, store: holds });
-    registerDeploymentHandlers(app, service, deployments);
+    deployments = new DeploymentRule(deps, { appClient, ...deploymentOptions, store: holds });
+    registerDeploymentHandlers(app, deps, deployments);
     // Holds kept by a previous process (or another replica) are armed again: released on time.
     const rule = deployments;
     void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));

@@ -6,6 +6,7 @@ import { parseDocument } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import type { Probot } from "probot";
 import { registerDeploymentHandlers } from "../../src/app/deployment-handlers.js";
+import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
 import type { DeploymentRule } from "../../src/app/deployment-rule.js";
 import { registerHandlers } from "../../src/app/handlers.js";
 import type { ChangegateService } from "../../src/app/service.js";
@@ -82,7 +83,7 @@ function handledEvents(): string[] {
   const names: string[] = [];
   const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
   registerHandlers(app, {} as ChangegateService);
-  registerDeploymentHandlers(app, {} as ChangegateService, {} as DeploymentRule);
+  registerDeploymentHandlers(app, {} as DeploymentDeps, {} as DeploymentRule);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
 
