@@ -4,6 +4,7 @@ import { registerDeploymentHandlers } from "./deployment-handlers.js";
 import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
 import { registerHandlers } from "./handlers.js";
+import { registerIssueHandlers } from "./issue-events.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
@@ -69,6 +70,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
+    registerIssueHandlers(app, service);
     const live = service;
     // What the deployment rule may use of the service (deployment-holds.ts).
     const deps: DeploymentDeps = {

@@ -9,6 +9,7 @@ import { registerDeploymentHandlers } from "../../src/app/deployment-handlers.js
 import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
 import type { DeploymentRule } from "../../src/app/deployment-rule.js";
 import { registerHandlers } from "../../src/app/handlers.js";
+import { registerIssueHandlers } from "../../src/app/issue-events.js";
 import type { ChangegateService } from "../../src/app/service.js";
 import { startChangegate } from "../../src/app/server.js";
 
@@ -41,6 +42,7 @@ const PERMISSION_OF_GROUP: Record<string, string | null> = {
   "orgs/members": "members",
   deployments: "deployments",
   "actions/workflow-runs": "actions",
+  releases: "contents",
 };
 
 /**
@@ -60,6 +62,7 @@ const PERMISSION_OF_EVENT: Record<string, string | null> = {
   check_suite: "checks",
   merge_group: "merge_queues",
   push: "contents",
+  issues: "issues",
   installation: null,
   installation_repositories: null,
   deployment_protection_rule: "deployments",
@@ -84,6 +87,7 @@ function handledEvents(): string[] {
   const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
   registerHandlers(app, {} as ChangegateService);
   registerDeploymentHandlers(app, {} as DeploymentDeps, {} as DeploymentRule);
+  registerIssueHandlers(app, {} as ChangegateService);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
 

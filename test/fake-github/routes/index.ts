@@ -6,6 +6,7 @@ import { gitRoutes } from "./git.js";
 import { issueRoutes } from "./issues.js";
 import { protectionRuleRoutes } from "./protection-rules.js";
 import { pullRoutes } from "./pulls.js";
+import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
 import { teamRoutes } from "./teams.js";
 
@@ -22,4 +23,5 @@ export const ROUTES: Routes = {
   ...teamRoutes,
   ...deploymentRoutes,
   ...protectionRuleRoutes,
+  ...releaseRoutes,
 };
