@@ -43,14 +43,19 @@ export function decisionJson(decision: EvaluatedDecision, checks: readonly Rende
   }) as Record<string, unknown>;
 }
 
-/** Values written by users (the change-request block) or keyed by their names (team -> approver): kept as they are. */
-const VERBATIM = new Set(["request", "assignment"]);
+/** Values written by users (the change-request block): kept as they are. */
+const VERBATIM = new Set(["request"]);
+/** Maps keyed by names (team -> approver, environment -> figures, week -> figures): their keys kept, their values converted. */
+const KEYED_BY_NAME = new Set(["assignment", "environments", "weeks"]);
 
 /** `leadTimeHours` → `lead_time_hours`, at every depth: every `--json` output speaks snake_case. */
-export function snakeCaseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snakeCaseKeys);
+export function snakeCaseKeys(value: unknown, keepKeys = false): unknown {
+  if (Array.isArray(value)) return value.map((item) => snakeCaseKeys(item));
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), VERBATIM.has(key) ? inner : snakeCaseKeys(inner)]),
+    Object.entries(value).map(([key, inner]) => [
+      keepKeys ? key : key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
+      !keepKeys && VERBATIM.has(key) ? inner : snakeCaseKeys(inner, !keepKeys && KEYED_BY_NAME.has(key)),
+    ]),
   );
 }

@@ -2,3 +2,5 @@ export { startFakeGitHub, FakeGitHub, type FakeGitHubOptions, type FaultOptions,
 export * from "./webhooks.js";
 export * from "./state.js";
 export { blobSha, type CommitObject } from "./git.js";
+export * from "./protection-rules.js";
+export * from "./deployment-webhooks.js";
