@@ -265,3 +265,24 @@ describe("validate with a policy and a PR description together", () => {
     void NORMAL_BODY;
   });
 });
+
+describe("snakeCaseKeys", () => {
+  it("converts field names at every depth, keeps names used as keys and what the user wrote", async () => {
+    const { snakeCaseKeys } = await import("../src/cli/json.js");
+    expect(
+      snakeCaseKeys({
+        changeFailureRate: 0.5,
+        delivery: { environments: { "Prod-EU": { deploymentsPerWeek: 2, weeks: { "2026-01-05": { leadTimeHours: null } } } } },
+        approvals: { assignment: { SRE: "Bob" } },
+        change: { request: { rollback_triggers: { fastPath: ["x"] } } },
+        list: [{ opensAt: 1 }],
+      }),
+    ).toEqual({
+      change_failure_rate: 0.5,
+      delivery: { environments: { "Prod-EU": { deployments_per_week: 2, weeks: { "2026-01-05": { lead_time_hours: null } } } } },
+      approvals: { assignment: { SRE: "Bob" } },
+      change: { request: { rollback_triggers: { fastPath: ["x"] } } },
+      list: [{ opens_at: 1 }],
+    });
+  });
+});
