@@ -1,0 +1,85 @@
+import { request as httpRequest } from "node:http";
+import type { FakeGitHub } from "./server.js";
+import { deliverWebhook, type DeliveryOptions, type DeliveryResult, type WebhookEvent } from "./webhooks.js";
+
+/**
+ * Deliveries as GitHub really makes them: late and out of order. An event is built when it
+ * happens (its payload says what GitHub held then) and held; `deliver` sends the held ones
+ * in any order, later. `postWebhookBody` sends raw bytes as a delivery would (any size, any
+ * signature, streamed in chunks), for what GitHub itself would never send.
+ */
+export class HeldDeliveries {
+  readonly #events: WebhookEvent[] = [];
+
+  constructor(
+    private readonly fake: FakeGitHub,
+    private readonly options: DeliveryOptions,
+  ) {}
+
+  /** Keeps an event built now for a later delivery; returns its index. */
+  hold(event: WebhookEvent): number {
+    return this.#events.push(event) - 1;
+  }
+
+  get size(): number {
+    return this.#events.length;
+  }
+
+  /** Delivers the held events in the order given by their indexes (default: newest first), one after another. */
+  async deliver(order: readonly number[] = this.#events.map((_, index) => index).reverse()): Promise<DeliveryResult[]> {
+    const results: DeliveryResult[] = [];
+    for (const index of order) {
+      const event = this.#events[index];
+      if (event === undefined) throw new Error(`no held delivery ${index}`);
+      results.push(await deliverWebhook(this.fake, event, this.options));
+    }
+    return results;
+  }
+}
+
+export interface RawWebhookPost {
+  url: string;
+  headers: Record<string, string>;
+  /** The body, sent in chunks of `chunkBytes`, `repeat` times over (a large body without holding it in the test). */
+  chunk: Buffer;
+  repeat?: number;
+}
+
+/** POSTs raw bytes to a webhook URL; resolves with the status and how many bytes the server took before answering. */
+export function postWebhookBody(post: RawWebhookPost): Promise<{ status: number; body: string; sentBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(post.url);
+    const total = post.chunk.length * (post.repeat ?? 1);
+    let sentBytes = 0;
+    let answered = false;
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": String(total), ...post.headers } },
+      (response) => {
+        answered = true;
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => {
+          request.destroy();
+          resolve({ status: response.statusCode ?? 0, body, sentBytes });
+        });
+      },
+    );
+    request.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    let remaining = post.repeat ?? 1;
+    const pump = (): void => {
+      while (remaining > 0 && !answered && !request.destroyed) {
+        remaining--;
+        sentBytes += post.chunk.length;
+        if (!request.write(post.chunk)) {
+          request.once("drain", pump);
+          return;
+        }
+      }
+      if (remaining === 0 && !answered && !request.destroyed) request.end();
+    };
+    pump();
+  });
+}
