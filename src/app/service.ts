@@ -8,6 +8,7 @@ import { ConditionalCache, useConditionalRequests } from "../github/conditional-
 import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/gather.js";
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
+import { listingUnchanged, payloadProvesCurrent, pullContentKey, type PullReading } from "../github/pull-freshness.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../report/checks.js";
 import { describeFailure } from "./errors.js";
@@ -57,8 +58,6 @@ export interface ServiceOptions {
   policyFreshMs?: number;
   permissionsTtlMs?: number;
   teamsTtlMs?: number;
-  /** A pull_request.opened this recent is taken to have no reviews yet. */
-  freshOpenedMs?: number;
   /** Waits before evaluating again after a failure, one per attempt, the last repeated. */
   retryDelaysMs?: readonly number[];
   /** For a create that may have happened: the wait before listing the check runs again. */
@@ -96,10 +95,9 @@ export interface EvaluateOutcome {
 }
 
 /** What the process remembers of a pull request it evaluated. */
-interface PullMemory {
+interface PullMemory extends PullReading {
   headSha: string;
   baseRef: string;
-  updatedAt: string | null;
   failures: number;
 }
 
@@ -220,10 +218,8 @@ export class ChangegateService {
   }
 
   async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<PullSnapshot> {
-    const memory = this.#pulls.get(pullId(key));
-    // A payload older than what was already evaluated (deliveries can arrive out of order) is read again.
-    const stale = given !== null && memory?.updatedAt != null && given.updated_at != null && Date.parse(given.updated_at) < Date.parse(memory.updatedAt);
-    if (given !== null && !stale) return given;
+    // A payload is a hint: unless its stamp proves it newer than what was decided on, GitHub is asked.
+    if (given !== null && payloadProvesCurrent(given, this.#pulls.get(pullId(key)))) return given;
     const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: key.owner, repo: key.repo, pull_number: key.number });
     return data as unknown as PullSnapshot;
   }
@@ -231,12 +227,13 @@ export class ChangegateService {
   async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest): Promise<EvaluateOutcome> {
     this.stats.evaluations++;
     const now = this.now();
+    const remember = (failures: number) => this.#remember(key, pull, failures, now);
     const scope = String(key.installationId);
     const loaded = await this.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope, fresh: request.fresh === true });
     if (loaded.status === "not-enrolled") {
       this.scheduler.delete(key);
       const writes = request.trigger === "policy-change" || request.fresh === true ? await this.#neutralize(client, key, pull) : 0;
-      this.#remember(key, pull, 0);
+      remember(0);
       return { status: "not-enrolled", writes };
     }
 
@@ -259,7 +256,6 @@ export class ChangegateService {
           policy: loaded.policy,
           at,
           scope,
-          skipReviews: request.trigger === "opened" && isFresh(pull, now, this.#options.freshOpenedMs ?? 60_000),
           fresh: request.fresh === true,
         },
         this.gather,
@@ -271,7 +267,7 @@ export class ChangegateService {
           // Not a closing after all: publish what holds now, and open on time.
           const checks = renderChecks(current, { timezone });
           const writes = await this.#publish(client, key, pull, checks, boundary!.at);
-          this.#remember(key, pull, 0);
+          remember(0);
           this.scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checks, "opens"), headSha: pull.head.sha });
           return { status: "deferred", writes, decision: current, checks };
         }
@@ -281,7 +277,7 @@ export class ChangegateService {
     const checks = renderChecks(decision, { timezone });
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
     const writes = await this.#publish(client, key, pull, checks, next?.at ?? null);
-    this.#remember(key, pull, 0);
+    remember(0);
     if (next !== null && next !== undefined) {
       const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
       this.scheduler.set(key, { at: next.at, kind, mergeable: mergeableAfter(checks, kind), headSha: pull.head.sha });
@@ -357,8 +353,8 @@ export class ChangegateService {
     return this.#publish(client, key, pull, checks, null);
   }
 
-  #remember(key: PullKey, pull: PullSnapshot, failures: number): void {
-    this.#pulls.set(pullId(key), { headSha: pull.head.sha, baseRef: pull.base.ref, updatedAt: pull.updated_at ?? null, failures });
+  #remember(key: PullKey, pull: PullSnapshot, failures: number, readAt: number): void {
+    this.#pulls.set(pullId(key), { headSha: pull.head.sha, baseRef: pull.base.ref, updatedAt: pull.updated_at ?? null, contentKey: pullContentKey(pull), readAt, failures });
   }
 
   /** Fails closed: the checks say why and that changegate retries; a retry is scheduled. */
@@ -372,7 +368,7 @@ export class ChangegateService {
     const retryAt = this.now() + (delays[Math.min(failures, delays.length) - 1] ?? 600_000);
     this.log.warn({ err: error, pull: id, failures }, `changegate: could not evaluate ${id}: ${reason}`);
     if (memory !== undefined) this.#pulls.set(id, { ...memory, failures });
-    else if (pull !== null) this.#remember(key, pull, failures);
+    else if (pull !== null) this.#remember(key, pull, failures, this.now());
     let writes = 0;
     if (client !== null && pull !== null) {
       try {
@@ -546,7 +542,7 @@ export class ChangegateService {
     for (const pull of pulls) {
       const key: PullKey = { installationId, owner, repo, number: pull.number };
       const memory = this.#pulls.get(pullId(key));
-      if (memory !== undefined && memory.failures === 0 && memory.headSha === pull.head.sha && memory.baseRef === pull.base.ref && (memory.updatedAt ?? "") >= (pull.updated_at ?? "")) continue;
+      if (memory !== undefined && memory.failures === 0 && listingUnchanged(pull, memory)) continue;
       if (!enrolled.has(pull.base.ref)) {
         const loaded = await this.policies.load(client, { owner, repo, ref: pull.base.ref }, { scope: String(installationId) });
         enrolled.set(pull.base.ref, loaded.status !== "not-enrolled");
@@ -579,7 +575,7 @@ export class ChangegateService {
       await this.evaluatePull({ ...key, pull, trigger: "restore" });
       return;
     }
-    this.#remember(key, pull, 0);
+    this.#remember(key, pull, 0, now);
     const next = recorded.find((value): value is number => typeof value === "number");
     if (next !== undefined) {
       const mergeable = runs.every((run) => run.conclusion !== "failure");
@@ -640,12 +636,6 @@ export class ChangegateService {
   idle(): Promise<void> {
     return this.queue.idle();
   }
-}
-
-function isFresh(pull: PullSnapshot, now: number, windowMs: number): boolean {
-  if (pull.created_at === undefined) return false;
-  const created = Date.parse(pull.created_at);
-  return Number.isFinite(created) && now - created >= -60_000 && now - created < windowMs;
 }
 
 /** Does going from `before` to `after` let anything through that was blocked? */

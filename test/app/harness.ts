@@ -21,7 +21,6 @@ export const FAST: ChangegateAppOptions = {
   perFlipMs: 50,
   retryDelaysMs: [300, 600, 1_000],
   createRetryDelayMs: 10,
-  freshOpenedMs: 60_000,
 };
 export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
 

@@ -1,0 +1,112 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
+import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, type App } from "./harness.js";
+
+/**
+ * Issue 11, "never a stale pass": each test reproduces one finding against the fake GitHub
+ * behaving as GitHub does (1-second timestamps, late and out-of-order deliveries, lost
+ * answers, hung connections, rate limits) and holds the App to the right check.
+ */
+const POLICY = "version: 1\ntimezone: UTC\napprovals: { low: { count: 1 }, medium: { count: 1 }, high: { count: 2 } }\n";
+
+let fake: FakeGitHub;
+let repoCount = 0;
+const apps: App[] = [];
+
+beforeAll(async () => {
+  fake = await startFake();
+});
+afterAll(async () => {
+  for (const app of apps) await app.stop();
+  await fake?.close();
+});
+afterEach(() => {
+  fake.clock = () => new Date();
+  fake.clearFaults();
+  const invalid = fake.requests((record) => record.status === 422 || record.unimplemented);
+  expect(invalid.map((record) => `${record.method} ${record.path}: ${JSON.stringify(record.validationErrors ?? "unimplemented")}`)).toEqual([]);
+  fake.resetRequests();
+});
+
+async function app(options: Parameters<typeof startApp>[1] = {}, limits: Parameters<typeof startApp>[2] = {}): Promise<App> {
+  const started = await startApp(fake, options, limits);
+  apps.push(started);
+  return started;
+}
+
+function repository(policy = POLICY, files: Record<string, string> = {}): string {
+  const name = `stale${++repoCount}`;
+  fake.addRepository({ owner: "acme", name, files: { ".github/changegate.yml": policy, ...files } });
+  for (const login of ["alice", "bob"]) fake.setPermission("acme", name, login, "write");
+  return name;
+}
+
+const HIGH = CHANGE_REQUEST("normal", "risk_level: high");
+const LOW = CHANGE_REQUEST("normal");
+/** Freezes the fake's clock inside one second (GitHub's timestamps have no finer resolution). */
+const oneSecond = (at: number) => {
+  fake.clock = () => new Date(at);
+};
+const approvalsTitle = (repo: string, sha: string) => checks(fake, "acme", repo, sha)["changegate/approvals"]?.title;
+
+describe("finding 1: stamps that do not prove a payload newer", () => {
+  it("two edits in one second delivered out of order: the newer text decides", async () => {
+    const target = await app();
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: HIGH, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+
+    oneSecond(Math.floor(Date.now() / 1000) * 1000 + 5_250);
+    fake.editPullRequest(pull, { body: LOW });
+    const lowered = pullRequestEvent(fake, "edited", pull, { changes: { body: { from: HIGH } } });
+    fake.editPullRequest(pull, { body: HIGH });
+    const raised = pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } });
+    await target.deliver(raised);
+    await target.deliver(lowered);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+  });
+
+  it("reconciliation evaluates a pull request whose updated_at equals the remembered one when it changed within that second", async () => {
+    let now = Math.floor(Date.now() / 1000) * 1000 + 100;
+    fake.clock = () => new Date(now);
+    const target = await app({ now: () => now });
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    now += 100;
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+    // Raised to high risk in the same second; its delivery never arrives.
+    now += 300;
+    fake.editPullRequest(pull, { body: HIGH });
+    await target.service.reconcile();
+    await target.service.idle();
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+  });
+});
+
+describe("finding 2: no input is skipped because it cannot exist yet", () => {
+  it("an opened delivered after a review requesting changes still sees the review", async () => {
+    const target = await app();
+    const repo = repository(POLICY + 'standard_changes:\n  scale-deployment: { paths: ["k8s/**/replicas.yaml"] }\n');
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("standard", "standard_change: scale-deployment"), changes: { "k8s/web/replicas.yaml": "replicas: 4\n" } });
+    const opened = pullRequestEvent(fake, "opened", pull);
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "CHANGES_REQUESTED" })));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    await target.deliver(opened);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+  });
+
+  it("an opened delivered after the approval of a low-risk pull request counts the approval", async () => {
+    const target = await app();
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    const opened = pullRequestEvent(fake, "opened", pull);
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    await target.deliver(opened);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+  });
+});
