@@ -16,7 +16,7 @@ import { changegateOctokit, type OctokitLimits } from "./octokit.js";
  * Without APP_ID it starts Probot's setup page, which registers the App from app.yml.
  * changegate's own knobs (all optional): CHANGEGATE_RECONCILE_MINUTES (10),
  * CHANGEGATE_REDELIVER_MINUTES (5), CHANGEGATE_LEAD_SECONDS (60),
- * CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60).
+ * CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60), CHANGEGATE_REQUEST_TIMEOUT_SECONDS (10).
  */
 export interface Started {
   server: Server;
@@ -35,10 +35,11 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   if (redeliver !== undefined) fromEnv.redeliverIntervalMs = redeliver;
   if (lead !== undefined) fromEnv.leadMs = lead;
   const maxWait = env["CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS"];
+  const requestTimeout = seconds("CHANGEGATE_REQUEST_TIMEOUT_SECONDS");
   const app = createChangegateApp({ ...fromEnv, ...options }, env);
   const server = await run(app.appFn, {
     env,
-    Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...limits }),
+    Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...(requestTimeout === undefined ? {} : { requestTimeoutMs: requestTimeout }), ...limits }),
   });
   return {
     server,

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
-import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, type App } from "./harness.js";
+import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, waitFor, type App } from "./harness.js";
 
 /**
  * Issue 11, "never a stale pass": each test reproduces one finding against the fake GitHub
@@ -108,5 +108,29 @@ describe("finding 2: no input is skipped because it cannot exist yet", () => {
     await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
     await target.deliver(opened);
     expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+  });
+});
+
+describe("finding 4: every request has a deadline", () => {
+  it("a request that never answers fails closed within its deadline, and the pull request recovers", async () => {
+    const target = await app({}, { requestTimeoutMs: 300 });
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    const review = fake.submitReview(pull, { user: "alice", state: "APPROVED" });
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, review));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+
+    // Changes requested; every read of the reviews hangs (the first attempt and both retries).
+    fake.hang({ route: "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", count: 3 });
+    const started = Date.now();
+    const answer = await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "bob", state: "CHANGES_REQUESTED" })));
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(fake.network.hung).toBe(3);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["failure", "failure", "failure"]);
+    expect(checks(fake, "acme", repo, pull.head.sha)["changegate/approvals"]!.title).toMatch(/^Could not evaluate: No answer from GitHub to GET \/repos\/acme\/stale\d+\/pulls\/\d+\/reviews \(GitHub did not answer within 0.3 s\)/);
+    // The retry scheduled after a failure (300 ms here) reads the reviews and blocks for the right reason.
+    await waitFor(() => approvalsTitle(repo, pull.head.sha) ?? "", (title) => title.startsWith("Changes requested"), 5_000, "the retry");
   });
 });
