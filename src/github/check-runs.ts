@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CheckAnnotation, RenderedCheck } from "../report/checks.js";
-import { statusOf, withAccess, type GitHubClient } from "./access.js";
+import { isRateLimit, statusOf, withAccess, type GitHubClient } from "./access.js";
 
 /**
  * Publishes the three rendered checks on a commit, idempotently: a check run of the same
@@ -193,12 +193,17 @@ async function annotationKeys(client: GitHubClient, target: CheckTarget, id: num
   return keys;
 }
 
-/** Updates a run in place; null when it belongs to another app (create one of our own instead). */
+/**
+ * Updates a run in place; null when it belongs to another app or is gone (create one of
+ * our own instead). A rate limit is not "another app's run": it is thrown (the client has
+ * waited what it may), so that no second run is created.
+ */
 async function updateRun(client: GitHubClient, id: number, body: Record<string, unknown> & { owner: string; repo: string }): Promise<number | null> {
   try {
     const { data } = await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { ...body, check_run_id: id } as never);
     return (data as { id: number }).id;
   } catch (error) {
+    if (isRateLimit(error)) throw error;
     if (statusOf(error) === 403 || statusOf(error) === 404) return null;
     throw error;
   }

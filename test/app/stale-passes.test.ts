@@ -134,3 +134,47 @@ describe("finding 4: every request has a deadline", () => {
     await waitFor(() => approvalsTitle(repo, pull.head.sha) ?? "", (title) => title.startsWith("Changes requested"), 5_000, "the retry");
   });
 });
+
+describe("finding 9: a rate limit is a rate limit", () => {
+  const patch = "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}";
+  const counts = (repo: string, sha: string) => Object.values(checks(fake, "acme", repo, sha)).map((check) => check.count);
+
+  for (const [kind, status] of [
+    ["primary", 403],
+    ["primary", 429],
+    ["secondary", 403],
+  ] as const) {
+    it(`a ${kind} rate limit (${status}) on updating a run creates no second run; the flip lands once the limit allows`, async () => {
+      const target = await app();
+      const repo = repository();
+      const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+      await target.deliver(pullRequestEvent(fake, "opened", pull));
+      await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+      expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+
+      // Longer than the App waits (60 s): the evaluation fails and is retried later.
+      fake.resetRequests();
+      fake.failNext({ status, rateLimit: kind, resetInSeconds: 3_600, retryAfter: 3_600, route: patch, count: 2 });
+      fake.editPullRequest(pull, { body: HIGH });
+      await target.deliver(pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } }));
+      expect(fake.countRequests({ method: "POST", route: "POST /repos/{owner}/{repo}/check-runs" })).toBe(0);
+      expect(counts(repo, pull.head.sha)).toEqual([1, 1, 1]);
+      await waitFor(() => conclusions(fake, "acme", repo, pull.head.sha)[2], (value) => value === "failure", 5_000, "the retry to block");
+      expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+      expect(counts(repo, pull.head.sha)).toEqual([1, 1, 1]);
+    });
+  }
+
+  it("a secondary rate limit that asks for a short wait is waited out and written in place", async () => {
+    const target = await app();
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    fake.failNext({ status: 403, rateLimit: "secondary", retryAfter: 2, route: patch });
+    fake.editPullRequest(pull, { body: HIGH });
+    expect((await target.deliver(pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } }))).status).toBe(200);
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 2 more approvals for high risk/);
+    expect(counts(repo, pull.head.sha)).toEqual([1, 1, 1]);
+    expect(fake.countRequests({ route: patch, status: 403 })).toBe(1);
+  });
+});
