@@ -4,6 +4,7 @@ import { registerHandlers } from "./handlers.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
+import { webhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
 
 /**
  * The changegate GitHub App, as a Probot application function. `npm start` runs it with
@@ -25,6 +26,8 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
   background?: boolean;
+  /** Serve the webhook path with changegate's capped, streaming intake (server.ts turns Probot's own away from it). */
+  webhookIntake?: WebhookIntakeOptions;
 }
 
 export interface ChangegateApp {
@@ -50,7 +53,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       redis = client as unknown as RedisLike;
       redisToClose = client;
     }
-    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, ...serviceOptions } = options;
+    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, webhookIntake: intake, ...serviceOptions } = options;
     service = new ChangegateService({
       mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now),
       ...serviceOptions,
@@ -61,6 +64,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
+    if (intake !== undefined) addHandler(webhookIntake(() => app.webhooks as unknown as WebhookReceiver, intake, app.log));
     addHandler(healthHandler(() => service));
 
     if (options.background !== false) {

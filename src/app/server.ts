@@ -18,6 +18,8 @@ import { changegateOctokit, type OctokitLimits } from "./octokit.js";
  * CHANGEGATE_REDELIVER_MINUTES (5), CHANGEGATE_LEAD_SECONDS (60),
  * CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60), CHANGEGATE_REQUEST_TIMEOUT_SECONDS (10).
  */
+const PROBOT_UNREACHABLE_PATH = "changegate-intake-serves-webhooks";
+
 export interface Started {
   server: Server;
   app: ChangegateApp;
@@ -36,9 +38,13 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   if (lead !== undefined) fromEnv.leadMs = lead;
   const maxWait = env["CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS"];
   const requestTimeout = seconds("CHANGEGATE_REQUEST_TIMEOUT_SECONDS");
-  const app = createChangegateApp({ ...fromEnv, ...options }, env);
+  // Webhooks go through changegate's intake (a 25 MB cap, the signature checked as the body
+  // streams); Probot's own middleware, which reads a body whole before checking it, is given a
+  // path no request can have (a URL's path starts with "/"). Smee (WEBHOOK_PROXY_URL) needs Probot's.
+  const intake = env["WEBHOOK_PROXY_URL"] ? {} : { webhookIntake: { path: env["WEBHOOK_PATH"] || "/api/github/webhooks", secret: env["WEBHOOK_SECRET"] || "development" } };
+  const app = createChangegateApp({ ...fromEnv, ...intake, ...options }, env);
   const server = await run(app.appFn, {
-    env,
+    env: env["WEBHOOK_PROXY_URL"] ? env : { ...env, WEBHOOK_PATH: PROBOT_UNREACHABLE_PATH },
     Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...(requestTimeout === undefined ? {} : { requestTimeoutMs: requestTimeout }), ...limits }),
   });
   return {

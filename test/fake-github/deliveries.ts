@@ -53,7 +53,14 @@ export function postWebhookBody(post: RawWebhookPost): Promise<{ status: number;
     let sentBytes = 0;
     let answered = false;
     const request = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": String(total), ...post.headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        // A chunked body (a `transfer-encoding` header given) says nothing of its length up front.
+        headers: { "content-type": "application/json", ...(post.headers["transfer-encoding"] === undefined ? { "content-length": String(total) } : {}), ...post.headers },
+      },
       (response) => {
         answered = true;
         let body = "";
