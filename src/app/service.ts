@@ -232,7 +232,9 @@ export class ChangegateService {
     const loaded = await this.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope, fresh: request.fresh === true });
     if (loaded.status === "not-enrolled") {
       this.scheduler.delete(key);
-      const writes = request.trigger === "policy-change" || request.fresh === true ? await this.#neutralize(client, key, pull) : 0;
+      // Runs from when the branch had a policy (or the PR had another base) turn neutral; elsewhere a not-enrolled PR costs nothing.
+      const retargeted = request.trigger === "retarget" || (this.#pulls.get(pullId(key))?.baseRef ?? pull.base.ref) !== pull.base.ref;
+      const writes = request.trigger === "policy-change" || request.fresh === true || retargeted ? await this.#neutralize(client, key, pull) : 0;
       remember(0);
       return { status: "not-enrolled", writes };
     }

@@ -178,3 +178,40 @@ describe("finding 9: a rate limit is a rate limit", () => {
     expect(fake.countRequests({ route: patch, status: 403 })).toBe(1);
   });
 });
+
+describe("finding 11: the small ones", () => {
+  it("a pull request retargeted to a branch with no policy turns its runs neutral, not enrolled", async () => {
+    const target = await app();
+    const repo = repository();
+    fake.createBranch("acme", repo, "scratch");
+    fake.deleteFile("acme", repo, "scratch", ".github/changegate.yml");
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+    const from = { ref: { from: pull.base.ref }, sha: { from: pull.base.sha } };
+    fake.editPullRequest(pull, { base: "scratch" });
+    await target.deliver(pullRequestEvent(fake, "edited", pull, { changes: { base: from } }));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["neutral", "neutral", "neutral"]);
+    expect(approvalsTitle(repo, pull.head.sha)).toBe("Not enrolled: scratch has no .github/changegate.yml");
+    for (const check of Object.values(checks(fake, "acme", repo, pull.head.sha))) expect(check.count).toBe(1);
+  });
+
+  it("an old payload replayed right after a restart is not trusted: the pull request is read again", async () => {
+    const first = await app();
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await first.deliver(pullRequestEvent(fake, "opened", pull));
+    await first.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    const old = pullRequestEvent(fake, "edited", pull, { changes: { body: { from: "" } } });
+    fake.editPullRequest(pull, { body: HIGH });
+    await first.deliver(pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } }));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    await first.stop();
+
+    const second = await app();
+    await second.deliver(old);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+  });
+});
