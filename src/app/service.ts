@@ -3,9 +3,10 @@ import type { MergedChange } from "../audit/merge.js";
 import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { LruCache } from "../github/cache.js";
-import { changegateCheckRuns, publishChecks, recordedNextChange, type CheckRunAction, type KnownCheck, type PublishedCheck } from "../github/check-runs.js";
+import { changegateCheckRuns, publishChecks, recordedInputs, recordedNextChange, type CheckRunAction, type DecisionInputs, type KnownCheck, type PublishedCheck } from "../github/check-runs.js";
+import { decisionInputs, runIsCurrent } from "../github/decision-inputs.js";
 import { ConditionalCache, useConditionalRequests } from "../github/conditional-requests.js";
-import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/gather.js";
+import { gatherAndEvaluate, GatherCaches, pullReviews, type PullSnapshot } from "../github/gather.js";
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
 import { listingUnchanged, payloadProvesCurrent, pullContentKey, type PullReading } from "../github/pull-freshness.js";
@@ -242,6 +243,8 @@ export class ChangegateService {
     let decision: Decision;
     let timezone = "UTC";
     let current: EvaluatedDecision | null = null;
+    // What the runs record they were decided on (reviews are not read for an invalid policy).
+    let inputs = decisionInputs(pull, [], loaded.files);
     if (loaded.status === "invalid") {
       decision = { kind: "policy-invalid", problems: loaded.problems };
     } else {
@@ -263,12 +266,13 @@ export class ChangegateService {
         this.gather,
       );
       decision = gathered.decision;
+      inputs = decisionInputs(pull, gathered.input.reviews, loaded.files);
       if (at !== now) {
         current = evaluate({ ...gathered.input, at: now });
         if (loosens(renderChecks(current, { timezone }), renderChecks(decision, { timezone }))) {
           // Not a closing after all: publish what holds now, and open on time.
           const checks = renderChecks(current, { timezone });
-          const writes = await this.#publish(client, key, pull, checks, boundary!.at);
+          const writes = await this.#publish(client, key, pull, checks, boundary!.at, inputs);
           remember(0);
           this.scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checks, "opens"), headSha: pull.head.sha });
           return { status: "deferred", writes, decision: current, checks };
@@ -278,7 +282,7 @@ export class ChangegateService {
 
     const checks = renderChecks(decision, { timezone });
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
-    const writes = await this.#publish(client, key, pull, checks, next?.at ?? null);
+    const writes = await this.#publish(client, key, pull, checks, next?.at ?? null, inputs);
     remember(0);
     if (next !== null && next !== undefined) {
       const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
@@ -319,11 +323,11 @@ export class ChangegateService {
   }
 
   /** Publishes on the pull request's head; returns the number of writes. */
-  async #publish(client: Client, key: PullKey, pull: PullSnapshot, checks: RenderedCheck[], nextChange: number | null): Promise<number> {
-    return this.#publishOn(client, key.installationId, key.owner, key.repo, pull.head.sha, checks, nextChange);
+  async #publish(client: Client, key: PullKey, pull: PullSnapshot, checks: RenderedCheck[], nextChange: number | null, inputs: DecisionInputs | null = null): Promise<number> {
+    return this.#publishOn(client, key.installationId, key.owner, key.repo, pull.head.sha, checks, nextChange, inputs);
   }
 
-  async #publishOn(client: Client, installationId: number, owner: string, repo: string, headSha: string, checks: readonly RenderedCheck[], nextChange: number | null): Promise<number> {
+  async #publishOn(client: Client, installationId: number, owner: string, repo: string, headSha: string, checks: readonly RenderedCheck[], nextChange: number | null, inputs: DecisionInputs | null = null): Promise<number> {
     const cacheKey = `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase();
     const known = await this.#knownRuns(cacheKey);
     let published: PublishedCheck[];
@@ -334,6 +338,9 @@ export class ChangegateService {
         actions: [REEVALUATE_ACTION],
         createRetryDelayMs: this.#options.createRetryDelayMs ?? 1_000,
         now: this.now,
+        inputs,
+        // The scheduler keeps the next change: a run is rewritten only for what a person sees.
+        externalIdIsContent: false,
       });
     } catch (error) {
       this.#published.delete(cacheKey);
@@ -561,18 +568,22 @@ export class ChangegateService {
     return { pulls: pulls.length, queued };
   }
 
-  /** After a restart: a pull request whose runs are current gets its boundary back from them; any other is evaluated. */
+  /**
+   * After a restart: a pull request whose runs are each current (they recorded the inputs
+   * GitHub holds now: the PR's fields, its reviews, the policy's blobs; and their next
+   * change is ahead) gets its boundary back from them; any other is evaluated.
+   */
   async #restore(client: Client, key: PullKey, pull: PullSnapshot): Promise<void> {
     const runs = await changegateCheckRuns(client, { owner: key.owner, repo: key.repo, headSha: pull.head.sha }, { appId: this.appId });
     const now = this.now();
-    const evaluatedAt = Math.max(0, ...runs.map((run) => (run.completed_at === null ? 0 : Date.parse(run.completed_at))));
     const recorded = runs.map((run) => recordedNextChange(run));
-    const current =
-      runs.length === CHECK_ORDER.length &&
-      runs.every((run) => run.status === "completed") &&
-      !runs.some((run) => run.output.title?.startsWith("Could not evaluate")) &&
-      (pull.updated_at === undefined || Date.parse(pull.updated_at) <= evaluatedAt) &&
-      recorded.every((next) => next !== undefined && (next === "none" || next > now));
+    let current = false;
+    if (runs.length === CHECK_ORDER.length && runs.every((run) => recordedInputs(run) !== null)) {
+      const loaded = await this.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope: String(key.installationId) });
+      const reviews = loaded.status === "valid" ? await pullReviews(client, key.owner, key.repo, key.number) : [];
+      const inputs = decisionInputs(pull, reviews, loaded.status === "not-enrolled" ? null : loaded.files);
+      current = runs.every((run) => runIsCurrent(run, inputs, now));
+    }
     if (!current) {
       await this.evaluatePull({ ...key, pull, trigger: "restore" });
       return;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
-import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, waitFor, type App } from "./harness.js";
+import { CHANGE_REQUEST, checks, conclusions, SECRET, startApp, startFake, waitFor, type App } from "./harness.js";
 
 /**
  * Issue 11, "never a stale pass": each test reproduces one finding against the fake GitHub
@@ -212,6 +212,64 @@ describe("finding 11: the small ones", () => {
     const second = await app();
     await second.deliver(old);
     expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+  });
+});
+
+describe("findings 3, 5 and 7: each run records its inputs; what changes nothing visible writes nothing", () => {
+  const writesOn = (repo: string) => fake.requests((record) => (record.method === "PATCH" || record.method === "POST") && record.path.startsWith(`/repos/acme/${repo}/check-runs`));
+
+  it("an evaluation minutes later that changes nothing visible writes nothing", async () => {
+    let now = Date.now();
+    const target = await app({ now: () => now });
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    fake.resetRequests();
+    now += 3 * 60_000;
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "bob", state: "COMMENTED" })));
+    expect(writesOn(repo).map((record) => record.path)).toEqual([]);
+  });
+
+  it("a flip that changes only the schedule writes only the schedule run, going in and coming out", async () => {
+    const target = await app();
+    const start = Math.ceil((Date.now() + 3_000) / 1_000) * 1_000;
+    const repo = repository(POLICY + `freezes:\n  - { name: "Launch", start: "${new Date(start).toISOString()}", end: "${new Date(start + 2_000).toISOString()}" }\n`);
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+    const ids = Object.fromEntries(fake.checkRuns("acme", repo, { headSha: pull.head.sha }).map((run) => [run.id, run.name]));
+    fake.resetRequests();
+    await waitFor(() => conclusions(fake, "acme", repo, pull.head.sha)[1], (value) => value === "failure", 6_000, "the freeze to block");
+    await waitFor(() => conclusions(fake, "acme", repo, pull.head.sha)[1], (value) => value === "success", 8_000, "the freeze to end");
+    await target.service.idle();
+    expect(writesOn(repo).map((record) => ids[Number(record.path.split("/").pop())])).toEqual(["changegate/schedule", "changegate/schedule"]);
+  });
+
+  it("killed between two check writes: after a restart the stale run is found (its recorded inputs differ) and repaired", async () => {
+    // The delivery is answered 202 soon (as GitHub's 10 s limit makes the App do), so that the process can stop.
+    const first = await app({ webhookIntake: { path: "/api/github/webhooks", secret: SECRET, answerWithinMs: 300 } }, { requestTimeoutMs: 60_000 });
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await first.deliver(pullRequestEvent(fake, "opened", pull));
+    await first.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    const approvals = fake.checkRuns("acme", repo, { headSha: pull.head.sha, name: "changegate/approvals" })[0]!;
+    expect(approvals.externalId).toMatch(/^changegate:next=none;pr=[\w-]{16};rv=[\w-]{16};po=[\w-]{16}$/);
+
+    // Raised to high risk: the risk run is rewritten, then the approvals write never completes and the process dies.
+    fake.hang({ route: "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", count: 1 });
+    fake.editPullRequest(pull, { body: HIGH });
+    const edited = pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } });
+    void first.deliver(edited).catch(() => undefined);
+    await waitFor(() => fake.network.hung, (hung) => hung === 1, 5_000, "the write to hang");
+    await first.stop();
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+
+    const second = await app();
+    await second.service.reconcile();
+    await second.service.idle();
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "failure"]);
     expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
   });
 });
