@@ -4,7 +4,7 @@ import { registerHandlers } from "./handlers.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
-import { webhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
+import { webhookIntake, type WebhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
 
 /**
  * The changegate GitHub App, as a Probot application function. `npm start` runs it with
@@ -34,13 +34,19 @@ export interface ChangegateApp {
   appFn: ApplicationFunction;
   /** The running service, once Probot has loaded the app. */
   readonly service: ChangegateService | null;
-  stop(): Promise<void>;
+  /**
+   * Stops the timers and queued work, then drains: waits for the evaluations already
+   * running (webhooks and background jobs) to finish their writes, at most `drainMs`
+   * (default 20 s; a restart's reconciliation repairs what a cut-off one left).
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
   let service: ChangegateService | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
+  let intakeHandler: WebhookIntake | null = null;
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const appId = options.appId ?? Number(env.APP_ID);
@@ -64,7 +70,10 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
-    if (intake !== undefined) addHandler(webhookIntake(() => app.webhooks as unknown as WebhookReceiver, intake, app.log));
+    if (intake !== undefined) {
+      intakeHandler = webhookIntake(() => app.webhooks as unknown as WebhookReceiver, intake, app.log);
+      addHandler(intakeHandler);
+    }
     addHandler(healthHandler(() => service));
 
     if (options.background !== false) {
@@ -90,9 +99,14 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     get service() {
       return service;
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       for (const timer of timers) clearTimeout(timer);
       service?.stop();
+      const running = Promise.all([intakeHandler?.settled(), service?.idle()]);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopOptions.drainMs ?? 20_000)));
+      await Promise.race([running, bound]);
+      clearTimeout(timer);
       await redisToClose?.quit().catch(() => undefined);
     },
   };

@@ -35,12 +35,19 @@ export const WEBHOOK_MAX_BYTES = 25 * 1024 * 1024;
 const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/u;
 const REQUIRED_HEADERS = ["x-github-event", "x-hub-signature-256", "x-github-delivery"] as const;
 
-export function webhookIntake(webhooks: () => WebhookReceiver, options: WebhookIntakeOptions, log: Log) {
+export interface WebhookIntake {
+  (request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+  /** Resolves when every delivery handed to Probot so far has been handled (a drain). */
+  settled(): Promise<void>;
+}
+
+export function webhookIntake(webhooks: () => WebhookReceiver, options: WebhookIntakeOptions, log: Log): WebhookIntake {
   const maxBytes = options.maxBytes ?? WEBHOOK_MAX_BYTES;
   const maxInFlight = options.maxBytesInFlight ?? 4 * maxBytes;
   let inFlight = 0;
+  const handling = new Set<Promise<unknown>>();
 
-  return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
+  const intake = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     let pathname: string;
     try {
       pathname = new URL(request.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "") || "/";
@@ -111,11 +118,15 @@ export function webhookIntake(webhooks: () => WebhookReceiver, options: WebhookI
         return answer(response, 400, { error: "body is not JSON (the signature holds)" });
       }
       chunks.length = 0;
-      return await deliver(webhooks(), { id: request.headers["x-github-delivery"] as string, name: request.headers["x-github-event"] as string, payload }, response, options.answerWithinMs ?? 9_000, log);
+      const delivered = deliver(webhooks(), { id: request.headers["x-github-delivery"] as string, name: request.headers["x-github-event"] as string, payload }, response, options.answerWithinMs ?? 9_000, log);
+      handling.add(delivered);
+      void delivered.finally(() => handling.delete(delivered));
+      return await delivered;
     } finally {
       inFlight -= size;
     }
   };
+  return Object.assign(intake, { settled: () => Promise.allSettled([...handling]).then(() => undefined) });
 }
 
 async function deliver(webhooks: WebhookReceiver, event: { id: string; name: string; payload: unknown }, response: ServerResponse, answerWithinMs: number, log: Log): Promise<boolean> {

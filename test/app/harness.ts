@@ -29,7 +29,8 @@ export interface App {
   url: string;
   service: ChangegateService;
   deliver(event: WebhookEvent, options?: { secret?: string }): Promise<DeliveryResult>;
-  stop(): Promise<void>;
+  /** As SIGTERM does: drains what is in flight, at most `drainMs` (0: a kill). */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -65,7 +66,7 @@ export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions =
     url,
     service: started.app.service!,
     deliver: (event, deliverOptions = {}) => deliverWebhook(fake, event, { url, secret: deliverOptions.secret ?? SECRET }),
-    stop: () => started.stop(),
+    stop: (options) => started.stop(options),
   };
 }
 

@@ -122,12 +122,13 @@ describe("finding 4: every request has a deadline", () => {
     expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
 
     // Changes requested; every read of the reviews hangs (the first attempt and both retries).
+    const hungBefore = fake.network.hung;
     fake.hang({ route: "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", count: 3 });
     const started = Date.now();
     const answer = await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "bob", state: "CHANGES_REQUESTED" })));
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(answer.status).toBeGreaterThanOrEqual(400);
-    expect(fake.network.hung).toBe(3);
+    expect(fake.network.hung - hungBefore).toBe(3);
     expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["failure", "failure", "failure"]);
     expect(checks(fake, "acme", repo, pull.head.sha)["changegate/approvals"]!.title).toMatch(/^Could not evaluate: No answer from GitHub to GET \/repos\/acme\/stale\d+\/pulls\/\d+\/reviews \(GitHub did not answer within 0.3 s\)/);
     // The retry scheduled after a failure (300 ms here) reads the reviews and blocks for the right reason.
@@ -258,12 +259,13 @@ describe("findings 3, 5 and 7: each run records its inputs; what changes nothing
     expect(approvals.externalId).toMatch(/^changegate:next=none;pr=[\w-]{16};rv=[\w-]{16};po=[\w-]{16}$/);
 
     // Raised to high risk: the risk run is rewritten, then the approvals write never completes and the process dies.
+    const hungBefore = fake.network.hung;
     fake.hang({ route: "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", count: 1 });
     fake.editPullRequest(pull, { body: HIGH });
     const edited = pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } });
     void first.deliver(edited).catch(() => undefined);
-    await waitFor(() => fake.network.hung, (hung) => hung === 1, 5_000, "the write to hang");
-    await first.stop();
+    await waitFor(() => fake.network.hung - hungBefore, (hung) => hung === 1, 5_000, "the write to hang");
+    await first.stop({ drainMs: 0 });
     expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
 
     const second = await app();
@@ -271,5 +273,37 @@ describe("findings 3, 5 and 7: each run records its inputs; what changes nothing
     await second.service.idle();
     expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "failure"]);
     expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+  });
+});
+
+describe("SIGTERM drains what is in flight, bounded", () => {
+  it("an evaluation in flight finishes its writes before stop resolves", async () => {
+    const target = await app();
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    fake.setLatency(400, (method, route) => method === "POST" && route === "/repos/{owner}/{repo}/check-runs");
+    try {
+      const delivered = target.deliver(pullRequestEvent(fake, "opened", pull));
+      await waitFor(() => fake.countRequests({ route: "GET /repos/{owner}/{repo}/pulls/{pull_number}/files" }), (count) => count === 1, 5_000, "the evaluation to start");
+      await target.stop({ drainMs: 10_000 });
+      expect(Object.keys(checks(fake, "acme", repo, pull.head.sha)).sort()).toEqual(["changegate/approvals", "changegate/risk", "changegate/schedule"]);
+      expect((await delivered).status).toBe(200);
+    } finally {
+      fake.setLatency(0);
+    }
+  });
+
+  it("a drain is bounded: a request that never answers does not hold the shutdown", async () => {
+    const target = await app({}, { requestTimeoutMs: 60_000 });
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    const hungBefore = fake.network.hung;
+    fake.hang({ route: "GET /repos/{owner}/{repo}/pulls/{pull_number}/files" });
+    void target.deliver(pullRequestEvent(fake, "opened", pull)).catch(() => undefined);
+    await waitFor(() => fake.network.hung - hungBefore, (hung) => hung === 1, 5_000, "the request to hang");
+    const started = Date.now();
+    await target.stop({ drainMs: 300 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    fake.releaseHung();
   });
 });
