@@ -255,6 +255,9 @@ describe("findings 3, 5 and 7: each run records its inputs; what changes nothing
     const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
     await first.deliver(pullRequestEvent(fake, "opened", pull));
     await first.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    // Answered 202 after 300 ms: the evaluation may still be writing.
+    await waitFor(() => conclusions(fake, "acme", repo, pull.head.sha), (shown) => shown.every((conclusion) => conclusion === "success"), 10_000, "the approval");
+    await first.service.idle();
     const approvals = fake.checkRuns("acme", repo, { headSha: pull.head.sha, name: "changegate/approvals" })[0]!;
     expect(approvals.externalId).toMatch(/^changegate:next=none;pr=[\w-]{16};rv=[\w-]{16};po=[\w-]{16}$/);
 
