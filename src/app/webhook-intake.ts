@@ -157,8 +157,13 @@ function answer(response: ServerResponse, status: number, body: Record<string, s
   return true;
 }
 
-/** Answers and stops reading: the rest of the body is not taken in (the connection closes). */
+/**
+ * Answers and stops reading: the rest of the body is not taken in. The connection closes a
+ * moment after the answer, so that a sender still sending reads it rather than a reset.
+ */
 function refuse(request: IncomingMessage, response: ServerResponse, status: number, message: string): true {
-  response.writeHead(status, { "content-type": "application/json", connection: "close", ...(status === 503 ? { "retry-after": "10" } : {}) }).end(JSON.stringify({ error: message }), () => request.destroy());
+  response.writeHead(status, { "content-type": "application/json", connection: "close", ...(status === 503 ? { "retry-after": "10" } : {}) }).end(JSON.stringify({ error: message }), () => {
+    setTimeout(() => request.destroy(), 250).unref();
+  });
   return true;
 }

@@ -37,8 +37,11 @@ describe("the webhook endpoint", () => {
 
   it("a chunked body (no length up front) is cut off with 413 once it passes 25 MB", async () => {
     const result = await postWebhookBody({ url: app.url, headers: { ...headers("sha256=" + "0".repeat(64)), "transfer-encoding": "chunked" }, chunk: Buffer.alloc(MB, 0x20), repeat: 60 });
-    expect(result.status).toBe(413);
+    // The 413, or (a sender still writing when the connection closes may not read it) no answer.
+    expect([413, 0]).toContain(result.status);
     expect(result.sentBytes).toBeLessThan(60 * MB);
+    // The App goes on serving.
+    expect((await fetch(app.url.replace("/api/github/webhooks", "/healthz"))).status).toBe(200);
   });
 
   it("bytes that are not UTF-8 under a good signature are a 400 that says so", async () => {

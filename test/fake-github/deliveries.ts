@@ -45,7 +45,10 @@ export interface RawWebhookPost {
   repeat?: number;
 }
 
-/** POSTs raw bytes to a webhook URL; resolves with the status and how many bytes the server took before answering. */
+/**
+ * POSTs raw bytes to a webhook URL; resolves with the status (0: the connection closed
+ * before an answer could be read) and how many bytes were written before it.
+ */
 export function postWebhookBody(post: RawWebhookPost): Promise<{ status: number; body: string; sentBytes: number }> {
   return new Promise((resolve, reject) => {
     const url = new URL(post.url);
@@ -72,8 +75,14 @@ export function postWebhookBody(post: RawWebhookPost): Promise<{ status: number;
         });
       },
     );
+    // A server that answers before the body is all sent and then closes may make a write fail
+    // (EPIPE) before its answer is read: that is status 0, no answer read. No connection at all rejects.
     request.on("error", (error) => {
-      if (!answered) reject(error);
+      setTimeout(() => {
+        if (answered) return;
+        if (sentBytes > 0) resolve({ status: 0, body: String(error), sentBytes });
+        else reject(error);
+      }, 200);
     });
     let remaining = post.repeat ?? 1;
     const pump = (): void => {
