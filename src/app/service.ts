@@ -84,6 +84,7 @@ export interface EvaluateRequest {
   fresh?: boolean;
   /** The boundary that made this evaluation due. */
   boundary?: Boundary | null;
+  /** The webhook's client; requests go through the installation's own (see evaluatePull). */
   client?: Client | null;
 }
 
@@ -195,7 +196,10 @@ export class ChangegateService {
     let client: Client;
     let pull: PullSnapshot;
     try {
-      client = request.client ? this.prepare(request.client, request.installationId) : await this.clientFor(request.installationId);
+      // The installation's own client, not the webhook's: Probot's event client has no
+      // per-installation throttle key, so its writes would share one pace with every other
+      // installation's, and go beside (not behind) this installation's background writes.
+      client = await this.clientFor(request.installationId);
       pull = await this.#currentPull(client, key, request.pull);
     } catch (error) {
       return this.#failed(key, null, null, error);

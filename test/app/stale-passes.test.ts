@@ -310,3 +310,25 @@ describe("SIGTERM drains what is in flight, bounded", () => {
     fake.releaseHung();
   });
 });
+
+describe("finding 7: writes are paced per installation on the webhook path too", () => {
+  it("two installations' writes do not share one pace", async () => {
+    const target = await app({}, { writeIntervalMs: 1_000 });
+    const repos = ["acme", "globex"].map((owner) => {
+      const name = `paced${++repoCount}`;
+      fake.addRepository({ owner, name, files: { ".github/changegate.yml": POLICY } });
+      return { owner, name };
+    });
+    const pulls = repos.flatMap(({ owner, name }) => [0, 1].map((i) => fake.openPullRequest({ owner, repo: name, user: "carol", body: LOW, changes: { [`f${i}.txt`]: `${i}\n` } })));
+    fake.resetRequests();
+    await Promise.all(pulls.map((pull) => target.deliver(pullRequestEvent(fake, "opened", pull))));
+    // A delivery is answered 202 after 9 s: the last writes may come after that.
+    const creates = () => fake.requests((record) => record.method === "POST" && record.route === "POST /repos/{owner}/{repo}/check-runs");
+    await waitFor(() => creates().length, (count) => count === 12, 15_000, "the twelve creates");
+    const writes = creates().map((record) => ({ at: record.timestamp, installation: record.installationId }));
+    // One limiter for both would start the 12 writes a second apart (11 s at least); one per installation, 6 each side by side (5 s).
+    const span = Math.max(...writes.map((write) => write.at)) - Math.min(...writes.map((write) => write.at));
+    expect(span).toBeLessThan(9_000);
+    for (const pull of pulls) expect(Object.keys(checks(fake, pull.owner, pull.repo, pull.head.sha))).toHaveLength(3);
+  });
+});
