@@ -323,7 +323,7 @@ describe("finding 7: writes are paced per installation on the webhook path too",
     fake.resetRequests();
     await Promise.all(pulls.map((pull) => target.deliver(pullRequestEvent(fake, "opened", pull))));
     // A delivery is answered 202 after 9 s: the last writes may come after that.
-    const creates = () => fake.requests((record) => record.method === "POST" && record.route === "POST /repos/{owner}/{repo}/check-runs");
+    const creates = () => fake.requests((record) => record.method === "POST" && repos.some(({ owner, name }) => record.path === `/repos/${owner}/${name}/check-runs`));
     await waitFor(() => creates().length, (count) => count === 12, 15_000, "the twelve creates");
     const writes = creates().map((record) => ({ at: record.timestamp, installation: record.installationId }));
     // One limiter for both would start the 12 writes a second apart (11 s at least); one per installation, 6 each side by side (5 s).
