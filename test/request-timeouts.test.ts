@@ -33,7 +33,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-const context = (apiUrl: string) => ({ owner: "acme", repo: "svc", eventName: "pull_request", payload: {}, sha: "a".repeat(40), apiUrl, serverUrl: "https://github.com", runUrl: null });
+const context = (apiUrl: string) => ({ owner: "acme", repo: "svc", eventName: "pull_request", payload: {}, sha: "a".repeat(40), apiUrl, serverUrl: "https://github.com", runUrl: null, runId: null, runAttempt: null });
 
 describe("the Action", () => {
   it("a request GitHub never answers fails after its deadline, asked twice, as a failed request", async () => {

@@ -27,7 +27,7 @@ beforeEach(() => {
 });
 
 const check = (conclusion: "success" | "failure", title: string): RenderedCheck => ({ name: "changegate/approvals", conclusion, title, summary: title, annotations: [], enforcedConclusion: conclusion });
-const context = () => ({ owner: "acme", repo, eventName: "pull_request", payload: {}, sha: SHA, apiUrl: fake.url, serverUrl: "https://github.com", runUrl: null });
+const context = () => ({ owner: "acme", repo, eventName: "pull_request", payload: {}, sha: SHA, apiUrl: fake.url, serverUrl: "https://github.com", runUrl: null, runId: null, runAttempt: null });
 
 describe("the Action's client under rate limits", () => {
   it("a primary limit resetting in an hour fails the write; no second run is created", async () => {

@@ -4,3 +4,5 @@ export * from "./state.js";
 export { blobSha, type CommitObject } from "./git.js";
 export { HeldDeliveries, postWebhookBody, type RawWebhookPost } from "./deliveries.js";
 export type { HangOptions, NetworkFaultOptions } from "./network-faults.js";
+export * from "./protection-rules.js";
+export * from "./deployment-webhooks.js";
