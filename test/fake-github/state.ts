@@ -917,6 +917,8 @@ export class FakeState {
     pull.reviews.push(review);
     // A submitted review answers its request: GitHub lists the reviewer as requested no more.
     if (options.state !== "PENDING") pull.requestedReviewers = pull.requestedReviewers.filter((user) => key(user.login) !== key(options.user));
+    // As on GitHub, a review is activity on the pull request.
+    pull.updatedAt = this.now();
     return review;
   }
 
@@ -924,6 +926,7 @@ export class FakeState {
     const review = this.pullRequest(ref).reviews.find((candidate) => candidate.id === reviewId);
     if (review === undefined) throw new NotFoundError(`review ${reviewId}`);
     review.state = "DISMISSED";
+    this.pullRequest(ref).updatedAt = this.now();
     return review;
   }
 
