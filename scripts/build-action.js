@@ -12,7 +12,8 @@
 //   never uses (its requests go through http-client's own proxy-aware agents), and which
 //   costs ~28 ms to evaluate at every start; `tunnel` (http-client's proxy agents), loaded
 //   on first use instead of at start; zod's table of ~40 message locales, of which only
-//   English is used; and `json-with-bigint`, by JSON itself.
+//   English is used; `json-with-bigint`, by JSON itself; and the engine's zone offsets, by
+//   offsets from the process's own zone (scripts/zone-offsets-plugin.js).
 // - For profiling: CHANGEGATE_NO_MINIFY=1 keeps names readable (do not commit that build);
 //   CHANGEGATE_METAFILE=FILE writes esbuild's metafile (what each package adds to the bundle).
 import { build } from "esbuild";
@@ -20,6 +21,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { zoneOffsetsPlugin } from "./zone-offsets-plugin.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "action", "dist");
@@ -121,7 +123,7 @@ const result = await build({
   legalComments: "none",
   charset: "utf8",
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
-  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule],
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)],
   logLevel: "warning",
 });
 // The bundle is ESM whatever package.json surrounds it.

@@ -12,6 +12,7 @@ import { explainAccess } from "./explain.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 import { checkSummary, recheckSummary, type RecheckRow } from "./summary.js";
+import { plural } from "../report/text.js";
 
 /**
  * `mode: check`. On a pull request's events: evaluate it with the policy of its base branch
@@ -149,7 +150,7 @@ async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironme
         // Nothing changed: mark it evaluated now, so an edit that changed nothing is not evaluated again.
         await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: result.ids[0], completed_at: new Date(now).toISOString() });
       }
-      rows.push({ number: pull.number, title: pull.title, checks: result.checks, note: `${due}${result.changed > 0 ? `; ${result.changed} check${result.changed === 1 ? "" : "s"} updated` : "; checks unchanged"}` });
+      rows.push({ number: pull.number, title: pull.title, checks: result.checks, note: `${due}${result.changed > 0 ? `; ${plural(result.changed, "check")} updated` : "; checks unchanged"}` });
     } catch (error) {
       const message = (explainAccess(error, context.eventName) as Error).message;
       log.error(`PR #${pull.number}: ${message}`);
@@ -160,8 +161,8 @@ async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironme
   const evaluated = rows.filter((row) => row.checks !== null).length;
   const reason =
     failures.length > 0
-      ? `Could not re-evaluate ${failures.length} open pull request${failures.length === 1 ? "" : "s"}: ${failures[0]}`
-      : `Re-evaluated ${evaluated} of ${pulls.length} open pull request${pulls.length === 1 ? "" : "s"}; ${changed} check run${changed === 1 ? "" : "s"} updated`;
+      ? `Could not re-evaluate ${plural(failures.length, "open pull request")}: ${failures[0]}`
+      : `Re-evaluated ${evaluated} of ${plural(pulls.length, "open pull request")}; ${plural(changed, "check run")} updated`;
   return { blocked: failures.length > 0, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: recheckSummary(`${owner}/${repo}`, rows) };
 }
 

@@ -3,7 +3,7 @@ import "./zod-jitless.js";
 import type { ChangesToDeploy } from "../github/changes-to-deploy.js";
 import type { GitHubClient } from "../github/access.js";
 import type { PolicyFile } from "../github/policy-file.js";
-import { layerPolicy } from "../github/policy-source.js";
+import { layerPolicy, restPolicyFiles } from "../github/policy-source.js";
 import { evaluatePullRequest, pullRequestInputs } from "../github/pull-request-inputs.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import { formatProblem } from "../engine/problems.js";
@@ -11,6 +11,7 @@ import { ActionError } from "./context.js";
 import { decideGate, type GatePull } from "../engine/gate.js";
 import type { GateRound } from "./gate-mode.js";
 import { annotateProblems, type ActionLog } from "./outcome.js";
+import { plural, nounFor } from "../report/text.js";
 
 // With it, gate-github.ts loads everything that decides in one import.
 export { gateWithWait } from "./gate-mode.js";
@@ -44,17 +45,17 @@ export async function decideFromRecords(
     return { pull, mergedAt, gathered };
   });
   if (merges.length > 0) await new Promise((resolve) => setImmediate(resolve));
-  const loaded = await layerPolicy(octokit, records.policyFile);
+  const loaded = await layerPolicy(restPolicyFiles(octokit), records.policyFile);
   if (loaded.status === "not-enrolled") {
     throw new ActionError(`${owner}/${repo} is not enrolled: ${defaultBranch} has no ${POLICY_PATH}, so the gate has no policy to decide by (it fails closed).`);
   }
   if (loaded.status === "invalid") {
     annotateProblems(log, loaded.problems, "error");
-    throw new ActionError(`The policy on ${defaultBranch} is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
+    throw new ActionError(`The policy on ${defaultBranch} is invalid (${plural(loaded.problems.length, "problem")}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
   }
   const policy = loaded.policy;
   if (changes.openPulls.length > 0) {
-    log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} contain${changes.openPulls.length === 1 ? "s" : ""} commits being deployed.`);
+    log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} ${nounFor(changes.openPulls.length, "contains", "contain")} commits being deployed.`);
   }
   const pulls = await Promise.all(
     merges.map(async ({ pull, mergedAt, gathered }): Promise<GatePull> => {

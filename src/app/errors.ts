@@ -1,5 +1,6 @@
 import { GitHubAccessError } from "../github/access.js";
 import { LockTimeoutError } from "./lock.js";
+import { truncate } from "../report/text.js";
 
 /**
  * Why an evaluation failed, in words for a check run's title ("Could not evaluate: ...").
@@ -32,8 +33,4 @@ function pathOf(url: string): string {
   } catch {
     return url;
   }
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,6 +1,7 @@
 import { CHECK_NAMES, fitBytes, MAX_OUTPUT_BYTES, type CheckName, type Conclusion, type RenderedCheck } from "../report/checks.js";
 import { annotationKey } from "./check-runs.js";
 import { withAccess, type GitHubClient } from "./access.js";
+import { plural } from "../report/text.js";
 
 /**
  * Merge queues: GitHub asks for the required checks on a merge group's head commit, which
@@ -81,7 +82,7 @@ function combineOne(name: CheckName, members: readonly GroupMember[]): RenderedC
       ? worst.check.title
       : `#${worst.member.number}: ${worst.check.title}${deciding.length > 1 ? ` (and ${deciding.length - 1} more)` : ""}`;
   const summary = [
-    `Merge group of ${members.length} pull request${members.length === 1 ? "" : "s"}: it passes when each passes.`,
+    `Merge group of ${plural(members.length, "pull request")}: it passes when each passes.`,
     "",
     "| Pull request | Conclusion | |",
     "|---|---|---|",

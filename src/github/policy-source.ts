@@ -1,4 +1,4 @@
-import { extendsTarget, parsePolicy, POLICY_PATH, type Policy, type PolicySource } from "../engine/policy.js";
+import { parsePolicy, POLICY_PATH, readPolicyLayer, type Policy, type PolicyLayerText, type PolicySource } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
 import type { GitHubClient } from "./access.js";
 import { readPolicyFile, type PolicyFile } from "./policy-file.js";
@@ -17,29 +17,43 @@ export type LoadedPolicy =
 const MAX_EXTENDS = 5;
 
 export async function loadPolicy(client: GitHubClient, target: { owner: string; repo: string; ref: string }): Promise<LoadedPolicy> {
-  return layerPolicy(client, await readPolicyFile(client, { owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false));
+  const read = restPolicyFiles(client);
+  return layerPolicy(read, await read({ owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false));
 }
 
-/** The policy from a repository's own file (null: none, so not enrolled), read already. */
-export async function layerPolicy(client: GitHubClient, own: PolicyFile | null): Promise<LoadedPolicy> {
+/** Reads one policy file (null: none there); `other` for a file `_extends` names, read from its repository's default branch (`ref` null). */
+export type ReadPolicyFile = (location: { owner: string; repo: string; path: string; ref: string | null }, other: boolean) => Promise<PolicyFile | null>;
+
+export function restPolicyFiles(client: GitHubClient): ReadPolicyFile {
+  return (location, other) => readPolicyFile(client, location, other);
+}
+
+const UNREADABLE_HINT = "it does not exist, or the token cannot read that repository: GITHUB_TOKEN reads only the repository its workflow runs in";
+
+/**
+ * The policy from a repository's own file (null: none, so not enrolled), read already, with
+ * the files its `_extends` names read through `read`. `unreadableHint` says, in the door's
+ * terms, why a named file may be unreadable.
+ */
+export async function layerPolicy(read: ReadPolicyFile, own: PolicyFile | null, unreadableHint = UNREADABLE_HINT): Promise<LoadedPolicy> {
   if (own === null) return { status: "not-enrolled" };
   const files = [own];
+  const layers = new Map<PolicyFile, PolicyLayerText>();
   for (let current = own; ; ) {
-    const target = extendsTarget(current.text);
+    const layer = readPolicyLayer(current.text);
+    layers.set(current, layer);
+    const target = layer.extends;
     if (target === null) break;
     const location = parseExtends(target, current);
     if (files.length > MAX_EXTENDS || files.some((file) => file.owner === location.owner && file.repo === location.repo && file.path === location.path)) {
       return invalid(files, `_extends: "${target}" makes a chain longer than ${MAX_EXTENDS} or a loop`);
     }
-    const next = await readPolicyFile(client, { ...location, ref: null }, true);
-    if (next === null) return invalid(
-        files,
-        `_extends: cannot read ${location.owner}/${location.repo}:${location.path} (it does not exist, or the token cannot read that repository: GITHUB_TOKEN reads only the repository its workflow runs in)`,
-      );
+    const next = await read({ ...location, ref: null }, true);
+    if (next === null) return invalid(files, `_extends: cannot read ${location.owner}/${location.repo}:${location.path} (${unreadableHint})`);
     files.unshift(next);
     current = next;
   }
-  const result = parsePolicy(files.map((file): PolicySource => ({ file: file.name, text: file.text })));
+  const result = parsePolicy(files.map((file): PolicySource => ({ file: file.name, text: file.text, layer: layers.get(file)! })));
   return result.ok ? { status: "valid", policy: result.policy, files } : { status: "invalid", problems: result.problems, files };
 }
 

@@ -6,6 +6,7 @@ import { formatProblem, type Problem } from "../engine/problems.js";
 import type { DimensionAssessment, RiskReason } from "../engine/risk.js";
 import type { ScheduleBlocker } from "../engine/schedule.js";
 import { wallTimeAt, zoneOffsetMinutes } from "../engine/wall-clock.js";
+import { capitalize, plural, truncate } from "./text.js";
 
 /**
  * One decision, rendered as the three check runs. The CLI prints them, the App and the
@@ -101,7 +102,7 @@ function check(name: CheckName, conclusion: Conclusion, title: string, summary: 
   return {
     name,
     conclusion,
-    title: truncateChars(title, MAX_TITLE_CHARS),
+    title: truncate(title, MAX_TITLE_CHARS),
     summary: fitBytes(summary, MAX_OUTPUT_BYTES),
     annotations: annotations.slice(0, MAX_ANNOTATIONS),
     enforcedConclusion: conclusion,
@@ -114,7 +115,7 @@ function applyEnforcement(rendered: RenderedCheck, enforcement: EvaluatedDecisio
   return {
     ...rendered,
     conclusion: "neutral",
-    title: truncateChars(`Report only (${verdict}): ${rendered.title}`, MAX_TITLE_CHARS),
+    title: truncate(`Report only (${verdict}): ${rendered.title}`, MAX_TITLE_CHARS),
     summary: fitBytes(
       `> **Report only.** The policy sets \`enforcement: report\`: this check ${verdict} under \`enforce\`.\n\n${rendered.summary}`,
       MAX_OUTPUT_BYTES,
@@ -461,7 +462,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 /** `Tue 25 Nov 2026, 02:00 UTC+1`: in the policy's zone, whatever the host's. */
 export function formatInstant(instant: number, zone: string): string {
   const wall = wallTimeAt(instant, zone);
-  const weekday = wall.weekday.charAt(0).toUpperCase() + wall.weekday.slice(1);
+  const weekday = capitalize(wall.weekday);
   return `${weekday} ${wall.day} ${MONTHS[wall.month - 1]} ${wall.year}, ${pad2(wall.hour)}:${pad2(wall.minute)} ${offsetLabel(zoneOffsetMinutes(zone, instant))}`;
 }
 
@@ -481,14 +482,6 @@ function pad2(value: number): string {
   return String(value).padStart(2, "0");
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
@@ -499,10 +492,6 @@ function escapeMarkdown(text: string): string {
 
 function stripMarkdown(text: string): string {
   return text.replace(/`/g, "");
-}
-
-function truncateChars(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 const encoder = new TextEncoder();
