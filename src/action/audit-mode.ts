@@ -1,7 +1,7 @@
 import "./zod-jitless.js";
 import { recordMerge, type MergedPull } from "../audit/merge.js";
 import { loadPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
+import { evaluatePullRequest, type PullRequestFields } from "../pipeline/gather.js";
 import { ActionError } from "./context.js";
 import { explainAccess } from "./explain.js";
 import { actionClient } from "./octokit.js";

@@ -4,7 +4,7 @@ import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
 import { loadPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
+import { evaluatePullRequest, type PullRequestFields } from "../pipeline/gather.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { ActionError } from "./context.js";

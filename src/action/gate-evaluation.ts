@@ -4,7 +4,7 @@ import type { ChangesToDeploy } from "../github/changes-to-deploy.js";
 import type { GitHubClient } from "../github/access.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import { layerPolicy, restPolicyFiles } from "../github/policy-source.js";
-import { evaluatePullRequest, pullRequestInputs } from "../github/pull-request-inputs.js";
+import { evaluatePullRequest, pullRequestInputs } from "../pipeline/gather.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import { formatProblem } from "../engine/problems.js";
 import { ActionError } from "./context.js";

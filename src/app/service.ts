@@ -5,7 +5,7 @@ import { listAll, type GitHubClient } from "../github/access.js";
 import { LruCache } from "../github/cache.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange, type CheckRunAction, type KnownCheck, type PublishedCheck } from "../github/check-runs.js";
 import { ConditionalCache, useConditionalRequests } from "../github/conditional-requests.js";
-import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/gather.js";
+import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/rest-reader.js";
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";

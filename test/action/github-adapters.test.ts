@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { changesToDeploy, TooManyCommitsError } from "../../src/github/changes-to-deploy.js";
 import { publishChecks } from "../../src/github/check-runs.js";
 import { loadPolicy } from "../../src/github/policy-source.js";
-import { evaluatePullRequest } from "../../src/github/pull-request-inputs.js";
+import { evaluatePullRequest } from "../../src/pipeline/gather.js";
 import type { RenderedCheck } from "../../src/report/checks.js";
 import { startFakeApi, type FakeGitHub, type FakePull } from "./fake-api.js";
 

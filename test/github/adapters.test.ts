@@ -3,7 +3,7 @@ import { RequestError } from "@octokit/request-error";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { annotationKey, publishChecks, type KnownCheck } from "../../src/github/check-runs.js";
 import { ConditionalCache, useConditionalRequests } from "../../src/github/conditional-requests.js";
-import { gatherAndEvaluate, GatherCaches } from "../../src/github/gather.js";
+import { gatherAndEvaluate, GatherCaches } from "../../src/github/rest-reader.js";
 import { combineGroupChecks, pullNumbersIn, pullsInMergeGroup } from "../../src/github/merge-group.js";
 import { PolicyCache } from "../../src/github/policy-cache.js";
 import type { RenderedCheck } from "../../src/report/checks.js";

@@ -7,7 +7,7 @@ import type { Problem } from "../engine/problems.js";
 import { listAll, statusOf, withAccess, type GitHubClient } from "./access.js";
 import { InFlight, LruCache } from "./cache.js";
 import { loadPolicy } from "./policy-source.js";
-import { MAX_LISTED_FILES, teamsThatMatter, type PullRequestFields } from "./pull-request-inputs.js";
+import { MAX_LISTED_FILES, teamsThatMatter, type PullRequestFields } from "../pipeline/gather.js";
 
 /**
  * The engine's inputs for one pull request, gathered with as few requests as the decision

@@ -2,8 +2,8 @@ import type { Permission, Review, ReviewState } from "../engine/approvals.js";
 import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../engine/evaluate.js";
 import type { ChangedFile } from "../engine/paths.js";
 import { POLICY_PATH, type Policy } from "../engine/policy.js";
-import { listAll, statusOf, withAccess, type GitHubClient } from "./access.js";
-import { proposedPolicyProblems } from "./policy-source.js";
+import { listAll, statusOf, withAccess, type GitHubClient } from "../github/access.js";
+import { proposedPolicyProblems } from "../github/policy-source.js";
 
 /**
  * The engine's inputs for one pull request, gathered from the API: changed files (GitHub
