@@ -3,8 +3,9 @@ import "./zod-jitless.js";
 import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
-import { loadPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest, type PullRequestFields } from "../pipeline/gather.js";
+import { restReader } from "../github/rest-reader.js";
+import { gatherAndEvaluate } from "../pipeline/gather.js";
+import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { ActionError } from "./context.js";
@@ -69,14 +70,15 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
   let decision: EvaluatedDecision;
   let timezone: string;
   try {
-    const loaded = await loadPolicy(client, { owner: context.owner, repo: context.repo, ref: pull.base.ref });
+    const reader = restReader(client, context.owner, context.repo);
+    const loaded = await reader.policyAt(pull.base.ref);
     if (loaded.status === "not-enrolled") return { kind: "not-enrolled" };
     if (loaded.status === "invalid") {
       annotateProblems(log, loaded.problems, "error");
       return await publish({ kind: "policy-invalid", problems: loaded.problems }, "UTC", null);
     }
     timezone = loaded.policy.timezone;
-    ({ decision } = await evaluatePullRequest(client, { owner: context.owner, repo: context.repo, policy: loaded.policy, pull, at: environment.now() }));
+    ({ decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now() }));
   } catch (error) {
     const explained = explainAccess(error, context.eventName);
     const reason = (explained as Error).message ?? String(explained);

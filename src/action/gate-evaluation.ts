@@ -4,7 +4,8 @@ import type { ChangesToDeploy } from "../github/changes-to-deploy.js";
 import type { GitHubClient } from "../github/access.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import { layerPolicy, restPolicyFiles } from "../github/policy-source.js";
-import { evaluatePullRequest, pullRequestInputs } from "../pipeline/gather.js";
+import { restReader } from "../github/rest-reader.js";
+import { decide, readPullRequest } from "../pipeline/gather.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import { formatProblem } from "../engine/problems.js";
 import { ActionError } from "./context.js";
@@ -38,9 +39,10 @@ export async function decideFromRecords(
   const { changes } = records;
   // Each pull request's files and reviews are asked for before the policy is parsed, which
   // then happens while they are in flight (none of those requests depends on the policy).
+  const reader = restReader(octokit, owner, repo);
   const merges = changes.pulls.map((pull) => {
     const mergedAt = Date.parse(pull.merged_at!);
-    const gathered = pullRequestInputs(octokit, { owner, repo, pull, at: mergedAt, reviewsUntil: mergedAt });
+    const gathered = readPullRequest(reader, pull, { at: mergedAt, reviewsUntil: mergedAt });
     gathered.catch(() => undefined); // awaited below, unless the policy fails first
     return { pull, mergedAt, gathered };
   });
@@ -59,8 +61,7 @@ export async function decideFromRecords(
   }
   const pulls = await Promise.all(
     merges.map(async ({ pull, mergedAt, gathered }): Promise<GatePull> => {
-      const options = { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt };
-      const { input, decision } = await evaluatePullRequest(octokit, options, gathered);
+      const { input, decision } = await decide(reader, pull, await gathered, policy);
       return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: decision };
     }),
   );

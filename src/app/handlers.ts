@@ -1,10 +1,10 @@
 import type { Context, Probot } from "probot";
-import type { PullSnapshot } from "../github/rest-reader.js";
+import type { PullSnapshot } from "./caching-reader.js";
 import type { MergeGroup } from "../github/merge-group.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import type { ChangegateService, Client, EvaluateOutcome, MergedPullRequest, Trigger } from "./service.js";
 import { REEVALUATE_ACTION } from "./service.js";
-import { gatherAndEvaluate } from "../github/rest-reader.js";
+import { gatherAndEvaluate } from "../pipeline/gather.js";
 
 /**
  * One handler per webhook. Each evaluates at once (a person is waiting) and answers GitHub
@@ -158,7 +158,7 @@ async function merged(
     return;
   }
   const at = pull.merged_at ? Date.parse(pull.merged_at) : service.now();
-  const { decision, input } = await gatherAndEvaluate(client, { owner: where.owner, repo: where.repo, pull, policy: loaded.policy, at, scope: String(where.installationId) }, service.gather);
+  const { decision, input } = await gatherAndEvaluate(service.reader(client, where.installationId, where.owner, where.repo), pull, loaded.policy, { at });
   // One merge recorded at a time per PR, across replicas: two deliveries must not both open the retrospective.
   await service.locks.run(`merge:${where.owner}/${where.repo}#${pull.number}`.toLowerCase(), () => hooks.onMerged(client, {
     ...where,

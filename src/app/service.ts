@@ -5,7 +5,10 @@ import { listAll, type GitHubClient } from "../github/access.js";
 import { LruCache } from "../github/cache.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange, type CheckRunAction, type KnownCheck, type PublishedCheck } from "../github/check-runs.js";
 import { ConditionalCache, useConditionalRequests } from "../github/conditional-requests.js";
-import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/rest-reader.js";
+import { restReader } from "../github/rest-reader.js";
+import { gatherAndEvaluate } from "../pipeline/gather.js";
+import type { PullRequestReader } from "../pipeline/reader.js";
+import { GatherCaches, type PullSnapshot } from "./caching-reader.js";
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
@@ -184,6 +187,11 @@ export class ChangegateService {
     return client;
   }
 
+  /** What an evaluation reads through: the REST reader with this process's caches in front. */
+  reader(client: Client, installationId: number, owner: string, repo: string, fresh = false): PullRequestReader {
+    return this.gather.reader(restReader(client, owner, repo), { scope: String(installationId), fresh });
+  }
+
   rememberPusher(headRepo: string, sha: string, login: string): void {
     this.gather.rememberPusher(headRepo, sha, login);
   }
@@ -250,20 +258,10 @@ export class ChangegateService {
       const boundary = request.boundary ?? null;
       // A closing is flipped ahead of its instant, decided as of that instant.
       const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
-      const gathered = await gatherAndEvaluate(
-        client,
-        {
-          owner: key.owner,
-          repo: key.repo,
-          pull,
-          policy: loaded.policy,
-          at,
-          scope,
-          skipReviews: request.trigger === "opened" && isFresh(pull, now, this.#options.freshOpenedMs ?? 60_000),
-          fresh: request.fresh === true,
-        },
-        this.gather,
-      );
+      const gathered = await gatherAndEvaluate(this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true), pull, loaded.policy, {
+        at,
+        skipReviews: request.trigger === "opened" && isFresh(pull, now, this.#options.freshOpenedMs ?? 60_000),
+      });
       decision = gathered.decision;
       if (at !== now) {
         current = evaluate({ ...gathered.input, at: now });
@@ -427,7 +425,7 @@ export class ChangegateService {
             const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
             const pull = data as unknown as PullSnapshot;
             // A pull request is judged by the policy of the branch the group merges into.
-            const { decision } = await gatherAndEvaluate(client, { owner, repo, pull, policy: loaded.policy, at: this.now(), scope }, this.gather);
+            const { decision } = await gatherAndEvaluate(this.reader(client, installationId, owner, repo), pull, loaded.policy, { at: this.now() });
             members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
           }
           checks = combineGroupChecks(members);

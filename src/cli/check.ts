@@ -1,12 +1,14 @@
 import { parseArgs } from "node:util";
-import { parseChangeRequest } from "../engine/change-request.js";
-import { evaluate, type EvaluationInput } from "../engine/evaluate.js";
 import type { ChangedFiles } from "../engine/paths.js";
-import { parsePolicy, POLICY_PATH, type Policy } from "../engine/policy.js";
+import { POLICY_PATH } from "../engine/policy-path.js";
+import type { PolicyFile } from "../github/policy-file.js";
+import { decide, readPullRequest } from "../pipeline/gather.js";
+import type { PullRequestFields } from "../pipeline/reader.js";
 import { formatProblem, type Problem } from "../engine/problems.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout } from "./git.js";
 import { parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
+import { fileReader } from "./file-reader.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 import { decisionJson } from "./json.js";
 
@@ -44,7 +46,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const inCheckout = isGitCheckout(io.cwd);
   const base = values.base ?? (inCheckout ? defaultBaseRef(io.cwd, io.env) : null);
 
-  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null);
+  const policyFile = await readPolicyFile(io, values.policy, inCheckout ? base : null);
   const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
   const files = await loadFiles(io, values.files, inCheckout ? base : null);
   const [owner, repo] = (values.repo ?? io.env["GITHUB_REPOSITORY"] ?? "local/repository").split("/");
@@ -52,28 +54,28 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const number = values.number === undefined ? null : Number(values.number);
   if (number !== null && !(Number.isInteger(number) && number > 0)) throw new UsageError(`--number expects a pull request number; got "${values.number}"`);
 
-  const input: EvaluationInput = {
-    policy,
-    pullRequest: {
-      owner,
-      repo,
-      number,
-      title: values.title ?? "",
-      author: values.author ?? "",
-      body,
-      labels: (values.labels ?? "").split(",").map((label) => label.trim()).filter((label) => label !== ""),
-      headSha: values.head ?? null,
-      lastPusher: values.pusher ?? null,
-    },
+  // The same pipeline as the App and the Action, reading what the command line was given.
+  const reader = fileReader({
+    owner,
+    repo,
     files,
     reviews: values.reviews === undefined ? [] : parseReviews(await readInput(io, values.reviews, "reviews"), values.reviews),
     teams: values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams),
     permissions: values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions),
-    at: values.at === undefined ? Date.now() : parseInstant(values.at, "--at"),
-    changeRequest: parseChangeRequest(body),
-    proposedPolicyProblems: proposedPolicyProblems(io, files, inCheckout, values.policy),
-  };
-  const decision = evaluate(input);
+    pusher: values.pusher ?? null,
+    policy: policyFile,
+    proposedPolicy: inCheckout && values.policy === undefined ? headPolicyFile(io) : null,
+  });
+  const loaded = await reader.policyAt(base ?? "HEAD");
+  if (loaded.status === "invalid") throw new UsageError(`invalid policy: ${summarizeProblems(loaded.problems)}`);
+  if (loaded.status === "not-enrolled") throw new UsageError(`no policy: pass --policy FILE`);
+  const policy = loaded.policy;
+  const pull: PullRequestFields = { number: number ?? 0, title: values.title ?? "", body, user: { login: values.author ?? "" }, labels: parseLabels(values.labels), head: { sha: values.head ?? "" } };
+  const at = values.at === undefined ? Date.now() : parseInstant(values.at, "--at");
+  const records = await readPullRequest(reader, pull, { at });
+  // Outside a pull request there is no number, and stale approvals are filtered only when the head is given.
+  records.pullRequest = { ...records.pullRequest, number, headSha: values.head ?? null };
+  const { decision } = await decide(reader, pull, records, policy);
   const checks = renderChecks(decision, { timezone: policy.timezone });
 
   if (values.json) io.stdout.write(`${JSON.stringify(decisionJson(decision, checks), null, 2)}\n`);
@@ -81,27 +83,22 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   return checks.every((check) => check.conclusion !== "failure") ? EXIT.ok : EXIT.blocked;
 }
 
-async function loadPolicy(io: CliIo, file: string | undefined, base: string | null): Promise<Policy> {
-  let text: string;
-  let name: string;
-  if (file !== undefined) {
-    text = await readInput(io, file, "policy");
-    name = file;
-  } else {
-    const fromBase = base === null ? null : fileAtRef(io.cwd, base, POLICY_PATH);
-    if (fromBase === null) {
-      throw new UsageError(
-        base === null
-          ? `no policy: pass --policy FILE (outside a git checkout there is no base branch to read ${POLICY_PATH} from)`
-          : `not enrolled: ${base} has no ${POLICY_PATH} (pass --policy FILE, or run \`changegate init\`)`,
-      );
-    }
-    text = fromBase;
-    name = POLICY_PATH;
+function parseLabels(text: string | undefined): { name: string }[] {
+  return (text ?? "").split(",").map((label) => label.trim()).filter((label) => label !== "").map((name) => ({ name }));
+}
+
+/** The policy that judges: `--policy FILE`, else the base branch's file in a checkout. */
+async function readPolicyFile(io: CliIo, file: string | undefined, base: string | null): Promise<PolicyFile> {
+  if (file !== undefined) return localPolicyFile(file, await readInput(io, file, "policy"));
+  const fromBase = base === null ? null : fileAtRef(io.cwd, base, POLICY_PATH);
+  if (fromBase === null) {
+    throw new UsageError(
+      base === null
+        ? `no policy: pass --policy FILE (outside a git checkout there is no base branch to read ${POLICY_PATH} from)`
+        : `not enrolled: ${base} has no ${POLICY_PATH} (pass --policy FILE, or run \`changegate init\`)`,
+    );
   }
-  const result = parsePolicy({ file: name, text });
-  if (!result.ok) throw new UsageError(`invalid policy: ${summarizeProblems(result.problems)}`);
-  return result.policy;
+  return localPolicyFile(POLICY_PATH, fromBase);
 }
 
 async function loadFiles(io: CliIo, file: string | undefined, base: string | null): Promise<ChangedFiles> {
@@ -112,14 +109,15 @@ async function loadFiles(io: CliIo, file: string | undefined, base: string | nul
   return { files, complete: true };
 }
 
-/** In a checkout whose change edits the policy, the edited file is validated too (it is not the one that judges). */
-function proposedPolicyProblems(io: CliIo, files: ChangedFiles, inCheckout: boolean, explicitPolicy: string | undefined): Problem[] | null {
-  if (!inCheckout || explicitPolicy !== undefined || !files.files.some((file) => file.path === POLICY_PATH)) return null;
+/** In a checkout whose change edits the policy, the edited file (it is validated too; it is not the one that judges). */
+function headPolicyFile(io: CliIo): PolicyFile | null {
   const head = headSha(io.cwd);
   const text = head === null ? null : fileAtRef(io.cwd, head, POLICY_PATH);
-  if (text === null) return null;
-  const result = parsePolicy({ file: POLICY_PATH, text });
-  return result.ok ? [] : result.problems;
+  return text === null ? null : localPolicyFile(POLICY_PATH, text);
+}
+
+function localPolicyFile(name: string, text: string): PolicyFile {
+  return { owner: "", repo: "", path: name, sha: "", text, name };
 }
 
 export function summarizeProblems(problems: readonly Problem[]): string {

@@ -1,32 +1,105 @@
-import type { Permission, Review, ReviewState } from "../engine/approvals.js";
+import type { Permission, Review } from "../engine/approvals.js";
+import { parseChangeRequest } from "../engine/change-request.js";
 import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../engine/evaluate.js";
-import type { ChangedFile } from "../engine/paths.js";
-import { POLICY_PATH, type Policy } from "../engine/policy.js";
-import { listAll, statusOf, withAccess, type GitHubClient } from "../github/access.js";
-import { proposedPolicyProblems } from "../github/policy-source.js";
+import { POLICY_PATH } from "../engine/policy-path.js";
+import type { Policy } from "../engine/policy.js";
+import type { Problem } from "../engine/problems.js";
+import type { PullRequestFields, PullRequestReader } from "./reader.js";
 
 /**
- * The engine's inputs for one pull request, gathered from the API: changed files (GitHub
- * lists at most 3,000), reviews, reviewers' permissions, the problems of the policy file as
- * the pull request edits it, and the members of the teams that can matter to its decision.
+ * The engine's inputs for one pull request, read through a `PullRequestReader`, with as few
+ * reads as the decision allows; the same steps for the App, the Action and the CLI:
  *
- * Team membership is read only where it can change the decision: when someone approved and
- * the requirement of this change's tier or type names teams, or a freeze in effect has an
- * exception team. So a low-risk change is decided with a token that cannot read teams
- * (GITHUB_TOKEN cannot), and a high-risk one asks for that access only then.
+ * - changed files and reviews, at once (reviews skipped for a pull request opened a moment ago);
+ * - the permissions of the reviewers whose opinion can count (bots' never does), and, when the
+ *   pull request edits `.github/changegate.yml`, that edited policy layered as it would be once
+ *   merged (its `_extends` followed): its problems, shown on the risk check;
+ * - who pushed the head commit, only when someone's approval counts (GitHub's rule: the last
+ *   pusher's approval does not);
+ * - the members of the teams that can change the decision, only when someone approved: the
+ *   requirement's teams and the exception teams of freezes in effect. So a low-risk change is
+ *   decided with a token that cannot read teams (GITHUB_TOKEN cannot).
+ *
+ * `readPullRequest` needs no policy, so a caller can send its requests before the policy is
+ * parsed (the Action's cold start); `decide` adds the policy and what depends on the decision.
  */
-export async function evaluatePullRequest(
-  client: GitHubClient,
-  options: GatherOptions & { policy: Policy },
-  /** What GitHub holds about the pull request, when the caller asked for it already. */
-  records: Promise<PullRequestRecords> = pullRequestInputs(client, options),
-): Promise<{ input: EvaluationInput; decision: EvaluatedDecision }> {
-  const input: EvaluationInput = { ...(await records), policy: options.policy };
-  const first = evaluate(input);
-  const teams = input.reviews.some((review) => review.state === "APPROVED") ? teamsThatMatter(options.policy, first) : [];
-  if (teams.length === 0) return { input, decision: first };
-  const withTeams = { ...input, teams: await teamMembers(client, options.owner, teams) };
-  return { input: withTeams, decision: evaluate(withTeams) };
+export interface GatherOptions {
+  /** Evaluation instant, epoch milliseconds. */
+  at: number;
+  /** Count only the reviews submitted by this instant (the gate and the audit judge a merge as it was). */
+  reviewsUntil?: number;
+  /** A pull request opened a moment ago has no reviews: don't ask. */
+  skipReviews?: boolean;
+}
+
+/** The engine's inputs but the policy, which none of these reads needs. */
+export type PullRequestRecords = Omit<EvaluationInput, "policy">;
+
+export interface Gathered {
+  input: EvaluationInput;
+  decision: EvaluatedDecision;
+}
+
+export async function readPullRequest(reader: PullRequestReader, pull: PullRequestFields, options: GatherOptions): Promise<PullRequestRecords> {
+  const [files, listed] = await Promise.all([reader.changedFiles(pull), options.skipReviews === true ? Promise.resolve([] as Review[]) : reader.reviews(pull)]);
+  const until = options.reviewsUntil;
+  const reviews = until === undefined ? listed : listed.filter((review) => review.submittedAt !== null && Date.parse(review.submittedAt) <= until);
+
+  const opinionated = [...new Set(reviews.filter((review) => !review.isBot && (review.state === "APPROVED" || review.state === "CHANGES_REQUESTED")).map((review) => review.login))];
+  const touchesPolicy = files.files.some((file) => file.path === POLICY_PATH || file.previousPath === POLICY_PATH);
+  const [permissions, proposed] = await Promise.all([
+    Promise.all(opinionated.map(async (login) => [login, await reader.permission(login)] as const)).then((entries) => Object.fromEntries(entries) as Record<string, Permission>),
+    touchesPolicy ? proposedPolicyProblems(reader, pull) : Promise.resolve(null),
+  ]);
+
+  return {
+    pullRequest: {
+      owner: reader.owner,
+      repo: reader.repo,
+      number: pull.number,
+      title: pull.title,
+      author: pull.user?.login ?? "",
+      body: pull.body ?? "",
+      labels: pull.labels.map((label) => label.name ?? "").filter((name) => name !== ""),
+      headSha: pull.head.sha,
+      lastPusher: null,
+    },
+    files,
+    reviews,
+    teams: {},
+    permissions,
+    at: options.at,
+    proposedPolicyProblems: proposed,
+  };
+}
+
+/** The decision by `policy` on what `readPullRequest` read, with the pusher and the teams read where they can change it. */
+export async function decide(reader: PullRequestReader, pull: PullRequestFields, records: PullRequestRecords, policy: Policy): Promise<Gathered> {
+  // Parsed once: the decision may be made up to three times below (and again by the caller).
+  let input: EvaluationInput = { ...records, policy, changeRequest: records.changeRequest ?? parseChangeRequest(records.pullRequest.body) };
+  let decision = evaluate(input);
+
+  // Whose push the head is matters only when someone's approval would count.
+  if ((decision.approvals?.counted.length ?? 0) > 0) {
+    const pusher = await reader.lastPusher(pull);
+    if (pusher !== null && pusher !== input.pullRequest.lastPusher) {
+      input = { ...input, pullRequest: { ...input.pullRequest, lastPusher: pusher } };
+      decision = evaluate(input);
+    }
+  }
+
+  const teams = input.reviews.some((review) => review.state === "APPROVED") ? teamsThatMatter(policy, decision) : [];
+  if (teams.length > 0) {
+    const entries = await Promise.all(teams.map(async (team) => [team, await reader.teamMembers(team)] as const));
+    input = { ...input, teams: Object.fromEntries(entries) };
+    decision = evaluate(input);
+  }
+  return { input, decision };
+}
+
+/** Reads and decides in one go. */
+export async function gatherAndEvaluate(reader: PullRequestReader, pull: PullRequestFields, policy: Policy, options: GatherOptions): Promise<Gathered> {
+  return decide(reader, pull, await readPullRequest(reader, pull, options), policy);
 }
 
 /** The teams whose membership can change this decision: its approval requirement's, and the exception teams of freezes in effect. */
@@ -39,122 +112,9 @@ export function teamsThatMatter(policy: Policy, decision: EvaluatedDecision): st
   return [...teams].sort();
 }
 
-/**
- * The inputs without team membership (see evaluatePullRequest, which adds the teams that
- * can matter).
- */
-export interface PullRequestFields {
-  number: number;
-  title: string;
-  body: string | null;
-  user: { login: string } | null;
-  labels: readonly { name?: string }[];
-  head: { sha: string };
-  changed_files?: number;
-}
-
-/** GitHub lists at most this many files of a pull request. */
-export const MAX_LISTED_FILES = 3_000;
-
-export interface GatherOptions {
-  owner: string;
-  repo: string;
-  pull: PullRequestFields;
-  at: number;
-  /** Count only the reviews submitted by this instant (the gate judges a merge as it was). */
-  reviewsUntil?: number;
-}
-
-/** The engine's inputs but the policy, which none of these requests needs. */
-export type PullRequestRecords = Omit<EvaluationInput, "policy">;
-
-export async function pullRequestInputs(client: GitHubClient, options: GatherOptions): Promise<PullRequestRecords> {
-  const { owner, repo, pull } = options;
-  const pullArgs = { owner, repo, pull_number: pull.number, per_page: 100 };
-  const [listedFiles, rawReviews] = await Promise.all([
-    withAccess(`list the files of PR #${pull.number}`, "pull-requests: read", () =>
-      listAll((page) => client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { ...pullArgs, page }), MAX_LISTED_FILES),
-    ),
-    withAccess(`list the reviews of PR #${pull.number}`, "pull-requests: read", () =>
-      listAll((page) => client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", { ...pullArgs, page })),
-    ),
-  ]);
-  const files: ChangedFile[] = listedFiles.map((file) => ({ path: file.filename, ...(file.previous_filename ? { previousPath: file.previous_filename } : {}) }));
-  const complete = listedFiles.length < MAX_LISTED_FILES && (pull.changed_files === undefined || listedFiles.length >= pull.changed_files);
-
-  const until = options.reviewsUntil;
-  const reviews: Review[] = rawReviews
-    .filter((review) => review.user !== null && (until === undefined || (review.submitted_at != null && Date.parse(review.submitted_at) <= until)))
-    .map((review) => ({
-      id: Number(review.id),
-      login: review.user!.login,
-      isBot: review.user!.type === "Bot" || review.user!.login.endsWith("[bot]"),
-      state: review.state as ReviewState,
-      commitId: review.commit_id ?? null,
-      submittedAt: review.submitted_at ?? null,
-    }));
-
-  const opinionated = [...new Set(reviews.filter((review) => review.state === "APPROVED" || review.state === "CHANGES_REQUESTED").map((review) => review.login))];
-  const [permissions, proposed] = await Promise.all([
-    reviewerPermissions(client, owner, repo, opinionated),
-    files.some((file) => file.path === POLICY_PATH || file.previousPath === POLICY_PATH)
-      ? proposedPolicyProblems(client, { owner, repo, ref: pull.head.sha })
-      : Promise.resolve(null),
-  ]);
-
-  return {
-    pullRequest: {
-      owner,
-      repo,
-      number: pull.number,
-      title: pull.title,
-      author: pull.user?.login ?? "",
-      body: pull.body ?? "",
-      labels: pull.labels.map((label) => label.name ?? "").filter((name) => name !== ""),
-      headSha: pull.head.sha,
-      lastPusher: null,
-    },
-    files: { files, complete },
-    reviews,
-    teams: {},
-    permissions,
-    at: options.at,
-    proposedPolicyProblems: proposed,
-  };
-}
-
-async function teamMembers(client: GitHubClient, org: string, teams: readonly string[]): Promise<Record<string, string[]>> {
-  const entries = await Promise.all(
-    teams.map(async (team) => {
-      // The members list holds active members only (pending invitations are not members).
-      const members = await withAccess(
-        `read the members of team ${org}/${team}`,
-        "organization Members: read",
-        () => listAll((page) => client.request("GET /orgs/{org}/teams/{team_slug}/members", { org, team_slug: team, per_page: 100, page })),
-        { notFoundIsAccess: true },
-      );
-      return [team, members.map((member) => member.login)] as const;
-    }),
-  );
-  return Object.fromEntries(entries);
-}
-
-const PERMISSIONS = new Set<Permission>(["admin", "maintain", "write", "triage", "read", "none"]);
-
-async function reviewerPermissions(client: GitHubClient, owner: string, repo: string, logins: readonly string[]): Promise<Record<string, Permission>> {
-  const entries = await Promise.all(
-    logins.map(async (username) => {
-      try {
-        const { data } = await withAccess(`read the repository permission of @${username}`, "metadata: read", () =>
-          client.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner, repo, username }),
-        );
-        const role = data.role_name as Permission;
-        return [username, PERMISSIONS.has(role) ? role : (data.permission as Permission)] as const;
-      } catch (error) {
-        if (statusOf(error) === 404) return [username, "none" as Permission] as const;
-        throw error;
-      }
-    }),
-  );
-  return Object.fromEntries(entries);
+/** The edited policy's problems: empty when valid, null when the head has no policy file. */
+async function proposedPolicyProblems(reader: PullRequestReader, pull: PullRequestFields): Promise<Problem[] | null> {
+  const loaded = await reader.proposedPolicy(pull);
+  if (loaded.status === "not-enrolled") return null;
+  return loaded.status === "invalid" ? loaded.problems : [];
 }

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeApi, type FakeGitHub, type FakePull } from "./fake-api.js";
+import { startSeededGitHub, type PullSeed, type SeededGitHub } from "../fake-github/seed.js";
 import { ROOT, runAction, type ActionRun } from "./run-action.js";
 
 /**
@@ -43,17 +43,17 @@ const block = (fields: string) => `Tuning.\n\n\`\`\`yaml\nchange_request:\n${fie
 const NORMAL = block("  type: normal\n  implementation_plan: roll out\n  rollback_plan: roll back\n  risk: { blast_radius: 1, reversibility: 1, confidence: 1 }");
 const HIGH = block("  type: normal\n  implementation_plan: roll out\n  rollback_plan: roll back\n  risk_level: high");
 
-let fake: FakeGitHub;
+let fake: SeededGitHub;
 
 beforeAll(async () => {
   // The tests run the bundle of the sources as they are (CI also checks it is committed fresh).
   execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
-  fake = await startFakeApi();
+  fake = await startSeededGitHub();
 }, 60_000);
 afterAll(() => fake.close());
 afterEach(() => expect(fake.invalidRequests).toEqual([]));
 
-function pull(overrides: Partial<FakePull> = {}): FakePull {
+function pull(overrides: Partial<PullSeed> = {}): PullSeed {
   return {
     number: 2,
     title: "Update the README with new information.",
@@ -67,9 +67,9 @@ function pull(overrides: Partial<FakePull> = {}): FakePull {
   };
 }
 
-function seed(options: { policy?: string | null; headPolicy?: string; pulls?: FakePull[] } = {}) {
+function seed(options: { policy?: string | null; headPolicy?: string; pulls?: PullSeed[] } = {}) {
   const policy = options.policy === undefined ? POLICY : options.policy;
-  fake.repos[REPO] = {
+  fake.seed(REPO, {
     defaultBranch: "master",
     files: {
       master: policy === null ? {} : { [POLICY_PATH]: policy },
@@ -77,7 +77,7 @@ function seed(options: { policy?: string | null; headPolicy?: string; pulls?: Fa
     },
     pulls: options.pulls ?? [pull()],
     collaborators: { alice: "write", bob: "maintain", ivan: "write", carol: "read" },
-  };
+  });
 }
 
 beforeEach(() => fake.reset());
@@ -120,7 +120,7 @@ describe("mode: check", () => {
   it("is idempotent: a second run leaves unchanged check runs alone", async () => {
     seed();
     await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
-    fake.requests.length = 0;
+    fake.resetRequests();
     const again = await run({ mode: "check" }, "pull_request_review", example("pull_request_review", "submitted"));
     expect(again.code).toBe(0);
     expect(fake.checkRuns(REPO)).toHaveLength(3);
@@ -182,9 +182,9 @@ describe("mode: check", () => {
     expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure", title: expect.stringMatching(/^Could not evaluate: changegate cannot read the members of team/) });
     expectNoStack(result);
     // With a token that can, the same PR is decided.
-    fake.teams[`${ORG}/sre`] = ["bob"];
-    fake.teams[`${ORG}/directors`] = [];
-    fake.teams[`${ORG}/incident-commanders`] = ["ivan"];
+    fake.team(`${ORG}/sre`, ["bob"]);
+    fake.team(`${ORG}/directors`, []);
+    fake.team(`${ORG}/incident-commanders`, ["ivan"]);
     const decided = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
     expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure", title: "Needs 1 more approval for high risk (1 from sre)" });
     expect(decided.outputs["risk-tier"]).toBe("high");
@@ -192,7 +192,7 @@ describe("mode: check", () => {
 
   it("explains a token that may not post check runs, and points pull_request users at pull_request_target", async () => {
     seed();
-    fake.forbidden.add("POST /repos/{owner}/{repo}/check-runs");
+    fake.forbid("POST /repos/{owner}/{repo}/check-runs");
     const result = await run({ mode: "check" }, "pull_request", example("pull_request", "opened"));
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toBe(
@@ -252,13 +252,14 @@ describe("mode: check", () => {
 
 describe("mode: gate", () => {
   const MERGE = "d".repeat(40);
-  const mergedPull = (overrides: Partial<FakePull> = {}) =>
+  const mergedPull = (overrides: Partial<PullSeed> = {}) =>
     pull({ state: "closed", merged_at: "2026-01-02T12:00:00Z", merge_commit_sha: MERGE, ...overrides });
 
-  function seedGate(options: { policy?: string; pulls?: FakePull[]; commits?: Record<string, string[]>; deployments?: { id: number; sha: string; environment: string; statuses: string[] }[] } = {}) {
+  function seedGate(options: { policy?: string; pulls?: PullSeed[]; commits?: Record<string, string[]>; deployments?: { id: number; sha: string; environment: string; statuses: string[] }[] } = {}) {
     seed({ ...(options.policy === undefined ? {} : { policy: options.policy }), pulls: options.pulls ?? [mergedPull()] });
-    fake.repos[REPO]!.commits = options.commits ?? { ["a".repeat(40)]: [], [MERGE]: ["a".repeat(40)] };
-    fake.repos[REPO]!.deployments = options.deployments ?? [];
+    fake.seeded(REPO).commits = options.commits ?? { ["a".repeat(40)]: [], [MERGE]: ["a".repeat(40)] };
+    fake.seeded(REPO).deployments = options.deployments ?? [];
+    fake.reseed(REPO);
   }
   const gate = (inputs: Record<string, string> = {}, sha = MERGE) => run({ mode: "gate", ...inputs }, "push", example("push"), { sha });
 
@@ -320,7 +321,8 @@ describe("mode: gate", () => {
     expect(result.outputs["reason"]).toBe("Blocked: PR #5 merged without its approvals: needs 1 more approval");
     expect(result.summary).toContain("since the last successful deployment to `production` (`1111111`)");
     // An approval given after the merge does not count.
-    fake.repos[REPO]!.pulls![0]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-03T00:00:00Z" }];
+    fake.seeded(REPO).pulls![0]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-03T00:00:00Z" }];
+    fake.reseed(REPO);
     expect((await gate()).code).toBe(1);
   });
 
@@ -335,7 +337,8 @@ describe("mode: gate", () => {
 
   it("fails closed when the repository is not enrolled", async () => {
     seedGate();
-    fake.repos[REPO]!.files = { master: {} };
+    fake.seeded(REPO).files = { master: {} };
+    fake.reseed(REPO);
     const result = await gate();
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toMatch(/is not enrolled: master has no \.github\/changegate\.yml, so the gate has no policy to decide by \(it fails closed\)\.$/);
@@ -352,7 +355,7 @@ describe("mode: gate", () => {
 
   it("explains a token that cannot read the policy, the deployment history read meanwhile", async () => {
     seedGate();
-    fake.forbidden.add("GET /repos/{owner}/{repo}/contents/{path}");
+    fake.forbid("GET /repos/{owner}/{repo}/contents/{path}");
     const result = await gate();
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toMatch(/contents: read/);
@@ -362,7 +365,7 @@ describe("mode: gate", () => {
 
   it("explains a token that cannot read deployments", async () => {
     seedGate();
-    fake.forbidden.add("GET /repos/{owner}/{repo}/deployments");
+    fake.forbid("GET /repos/{owner}/{repo}/deployments");
     const result = await gate();
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toMatch(/^changegate failed: |cannot/);

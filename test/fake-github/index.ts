@@ -2,3 +2,4 @@ export { startFakeGitHub, FakeGitHub, type FakeGitHubOptions, type FaultOptions,
 export * from "./webhooks.js";
 export * from "./state.js";
 export { blobSha, type CommitObject } from "./git.js";
+export { seedRepository, SeededGitHub, startSeededGitHub, type PullSeed, type RepoSeed, type SeededCheckRun } from "./seed.js";

@@ -3,7 +3,10 @@ import { RequestError } from "@octokit/request-error";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { annotationKey, publishChecks, type KnownCheck } from "../../src/github/check-runs.js";
 import { ConditionalCache, useConditionalRequests } from "../../src/github/conditional-requests.js";
-import { gatherAndEvaluate, GatherCaches } from "../../src/github/rest-reader.js";
+import { GatherCaches } from "../../src/app/caching-reader.js";
+import { restReader } from "../../src/github/rest-reader.js";
+import { gatherAndEvaluate as gatherThroughReader } from "../../src/pipeline/gather.js";
+import type { PullRequestFields } from "../../src/pipeline/reader.js";
 import { combineGroupChecks, pullNumbersIn, pullsInMergeGroup } from "../../src/github/merge-group.js";
 import { PolicyCache } from "../../src/github/policy-cache.js";
 import type { RenderedCheck } from "../../src/report/checks.js";
@@ -135,6 +138,9 @@ describe("conditional requests and the policy cache", () => {
 });
 
 describe("gatherAndEvaluate", () => {
+  // The App's way: the REST reader with its caches in front.
+  const gatherAndEvaluate = (client: Octokit, request: { owner: string; repo: string; pull: PullRequestFields; policy: typeof policy; at: number; skipReviews?: boolean }, caches: GatherCaches) =>
+    gatherThroughReader(caches.reader(restReader(client, request.owner, request.repo), { scope: "" }), request.pull, request.policy, { at: request.at, ...(request.skipReviews ? { skipReviews: true } : {}) });
   const body = "```yaml\nchange_request:\n  type: normal\n  implementation_plan: x\n  rollback_plan: y\n```\n";
   const policy = policyFrom("version: 1\napprovals: { low: { count: 1 }, medium: { count: 1 } }\n");
 

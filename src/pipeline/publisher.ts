@@ -1,0 +1,10 @@
+import type { RenderedCheck } from "../report/checks.js";
+
+/**
+ * Where the pipeline puts a decision's three rendered checks: check runs on the head commit
+ * (the App's and the Action's, github/check-runs.ts) or standard output (the CLI). Returns
+ * how many writes it made (0: nothing changed).
+ */
+export interface CheckPublisher {
+  publish(checks: readonly RenderedCheck[], nextChange: number | null): Promise<number>;
+}
