@@ -134,6 +134,19 @@ describe("changegate check inside a git checkout", () => {
     expect(json.checks[0]).toMatchObject({ conclusion: "failure", title: expect.stringMatching(/This PR's changegate policy is invalid/) });
   });
 
+  it("follows _extends in the policy the branch proposes, as the App does (and says what it cannot read)", async () => {
+    const dir = repository();
+    // Valid alone; the App would layer it over acme/.github's file, which the command line cannot read.
+    writeFileSync(join(dir, ".github/changegate.yml"), `_extends: .github\n${POLICY}`);
+    execFileSync("git", ["commit", "-qam", "extend the org's defaults"], { cwd: dir });
+    const run = await runCli(["check", "--at", "2026-02-25T03:00:00Z", "--json", "--body", "-", "--repo", "acme/shop"], { cwd: dir, stdin: NORMAL_BODY });
+    const json = JSON.parse(run.stdout) as { checks: { name: string; conclusion: string; title: string }[]; proposed_policy_problems: { path: string; message: string }[] };
+    expect(json.proposed_policy_problems).toEqual([
+      expect.objectContaining({ path: "_extends", message: "_extends: cannot read acme/.github:.github/changegate.yml (the command line reads only this checkout and the files it is given)" }),
+    ]);
+    expect(json.checks[0]).toMatchObject({ conclusion: "failure", title: "This PR's changegate policy is invalid: 1 problem" });
+  });
+
   it("exits 2 when the base branch has no policy (not enrolled)", async () => {
     const dir = repository();
     execFileSync("git", ["rm", "-q", ".github/changegate.yml"], { cwd: dir });

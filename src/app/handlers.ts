@@ -158,7 +158,7 @@ async function merged(
     return;
   }
   const at = pull.merged_at ? Date.parse(pull.merged_at) : service.now();
-  const { decision, input } = await gatherAndEvaluate(service.reader(client, where.installationId, where.owner, where.repo), pull, loaded.policy, { at });
+  const { decision, input } = await gatherAndEvaluate(service.reader(client, where.installationId, where.owner, where.repo), pull, loaded.policy, { at, reviewsUntil: at });
   // One merge recorded at a time per PR, across replicas: two deliveries must not both open the retrospective.
   await service.locks.run(`merge:${where.owner}/${where.repo}#${pull.number}`.toLowerCase(), () => hooks.onMerged(client, {
     ...where,

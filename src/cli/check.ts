@@ -46,11 +46,12 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const inCheckout = isGitCheckout(io.cwd);
   const base = values.base ?? (inCheckout ? defaultBaseRef(io.cwd, io.env) : null);
 
-  const policyFile = await readPolicyFile(io, values.policy, inCheckout ? base : null);
-  const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
-  const files = await loadFiles(io, values.files, inCheckout ? base : null);
   const [owner, repo] = (values.repo ?? io.env["GITHUB_REPOSITORY"] ?? "local/repository").split("/");
   if (!owner || !repo) throw new UsageError(`--repo expects OWNER/NAME; got "${values.repo}"`);
+  const where = { owner, repo };
+  const policyFile = await readPolicyFile(io, where, values.policy, inCheckout ? base : null);
+  const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
+  const files = await loadFiles(io, values.files, inCheckout ? base : null);
   const number = values.number === undefined ? null : Number(values.number);
   if (number !== null && !(Number.isInteger(number) && number > 0)) throw new UsageError(`--number expects a pull request number; got "${values.number}"`);
 
@@ -64,7 +65,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     permissions: values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions),
     pusher: values.pusher ?? null,
     policy: policyFile,
-    proposedPolicy: inCheckout && values.policy === undefined ? headPolicyFile(io) : null,
+    proposedPolicy: inCheckout && values.policy === undefined ? headPolicyFile(io, where) : null,
   });
   const loaded = await reader.policyAt(base ?? "HEAD");
   if (loaded.status === "invalid") throw new UsageError(`invalid policy: ${summarizeProblems(loaded.problems)}`);
@@ -88,8 +89,8 @@ function parseLabels(text: string | undefined): { name: string }[] {
 }
 
 /** The policy that judges: `--policy FILE`, else the base branch's file in a checkout. */
-async function readPolicyFile(io: CliIo, file: string | undefined, base: string | null): Promise<PolicyFile> {
-  if (file !== undefined) return localPolicyFile(file, await readInput(io, file, "policy"));
+async function readPolicyFile(io: CliIo, where: Repository, file: string | undefined, base: string | null): Promise<PolicyFile> {
+  if (file !== undefined) return localPolicyFile(where, file, await readInput(io, file, "policy"));
   const fromBase = base === null ? null : fileAtRef(io.cwd, base, POLICY_PATH);
   if (fromBase === null) {
     throw new UsageError(
@@ -98,7 +99,7 @@ async function readPolicyFile(io: CliIo, file: string | undefined, base: string 
         : `not enrolled: ${base} has no ${POLICY_PATH} (pass --policy FILE, or run \`changegate init\`)`,
     );
   }
-  return localPolicyFile(POLICY_PATH, fromBase);
+  return localPolicyFile(where, POLICY_PATH, fromBase);
 }
 
 async function loadFiles(io: CliIo, file: string | undefined, base: string | null): Promise<ChangedFiles> {
@@ -110,14 +111,20 @@ async function loadFiles(io: CliIo, file: string | undefined, base: string | nul
 }
 
 /** In a checkout whose change edits the policy, the edited file (it is validated too; it is not the one that judges). */
-function headPolicyFile(io: CliIo): PolicyFile | null {
+function headPolicyFile(io: CliIo, where: Repository): PolicyFile | null {
   const head = headSha(io.cwd);
   const text = head === null ? null : fileAtRef(io.cwd, head, POLICY_PATH);
-  return text === null ? null : localPolicyFile(POLICY_PATH, text);
+  return text === null ? null : localPolicyFile(where, POLICY_PATH, text);
 }
 
-function localPolicyFile(name: string, text: string): PolicyFile {
-  return { owner: "", repo: "", path: name, sha: "", text, name };
+interface Repository {
+  owner: string;
+  repo: string;
+}
+
+/** A policy file the command line read (`_extends` names other repositories relative to `where`). */
+function localPolicyFile(where: Repository, name: string, text: string): PolicyFile {
+  return { ...where, path: name, sha: "", text, name };
 }
 
 export function summarizeProblems(problems: readonly Problem[]): string {

@@ -173,6 +173,26 @@ describe("mode: check", () => {
     );
   });
 
+  it("does not count the approval of the person who pushed the head, as the App does not", async () => {
+    // alice pushed the head commit (the repository's activity says so) and approved it.
+    seed({ pulls: [pull({ pushedBy: "alice" })] });
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure" });
+    expect(fake.checkRuns(REPO).find((check) => check.name === "changegate/approvals")!.output.summary).toContain("@alice: the last person to push cannot approve it");
+    expect(fake.requests).toContainEqual(expect.objectContaining({ route: "/repos/{owner}/{repo}/activity" }));
+  });
+
+  it("follows _extends in a PR-edited policy, as the App does: the layered edit's problems are reported", async () => {
+    // Alone the edit is valid; layered over the org's defaults (an inverted freeze) it is not.
+    fake.seed(`${ORG}/.github`, { files: { main: { [POLICY_PATH]: 'version: 1\nfreezes: [{ name: "Org", start: "2030-01-02T00:00", end: "2030-01-01T00:00" }]\n' } } });
+    seed({ headPolicy: `_extends: .github\n${POLICY}`, pulls: [pull({ files: ["README.md", POLICY_PATH] })] });
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/risk"]).toMatchObject({ conclusion: "failure", title: "This PR's changegate policy is invalid: 1 problem" });
+    expect(result.annotations).toContainEqual(expect.objectContaining({ level: "warning", message: `${ORG}/.github:${POLICY_PATH}:2:58: freezes[0].end: end (2030-01-01T00:00) must be after start (2030-01-02T00:00)` }));
+  });
+
   it("explains that GITHUB_TOKEN cannot read team membership, and fails the checks closed saying so", async () => {
     seed({ pulls: [pull({ body: HIGH, reviews: [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-02T10:00:00Z" }] })] });
     const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
@@ -324,6 +344,13 @@ describe("mode: gate", () => {
     fake.seeded(REPO).pulls![0]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-03T00:00:00Z" }];
     fake.reseed(REPO);
     expect((await gate()).code).toBe(1);
+  });
+
+  it("does not count the approval of the person who pushed the merged head", async () => {
+    seedGate({ pulls: [mergedPull({ pushedBy: "alice" })] });
+    const result = await gate();
+    expect(result.code).toBe(1);
+    expect(result.outputs["reason"]).toBe("Blocked: PR #2 merged without its approvals: needs 1 more approval");
   });
 
   it("blocks a commit that no PR brought unless the policy allows direct pushes", async () => {

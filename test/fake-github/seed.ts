@@ -23,6 +23,8 @@ export interface PullSeed {
   merge_commit_sha?: string | null;
   updated_at?: string;
   files: (string | { filename: string; previous_filename: string })[];
+  /** Who pushed the head commit (the repository's activity says so); default the author. */
+  pushedBy?: string;
   reviews?: { id?: number; user: string; state: string; commit_id: string; submitted_at: string; bot?: boolean }[];
 }
 
@@ -76,7 +78,7 @@ export function seedRepository(fake: FakeGitHub, fullName: string, seed: RepoSee
     // The head commit: with the files the seed gives at its SHA, else the base's tree.
     const headFiles = seed.files?.[pull.head.sha];
     const head = headFiles === undefined ? fake.ensureCommit(repo, pull.head.sha, opened.head.sha) : fake.commitOnto(repo, opened.head.sha, headFiles, { sha: pull.head.sha });
-    repo.refs.set(`refs/heads/${headRef}`, head.sha);
+    fake.moveRef(repo, `refs/heads/${headRef}`, head.sha, pull.pushedBy ?? pull.user);
     opened.head.sha = head.sha;
     for (const review of pull.reviews ?? []) {
       if (review.bot === true) fake.user(review.user, "Bot");
