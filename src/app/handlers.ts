@@ -4,7 +4,6 @@ import type { MergeGroup } from "../github/merge-group.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import type { ChangegateService, Client, EvaluateOutcome, MergedPullRequest, Trigger } from "./service.js";
 import { REEVALUATE_ACTION } from "./service.js";
-import { gatherAndEvaluate } from "../pipeline/gather.js";
 
 /**
  * One handler per webhook. Each evaluates at once (a person is waiting) and answers GitHub
@@ -50,7 +49,7 @@ export function registerHandlers(app: Probot, service: ChangegateService): void 
     const pull = payload.pull_request;
     service.forget({ ...where, number: pull.number });
     if (pull.merged !== true) return;
-    await merged(service, context, where, pull);
+    await service.recordMerge(context.octokit as unknown as Client, where, pull, context.id);
   });
 
   app.on(["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"], async (context) => {
@@ -107,7 +106,7 @@ export function registerHandlers(app: Probot, service: ChangegateService): void 
     const paths = new Set(commits.flatMap((commit) => [...(commit.added ?? []), ...(commit.modified ?? []), ...(commit.removed ?? [])]));
     // A webhook lists at most 20 commits; a forced push may have rewritten anything.
     const unknown = commits.length >= 20 || payload.forced === true || payload.created === true;
-    const layered = service.policies.layersFileOf(where.owner, where.repo, paths);
+    const layered = service.pushTouchesPolicy(where.owner, where.repo, paths);
     if (!unknown && !paths.has(POLICY_PATH) && !layered) return;
     const isDefault = payload.repository?.default_branch === branch;
     await service.policyPushed(context.octokit as unknown as Client, where.installationId, where.owner, where.repo, branch, isDefault);
@@ -138,35 +137,4 @@ async function pullsOf(client: Client, where: { owner: string; repo: string }, s
   if (listed.length > 0) return [...new Set(listed.map((pull) => pull.number))];
   const { data } = await client.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: where.owner, repo: where.repo, commit_sha: sha, per_page: 100 });
   return data.filter((pull) => pull.state === "open" && pull.head.sha === sha).map((pull) => pull.number);
-}
-
-/** A merged pull request: the audit trail and, for an emergency, the retrospective. */
-async function merged(
-  service: ChangegateService,
-  context: Context,
-  where: { installationId: number; owner: string; repo: string },
-  pull: MergedPullRequest["pull"],
-): Promise<void> {
-  const hooks = service.mergeHooks;
-  if (hooks === null) return;
-  const client = service.prepare(context.octokit as unknown as Client, where.installationId);
-  // The policy that judged the merge: the base before it (the merged PR may edit the policy).
-  const loaded = await service.policies.load(client, { owner: where.owner, repo: where.repo, ref: pull.base.sha ?? pull.base.ref }, { scope: String(where.installationId) });
-  if (loaded.status === "not-enrolled") return;
-  if (loaded.status === "invalid") {
-    context.log.warn({ pull: `${where.owner}/${where.repo}#${pull.number}` }, "changegate: merged while the policy was invalid: the audit trail's location is unknown, the merge is not recorded");
-    return;
-  }
-  const at = pull.merged_at ? Date.parse(pull.merged_at) : service.now();
-  const { decision, input } = await gatherAndEvaluate(service.reader(client, where.installationId, where.owner, where.repo), pull, loaded.policy, { at, reviewsUntil: at });
-  // One merge recorded at a time per PR, across replicas: two deliveries must not both open the retrospective.
-  await service.locks.run(`merge:${where.owner}/${where.repo}#${pull.number}`.toLowerCase(), () => hooks.onMerged(client, {
-    ...where,
-    pull,
-    policy: loaded.policy,
-    decision,
-    files: input.files,
-    policySha: loaded.files[loaded.files.length - 1]?.sha ?? null,
-    deliveryId: context.id,
-  }));
 }

@@ -100,19 +100,21 @@ export function healthHandler(service: () => ChangegateService | null) {
     if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
     const running = service();
     const ok = running !== null && !running.stopped;
-    const body = running === null
-      ? { status: "starting" }
-      : {
-          status: ok ? "ok" : "stopping",
-          scheduled: running.scheduler.size,
-          queued: running.queue.pending,
-          running: running.queue.running,
-          evaluations: running.stats.evaluations,
-          writes: running.stats.writes,
-          failures: running.stats.failures,
-          lastReconcileAt: running.stats.lastReconcileAt === 0 ? null : new Date(running.stats.lastReconcileAt).toISOString(),
-          lastReconcileError: running.stats.lastReconcileError,
-        };
+    const health = running?.health();
+    const body =
+      running === null || health === undefined
+        ? { status: "starting" }
+        : {
+            status: ok ? "ok" : "stopping",
+            scheduled: health.scheduled,
+            queued: health.queued,
+            running: health.running,
+            evaluations: health.evaluations,
+            writes: health.writes,
+            failures: health.failures,
+            lastReconcileAt: health.lastReconcileAt === 0 ? null : new Date(health.lastReconcileAt).toISOString(),
+            lastReconcileError: health.lastReconcileError,
+          };
     response.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
     return true;
   };

@@ -55,14 +55,32 @@ export async function withAccess<T>(action: string, permission: string, call: ()
 /**
  * Every page of a list endpoint (100 a page), up to `limit` items. GitHub names the next
  * page in a `Link` header only when there is one, so a list of exactly 100 (a pull request
- * of 100 files) costs one request, not a second for an empty page.
+ * of 100 files) costs one request, not a second for an empty page. Endpoints paginated by
+ * cursor (webhook deliveries) name the next page's `cursor` in that link: it is handed to
+ * `fetchPage` with the page number. `stopAfter` ends the walk early once a page has shown
+ * enough (the deliveries older than what is looked for).
  */
-export async function listAll<T>(fetchPage: (page: number) => Promise<{ data: T[]; headers?: { link?: string } }>, limit = Infinity): Promise<T[]> {
+export async function listAll<T>(
+  fetchPage: (page: number, cursor: string | undefined) => Promise<{ data: T[]; headers?: { link?: string } }>,
+  limit = Infinity,
+  options: { stopAfter?: (page: readonly T[]) => boolean; maxPages?: number } = {},
+): Promise<T[]> {
   const items: T[] = [];
-  for (let page = 1; items.length < limit; page++) {
-    const { data, headers } = await fetchPage(page);
+  let cursor: string | undefined;
+  for (let page = 1; items.length < limit && page <= (options.maxPages ?? Infinity); page++) {
+    const { data, headers } = await fetchPage(page, cursor);
     items.push(...data);
-    if (data.length < 100 || (headers !== undefined && !/\brel="next"/.test(headers.link ?? ""))) break;
+    const next = nextLink(headers?.link);
+    if (data.length < 100 || (headers !== undefined && next === null) || options.stopAfter?.(data) === true) break;
+    cursor = next === null ? undefined : (new URL(next).searchParams.get("cursor") ?? undefined);
   }
   return items.slice(0, limit);
+}
+
+/** The URL a `Link` header names as rel="next", or null. */
+function nextLink(link: string | undefined): string | null {
+  for (const part of (link ?? "").split(",")) {
+    if (/\brel="next"/.test(part)) return /<([^>]+)>/.exec(part)?.[1] ?? null;
+  }
+  return null;
 }

@@ -49,7 +49,7 @@ export interface RenderOptions {
 /** GitHub's cap on a check run's summary and text, in bytes. */
 export const MAX_OUTPUT_BYTES = 65_535;
 /** A title GitHub shows whole in the checks list. */
-const MAX_TITLE_CHARS = 200;
+export const MAX_TITLE_CHARS = 200;
 /** Annotations kept in one rendering: publishers send them 50 a request. */
 const MAX_ANNOTATIONS = 500;
 
