@@ -1,9 +1,9 @@
 import type { Context, Probot } from "probot";
-import type { PullSnapshot } from "./caching-reader.js";
-import type { MergeGroup } from "../github/merge-group.js";
-import { POLICY_PATH } from "../engine/policy.js";
-import type { ChangegateService, Client, EvaluateOutcome, MergedPullRequest, Trigger } from "./service.js";
-import { REEVALUATE_ACTION } from "./service.js";
+import type { PullSnapshot } from "../caching-reader.js";
+import type { MergeGroup } from "../../github/merge-group.js";
+import { POLICY_PATH } from "../../engine/policy.js";
+import type { ChangegateService, Client, EvaluateOutcome, MergedPullRequest, Trigger } from "../service.js";
+import { REEVALUATE_ACTION } from "../service.js";
 
 /**
  * One handler per webhook. Each evaluates at once (a person is waiting) and answers GitHub
