@@ -3,7 +3,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { registerHandlers } from "./handlers/index.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
-import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
+import { ChangegateService, type ServiceOptions } from "./service.js";
 
 /**
  * The changegate GitHub App, as a Probot application function. `npm start` runs it with
@@ -57,8 +57,8 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appId,
       log: app.log,
       redis,
-      installationClient: async (installationId) => (await app.auth(installationId)) as unknown as Client,
-      appClient: async () => (await app.auth()) as unknown as Client,
+      installationClient: (installationId) => app.auth(installationId),
+      appClient: () => app.auth(),
     });
     registerHandlers(app, service);
     addHandler(healthHandler(() => service));
