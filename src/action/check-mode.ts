@@ -45,7 +45,7 @@ export async function runCheckMode(environment: ModeEnvironment): Promise<Action
   try {
     if (recheck) return await recheckOpenPulls(client.octokit, environment);
     const { data } = await client.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: context.owner, repo: context.repo, pull_number: number as number });
-    return await checkOne(client.octokit, environment, data as PullRequest);
+    return await checkOne(client.octokit, environment, data);
   } catch (error) {
     throw explainAccess(error, context.eventName);
   } finally {
@@ -63,7 +63,7 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
   const target = { owner: context.owner, repo: context.repo, headSha: pull.head.sha };
   const publish = async (decision: Decision, timezone: string, nextChange: number | null): Promise<Published> => {
     const checks = renderChecks(decision, { timezone });
-    const published = await publishChecks(client, target, checks, nextChange, context.runUrl);
+    const published = await publishChecks(client, target, checks, nextChange, context.runUrl, { decision: decision.kind });
     return { kind: "published", decision, checks, changed: published.filter((check) => check.action !== "unchanged").length, ids: published.map((check) => check.id) };
   };
 
@@ -127,10 +127,10 @@ async function checkOne(client: GitHubClient, environment: ModeEnvironment, pull
 async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironment): Promise<ActionOutcome> {
   const { context, log } = environment;
   const { owner, repo } = context;
-  const pulls = (await listAll(
+  const pulls: PullRequest[] = await listAll(
     (page) => client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", sort: "created", direction: "asc", per_page: 100, page }),
     MAX_OPEN_PULLS,
-  )) as unknown as PullRequest[];
+  );
   const now = environment.now();
   const rows: RecheckRow[] = [];
   const failures: string[] = [];

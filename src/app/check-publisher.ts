@@ -1,3 +1,4 @@
+import type { Decision } from "../engine/evaluate.js";
 import { publishChecks, type PublishedCheck } from "../github/check-runs.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { RenderedCheck } from "../report/checks.js";
@@ -24,16 +25,17 @@ export class AppCheckPublisher {
 
   /** The pipeline's publisher for one head commit of one installation's repository. */
   on(client: Client, installationId: number, owner: string, repo: string, headSha: string): CheckPublisher {
-    return { publish: (checks, nextChange) => this.#publish(client, `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase(), { owner, repo, headSha }, checks, nextChange) };
+    return { publish: (checks, nextChange, decision) => this.#publish(client, `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase(), { owner, repo, headSha }, checks, nextChange, decision) };
   }
 
-  async #publish(client: Client, key: string, target: { owner: string; repo: string; headSha: string }, checks: readonly RenderedCheck[], nextChange: number | null): Promise<number> {
+  async #publish(client: Client, key: string, target: { owner: string; repo: string; headSha: string }, checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision["kind"] | undefined): Promise<number> {
     const known = await this.knownRuns.take(key);
     let published: PublishedCheck[];
     try {
       published = await publishChecks(client, target, checks, nextChange, null, {
         appId: this.appId,
         known,
+        ...(decision === undefined ? {} : { decision }),
         actions: [REEVALUATE_ACTION],
         createRetryDelayMs: this.options.createRetryDelayMs,
         now: this.options.now,

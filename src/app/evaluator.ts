@@ -6,6 +6,7 @@ import type { LoadedPolicy } from "../github/policy-source.js";
 import { restReader } from "../github/rest-reader.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
+import { loosens } from "../report/blocking.js";
 import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../report/checks.js";
 import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
 import { renderNotEnrolled } from "../report/not-enrolled.js";
@@ -141,10 +142,10 @@ export class Evaluator {
       decision = gathered.decision;
       if (at !== now) {
         const current: EvaluatedDecision = evaluate({ ...gathered.input, at: now });
-        const checksNow = renderChecks(current, { timezone });
-        if (loosens(checksNow, renderChecks(decision, { timezone }))) {
+        if (loosens(current, decision)) {
           // Not a closing after all: publish what holds now, and open on time.
-          const writes = await publisher.publish(checksNow, boundary!.at);
+          const checksNow = renderChecks(current, { timezone });
+          const writes = await publisher.publish(checksNow, boundary!.at, current.kind);
           memory.remember(key, pull);
           scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checksNow, "opens"), headSha: pull.head.sha });
           return { status: "deferred", writes, decision: current, checks: checksNow };
@@ -154,7 +155,7 @@ export class Evaluator {
 
     const checks = renderChecks(decision, { timezone });
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
-    const writes = await publisher.publish(checks, next?.at ?? null);
+    const writes = await publisher.publish(checks, next?.at ?? null, decision.kind);
     memory.remember(key, pull);
     if (next !== null && next !== undefined) {
       const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
@@ -185,7 +186,7 @@ export class Evaluator {
     let writes = 0;
     if (client !== null && pull !== null) {
       try {
-        writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publish(renderChecks({ kind: "unavailable", reason }, { timezone: "UTC" }), retryAt);
+        writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publish(renderChecks({ kind: "unavailable", reason }, { timezone: "UTC" }), retryAt, "unavailable");
       } catch (publishError) {
         this.parts.log.warn({ err: publishError, pull: id }, "changegate: could not publish the failure either");
       }
@@ -222,7 +223,7 @@ export class Evaluator {
     } catch (error) {
       const reason = describeFailure(error);
       this.parts.log.warn({ err: error, group: group.head_sha }, `changegate: could not evaluate merge group ${group.head_sha}: ${reason}`);
-      const writes = await publisher.publish(renderChecks({ kind: "unavailable", reason }, { timezone: "UTC" }), null).catch(() => 0);
+      const writes = await publisher.publish(renderChecks({ kind: "unavailable", reason }, { timezone: "UTC" }), null, "unavailable").catch(() => 0);
       return { status: "failed", writes, error: reason };
     }
   }
@@ -232,11 +233,6 @@ function isFresh(pull: PullSnapshot, now: number, windowMs: number): boolean {
   if (pull.created_at === undefined) return false;
   const created = Date.parse(pull.created_at);
   return Number.isFinite(created) && now - created >= -60_000 && now - created < windowMs;
-}
-
-/** Does going from `before` to `after` let anything through that was blocked? */
-function loosens(before: readonly RenderedCheck[], after: readonly RenderedCheck[]): boolean {
-  return before.some((check) => check.enforcedConclusion === "failure" && after.find((other) => other.name === check.name)?.enforcedConclusion !== "failure");
 }
 
 /** Whether the pull request can merge once the boundary passes (its other checks pass). */

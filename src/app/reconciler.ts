@@ -1,5 +1,5 @@
 import { listAll } from "../github/access.js";
-import { changegateCheckRuns, recordedNextChange } from "../github/check-runs.js";
+import { changegateCheckRuns, recordedDecisionKind, recordedNextChange } from "../github/check-runs.js";
 import type { PolicyCache } from "../github/policy-cache.js";
 import type { PullSnapshot } from "./caching-reader.js";
 import type { InstallationClients } from "./clients.js";
@@ -137,7 +137,8 @@ export class Reconciler {
     const current =
       runs.length === 3 &&
       runs.every((run) => run.status === "completed") &&
-      !runs.some((run) => run.output.title?.startsWith("Could not evaluate")) &&
+      // A failed evaluation is recorded as one: evaluate again.
+      !runs.some((run) => recordedDecisionKind(run) === "unavailable") &&
       (pull.updated_at === undefined || Date.parse(pull.updated_at) <= evaluatedAt) &&
       recorded.every((next) => next !== undefined && (next === "none" || next > now));
     if (!current) {

@@ -1,3 +1,4 @@
+import type { Decision } from "../engine/evaluate.js";
 import type { RenderedCheck } from "../report/checks.js";
 
 /**
@@ -6,5 +7,6 @@ import type { RenderedCheck } from "../report/checks.js";
  * how many writes it made (0: nothing changed).
  */
 export interface CheckPublisher {
-  publish(checks: readonly RenderedCheck[], nextChange: number | null): Promise<number>;
+  /** `decision`: the kind of decision rendered (a failed evaluation is one, and is recorded as such). */
+  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision?: Decision["kind"]): Promise<number>;
 }

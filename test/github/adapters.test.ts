@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { annotationKey, publishChecks, type KnownCheck } from "../../src/github/check-runs.js";
+import { annotationKey, publishChecks, recordedDecisionKind, recordedNextChange, type KnownCheck } from "../../src/github/check-runs.js";
 import { ConditionalCache, useConditionalRequests } from "../../src/github/conditional-requests.js";
 import { GatherCaches } from "../../src/app/caching-reader.js";
 import { restReader } from "../../src/github/rest-reader.js";
@@ -190,6 +190,24 @@ describe("gatherAndEvaluate", () => {
     fake.resetRequests();
     await gatherAndEvaluate(octokit, { owner: "acme", repo, pull: snapshot, policy, at: Date.now() }, caches);
     expect(fake.requests().map((record) => record.route)).not.toContain("GET /repos/{owner}/{repo}/activity");
+  });
+});
+
+describe("recorded decisions", () => {
+  it("records a failed evaluation as a kind of decision beside its next change, and an evaluation as none", async () => {
+    const repo = newRepo();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", changes: { "src/a.ts": "a\n" } });
+    const target = { owner: "acme", repo, headSha: pull.head.sha };
+    const failing: RenderedCheck = { name: "changegate/risk", conclusion: "failure", title: "Could not evaluate: x", summary: "x", annotations: [], enforcedConclusion: "failure" };
+    const retryAt = Date.parse("2026-03-01T00:00:00Z");
+    await publishChecks(octokit, target, [failing], retryAt, null, { decision: "unavailable" });
+    const [run] = (await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: "acme", repo, ref: pull.head.sha })).data.check_runs;
+    expect(recordedDecisionKind(run!)).toBe("unavailable");
+    expect(recordedNextChange(run!)).toBe(retryAt);
+    await publishChecks(octokit, target, [{ ...failing, conclusion: "success", title: "Risk 5/16: low", enforcedConclusion: "success" }], null, null, { decision: "evaluated" });
+    const [again] = (await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: "acme", repo, ref: pull.head.sha })).data.check_runs;
+    expect(recordedDecisionKind(again!)).toBeUndefined();
+    expect(recordedNextChange(again!)).toBe("none");
   });
 });
 
