@@ -4,7 +4,7 @@ import { restReader } from "../github/rest-reader.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
 import { ActionError } from "./context.js";
-import { explainAccess } from "./explain.js";
+import { explainAccess } from "./errors.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 

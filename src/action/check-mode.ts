@@ -9,7 +9,7 @@ import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { ActionError } from "./context.js";
-import { explainAccess } from "./explain.js";
+import { explainAccess } from "./errors.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 import { checkSummary, recheckSummary, type RecheckRow } from "./summary.js";
