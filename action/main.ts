@@ -2,7 +2,8 @@
 // mode it runs (a cold start pays for what that mode needs), and publishes the outcome:
 // outputs, job summary, annotations, and a failed step when the decision blocks.
 import * as core from "@actions/core";
-import { ActionError, readContext } from "../src/action/context.js";
+import { readContext } from "../src/action/context.js";
+import { ActionError } from "../src/action/errors.js";
 import { readInputs, type Mode } from "../src/action/inputs.js";
 import type { ActionLog, ActionOutcome, ModeRunner } from "../src/action/outcome.js";
 

@@ -3,8 +3,7 @@ import { recordMerge, type MergedPull } from "../audit/merge.js";
 import { restReader } from "../github/rest-reader.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
-import { ActionError } from "./context.js";
-import { explainAccess } from "./errors.js";
+import { ActionError, explainAccess } from "./errors.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 
@@ -73,7 +72,7 @@ export async function runAuditMode({ context, inputs, log, now }: ModeEnvironmen
     if (error instanceof ActionError) throw error;
     // Fails closed: a merge must never go unrecorded silently.
     const explained = explainAccess(error, context.eventName);
-    throw new ActionError(`cannot record PR #${pull.number} in the audit trail: ${(explained as Error).message ?? String(explained)}. The merge was not recorded; re-run this job (recording is idempotent).`);
+    throw new ActionError(`cannot record PR #${pull.number} in the audit trail: ${explained.message}. The merge was not recorded; re-run this job (recording is idempotent).`);
   } finally {
     client.dispose();
   }

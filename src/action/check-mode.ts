@@ -8,8 +8,7 @@ import { gatherAndEvaluate } from "../pipeline/gather.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
-import { ActionError } from "./context.js";
-import { explainAccess } from "./errors.js";
+import { ActionError, explainAccess } from "./errors.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 import { checkSummary, recheckSummary, type RecheckRow } from "./summary.js";
@@ -81,7 +80,7 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
     ({ decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now() }));
   } catch (error) {
     const explained = explainAccess(error, context.eventName);
-    const reason = (explained as Error).message ?? String(explained);
+    const reason = explained.message;
     // Fail closed where it shows: the checks say why (if the token may publish them at all).
     await publish({ kind: "unavailable", reason }, "UTC", null).catch(() => undefined);
     throw explained;
@@ -154,7 +153,7 @@ async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironme
       }
       rows.push({ number: pull.number, title: pull.title, checks: result.checks, note: `${due}${result.changed > 0 ? `; ${plural(result.changed, "check")} updated` : "; checks unchanged"}` });
     } catch (error) {
-      const message = (explainAccess(error, context.eventName) as Error).message;
+      const message = explainAccess(error, context.eventName).message;
       log.error(`PR #${pull.number}: ${message}`);
       failures.push(`PR #${pull.number}: ${message}`);
       rows.push({ number: pull.number, title: pull.title, checks: null, note: `could not evaluate: ${message}` });

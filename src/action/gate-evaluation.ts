@@ -8,7 +8,7 @@ import { restReader } from "../github/rest-reader.js";
 import { decide, readPullRequest } from "../pipeline/gather.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import { formatProblem } from "../engine/problems.js";
-import { ActionError } from "./context.js";
+import { ActionError } from "./errors.js";
 import { decideGate, type GatePull } from "../engine/gate.js";
 import type { GateRound } from "./gate-mode.js";
 import { annotateProblems, type ActionLog } from "./outcome.js";

@@ -1,4 +1,5 @@
 import type { Octokit } from "@octokit/core";
+import { GitHubAccessError, isRateLimited, RequestError } from "./errors.js";
 
 /**
  * The GitHub client the adapters need: Octokit's `request`, which every Octokit has (the
@@ -6,33 +7,7 @@ import type { Octokit } from "@octokit/core";
  */
 export type GitHubClient = Pick<Octokit, "request">;
 
-/**
- * A request GitHub refused for want of access: what changegate was doing, the permission a
- * token needs for it, and GitHub's own answer. The doors turn it into advice (the Action:
- * which `permissions:` line, or that GITHUB_TOKEN cannot do it at all).
- */
-export class GitHubAccessError extends Error {
-  constructor(
-    /** "read the members of team sre", in words that follow "cannot". */
-    readonly action: string,
-    /** "organization Members: read", "checks: write", ... */
-    readonly permission: string,
-    readonly status: number,
-    readonly githubMessage: string,
-  ) {
-    super(`cannot ${action}: GitHub answered ${status}${githubMessage === "" ? "" : ` (${githubMessage})`}`);
-  }
-}
-
-export function statusOf(error: unknown): number | null {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : null;
-}
-
-function githubMessage(error: unknown): string {
-  const data = (error as { response?: { data?: { message?: unknown } } } | null)?.response?.data;
-  return typeof data?.message === "string" ? data.message : "";
-}
+export { GitHubAccessError, statusOf } from "./errors.js";
 
 /**
  * Runs a request, turning 401/403 (and 404, which GitHub answers for what a token may not
@@ -42,11 +17,11 @@ export async function withAccess<T>(action: string, permission: string, call: ()
   try {
     return await call();
   } catch (error) {
-    const status = statusOf(error);
+    if (!(error instanceof RequestError)) throw error;
     // A rate limit also answers 403; that is not a missing permission.
-    const rateLimited = status === 403 && /rate limit/i.test(githubMessage(error));
-    if (!rateLimited && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
-      throw new GitHubAccessError(action, permission, status, githubMessage(error));
+    const { status } = error;
+    if (!isRateLimited(error) && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
+      throw new GitHubAccessError(action, permission, error);
     }
     throw error;
   }
