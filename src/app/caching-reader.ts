@@ -1,6 +1,6 @@
 import type { Permission, Review } from "../engine/approvals.js";
 import type { ChangedFiles } from "../engine/paths.js";
-import { InFlight, LruCache } from "../github/cache.js";
+import { InFlight, LruCache } from "./cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import type { PullRequestFields, PullRequestReader } from "../pipeline/reader.js";
 

@@ -1,5 +1,5 @@
-import { LruCache } from "../github/cache.js";
-import { ConditionalCache, useConditionalRequests } from "../github/conditional-requests.js";
+import { LruCache } from "./cache.js";
+import { ConditionalCache, useConditionalRequests } from "./conditional-requests.js";
 import type { Client } from "./service.js";
 
 /**

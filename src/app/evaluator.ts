@@ -1,7 +1,7 @@
 import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
 import { changegateCheckRuns } from "../github/check-runs.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
-import type { PolicyCache } from "../github/policy-cache.js";
+import type { PolicyCache } from "./policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { restReader } from "../github/rest-reader.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";

@@ -1,4 +1,4 @@
-import { LruCache } from "../github/cache.js";
+import { LruCache } from "./cache.js";
 import type { KnownCheck } from "../github/check-runs.js";
 import type { RedisLike } from "./lock.js";
 

@@ -1,4 +1,4 @@
-import type { PolicyCache } from "../github/policy-cache.js";
+import type { PolicyCache } from "./policy-cache.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";
 import type { InstallationClients } from "./clients.js";
 import type { Evaluator } from "./evaluator.js";

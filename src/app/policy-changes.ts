@@ -1,5 +1,5 @@
 import { listAll } from "../github/access.js";
-import type { PolicyCache } from "../github/policy-cache.js";
+import type { PolicyCache } from "./policy-cache.js";
 import type { InstallationClients } from "./clients.js";
 import type { Evaluator } from "./evaluator.js";
 import { PRIORITY, type PullKey, type Scheduler } from "./scheduler.js";

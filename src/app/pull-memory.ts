@@ -1,4 +1,4 @@
-import { LruCache } from "../github/cache.js";
+import { LruCache } from "./cache.js";
 import type { PullSnapshot } from "./caching-reader.js";
 import { pullId, type PullKey } from "./scheduler.js";
 

@@ -1,6 +1,6 @@
 import { listAll } from "../github/access.js";
 import { changegateCheckRuns, recordedDecisionKind, recordedNextChange } from "../github/check-runs.js";
-import type { PolicyCache } from "../github/policy-cache.js";
+import type { PolicyCache } from "./policy-cache.js";
 import type { PullSnapshot } from "./caching-reader.js";
 import type { InstallationClients } from "./clients.js";
 import { describeFailure } from "./errors.js";

@@ -4,7 +4,7 @@ import type { Decision } from "../engine/evaluate.js";
 import type { GitHubClient } from "../github/access.js";
 import type { CheckRunAction } from "../github/check-runs.js";
 import type { MergeGroup } from "../github/merge-group.js";
-import { PolicyCache } from "../github/policy-cache.js";
+import { PolicyCache } from "./policy-cache.js";
 import type { RenderedCheck } from "../report/checks.js";
 import { GatherCaches, type PullSnapshot } from "./caching-reader.js";
 import { AppCheckPublisher } from "./check-publisher.js";
