@@ -36,7 +36,7 @@ export async function runAuditMode({ context, inputs, log, now }: ModeEnvironmen
       throw new ActionError(`cannot record PR #${pull.number}: the policy on ${pull.base.ref} is invalid, so the audit trail's location is unknown. The merge was not recorded; fix the policy and re-run this job.`);
     }
     const at = pull.merged_at ? Date.parse(pull.merged_at) : now();
-    const { input, decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at, reviewsUntil: at });
+    const { input, decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at, reviewsUntil: at, eagerPusher: true });
     const recorded = await recordMerge(
       client.octokit,
       { owner: context.owner, repo: context.repo, pull, policy: loaded.policy, decision, files: input.files, policySha: loaded.files.at(-1)?.sha ?? null },

@@ -77,7 +77,7 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
       return await publish({ kind: "policy-invalid", problems: loaded.problems }, "UTC", null);
     }
     timezone = loaded.policy.timezone;
-    ({ decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now() }));
+    ({ decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now(), eagerPusher: true }));
   } catch (error) {
     const explained = explainAccess(error, context.eventName);
     const reason = explained.message;

@@ -42,7 +42,7 @@ export async function decideFromRecords(
   const reader = restReader(octokit, owner, repo);
   const merges = changes.pulls.map((pull) => {
     const mergedAt = Date.parse(pull.merged_at!);
-    const gathered = readPullRequest(reader, pull, { at: mergedAt, reviewsUntil: mergedAt });
+    const gathered = readPullRequest(reader, pull, { at: mergedAt, reviewsUntil: mergedAt, eagerPusher: true });
     gathered.catch(() => undefined); // awaited below, unless the policy fails first
     return { pull, mergedAt, gathered };
   });

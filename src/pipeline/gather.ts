@@ -30,10 +30,17 @@ export interface GatherOptions {
   reviewsUntil?: number;
   /** A pull request opened a moment ago has no reviews: don't ask. */
   skipReviews?: boolean;
+  /**
+   * Ask who pushed the head beside the permissions, as soon as someone approved, instead of
+   * after a first decision shows an approval counts: one round trip off a cold start's
+   * critical path (the Action), for a request that is then sometimes not needed. The
+   * decision is the same either way.
+   */
+  eagerPusher?: boolean;
 }
 
-/** The engine's inputs but the policy, which none of these reads needs. */
-export type PullRequestRecords = Omit<EvaluationInput, "policy">;
+/** The engine's inputs but the policy, which none of these reads needs; `pusherRead` when the last pusher was read already. */
+export type PullRequestRecords = Omit<EvaluationInput, "policy"> & { pusherRead?: boolean };
 
 export interface Gathered {
   input: EvaluationInput;
@@ -47,9 +54,11 @@ export async function readPullRequest(reader: PullRequestReader, pull: PullReque
 
   const opinionated = [...new Set(reviews.filter((review) => !review.isBot && (review.state === "APPROVED" || review.state === "CHANGES_REQUESTED")).map((review) => review.login))];
   const touchesPolicy = files.files.some((file) => file.path === POLICY_PATH || file.previousPath === POLICY_PATH);
-  const [permissions, proposed] = await Promise.all([
+  const eager = options.eagerPusher === true && reviews.some((review) => !review.isBot && review.state === "APPROVED");
+  const [permissions, proposed, pusher] = await Promise.all([
     Promise.all(opinionated.map(async (login) => [login, await reader.permission(login)] as const)).then((entries) => Object.fromEntries(entries) as Record<string, Permission>),
     touchesPolicy ? proposedPolicyProblems(reader, pull) : Promise.resolve(null),
+    eager ? reader.lastPusher(pull) : Promise.resolve(null),
   ]);
 
   return {
@@ -62,8 +71,9 @@ export async function readPullRequest(reader: PullRequestReader, pull: PullReque
       body: pull.body ?? "",
       labels: pull.labels.map((label) => label.name ?? "").filter((name) => name !== ""),
       headSha: pull.head.sha,
-      lastPusher: null,
+      lastPusher: pusher,
     },
+    ...(eager ? { pusherRead: true } : {}),
     files,
     reviews,
     teams: {},
@@ -76,11 +86,12 @@ export async function readPullRequest(reader: PullRequestReader, pull: PullReque
 /** The decision by `policy` on what `readPullRequest` read, with the pusher and the teams read where they can change it. */
 export async function decide(reader: PullRequestReader, pull: PullRequestFields, records: PullRequestRecords, policy: Policy): Promise<Gathered> {
   // Parsed once: the decision may be made up to three times below (and again by the caller).
-  let input: EvaluationInput = { ...records, policy, changeRequest: records.changeRequest ?? parseChangeRequest(records.pullRequest.body) };
+  const { pusherRead, ...read } = records;
+  let input: EvaluationInput = { ...read, policy, changeRequest: records.changeRequest ?? parseChangeRequest(records.pullRequest.body) };
   let decision = evaluate(input);
 
   // Whose push the head is matters only when someone's approval would count.
-  if ((decision.approvals?.counted.length ?? 0) > 0) {
+  if (pusherRead !== true && (decision.approvals?.counted.length ?? 0) > 0) {
     const pusher = await reader.lastPusher(pull);
     if (pusher !== null && pusher !== input.pullRequest.lastPusher) {
       input = { ...input, pullRequest: { ...input.pullRequest, lastPusher: pusher } };
