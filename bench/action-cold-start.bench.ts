@@ -9,8 +9,8 @@
 // in the same alternation, so that machine drift falls on every build alike).
 //
 // The gate's scenario is a realistic one: one successful deployment on record, one pull
-// request merged since, approved; 8 API requests (policy, deployments, statuses, compare,
-// the commit's pull request, its files, its reviews, the reviewer's permission).
+// request merged since, approved; 9 API requests (policy, deployments, statuses, compare,
+// the commit's pull request, its files, its reviews, the reviewer's permission, who pushed its head).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
