@@ -1,10 +1,11 @@
 // First: zod is configured before any schema is built.
 import "./zod-jitless.js";
-import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
+import type { Decision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
-import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
+import { changegateCheckRuns, publishChecks, recordedNextChange, type PublishedCheck } from "../github/check-runs.js";
 import { restReader } from "../github/rest-reader.js";
-import { gatherAndEvaluate } from "../pipeline/gather.js";
+import { evaluateAndPublish as runPipeline } from "../pipeline/pipeline.js";
+import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
@@ -56,38 +57,46 @@ type Published =
   | { kind: "not-enrolled" }
   | { kind: "published"; decision: Decision; checks: RenderedCheck[]; changed: number; ids: number[] };
 
+/** Check runs on the pull request's head, the job's run linked from them; remembers what it published last. */
+function actionPublisher(client: GitHubClient, target: { owner: string; repo: string; headSha: string }, runUrl: string | null): CheckPublisher & { last: PublishedCheck[] } {
+  const publisher = {
+    last: [] as PublishedCheck[],
+    async publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision): Promise<number> {
+      publisher.last = await publishChecks(client, target, checks, nextChange, runUrl, { decision: decision.kind });
+      return publisher.last.filter((check) => check.action !== "unchanged").length;
+    },
+  };
+  return publisher;
+}
+
 /** Evaluates one pull request and publishes its checks; an evaluation that fails publishes failing checks that say why, then throws. */
 async function evaluateAndPublish(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest): Promise<Published> {
   const { context, log } = environment;
-  const target = { owner: context.owner, repo: context.repo, headSha: pull.head.sha };
-  const publish = async (decision: Decision, timezone: string, nextChange: number | null): Promise<Published> => {
-    const checks = renderChecks(decision, { timezone });
-    const published = await publishChecks(client, target, checks, nextChange, context.runUrl, { decision: decision.kind });
-    return { kind: "published", decision, checks, changed: published.filter((check) => check.action !== "unchanged").length, ids: published.map((check) => check.id) };
+  const publisher = actionPublisher(client, { owner: context.owner, repo: context.repo, headSha: pull.head.sha }, context.runUrl);
+  const published = (decision: Decision, checks: RenderedCheck[], changed: number): Published => ({ kind: "published", decision, checks, changed, ids: publisher.last.map((check) => check.id) });
+  const publishAlone = async (decision: Decision): Promise<Published> => {
+    const checks = renderChecks(decision, { timezone: "UTC" });
+    return published(decision, checks, await publisher.publish(checks, null, decision));
   };
 
-  let decision: EvaluatedDecision;
-  let timezone: string;
   try {
     const reader = restReader(client, context.owner, context.repo);
     const loaded = await reader.policyAt(pull.base.ref);
     if (loaded.status === "not-enrolled") return { kind: "not-enrolled" };
     if (loaded.status === "invalid") {
       annotateProblems(log, loaded.problems, "error");
-      return await publish({ kind: "policy-invalid", problems: loaded.problems }, "UTC", null);
+      return await publishAlone({ kind: "policy-invalid", problems: loaded.problems });
     }
-    timezone = loaded.policy.timezone;
-    ({ decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now(), eagerPusher: true }));
+    const result = await runPipeline(reader, publisher, pull, loaded.policy, { at: environment.now(), eagerPusher: true });
+    annotateProblems(log, result.decision.changeRequest.problems, "error");
+    annotateProblems(log, result.decision.proposedPolicyProblems, "warning");
+    return published(result.decision, result.checks, result.writes);
   } catch (error) {
     const explained = explainAccess(error, context.eventName);
-    const reason = explained.message;
     // Fail closed where it shows: the checks say why (if the token may publish them at all).
-    await publish({ kind: "unavailable", reason }, "UTC", null).catch(() => undefined);
+    await publishAlone({ kind: "unavailable", reason: explained.message }).catch(() => undefined);
     throw explained;
   }
-  annotateProblems(log, decision.changeRequest.problems, "error");
-  annotateProblems(log, decision.proposedPolicyProblems, "warning");
-  return publish(decision, timezone, decision.nextChange?.at ?? null);
 }
 
 async function checkOne(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest): Promise<ActionOutcome> {

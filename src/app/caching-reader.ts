@@ -16,7 +16,7 @@ import type { PullRequestFields, PullRequestReader } from "../pipeline/reader.js
  * - the policy as the pull request edits it: once per head commit.
  *
  * Keys are per scope (the installation: what a token may see differs). Concurrent reads of
- * one key share one request. The base policy has its own cache (github/policy-cache.ts).
+ * one key share one request. The base policy has its own cache (policy-cache.ts).
  */
 export interface PullSnapshot extends PullRequestFields {
   base: { ref: string; sha?: string };

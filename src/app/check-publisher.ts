@@ -24,18 +24,21 @@ export class AppCheckPublisher {
   }
 
   /** The pipeline's publisher for one head commit of one installation's repository. */
-  on(client: Client, installationId: number, owner: string, repo: string, headSha: string): CheckPublisher {
-    return { publish: (checks, nextChange, decision) => this.#publish(client, `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase(), { owner, repo, headSha }, checks, nextChange, decision) };
+  on(client: Client, installationId: number, owner: string, repo: string, headSha: string): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
+    return {
+      publishNeutral: (checks) => this.#publish(client, `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase(), { owner, repo, headSha }, checks, null, null),
+      publish: (checks, nextChange, decision) => this.#publish(client, `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase(), { owner, repo, headSha }, checks, nextChange, decision),
+    };
   }
 
-  async #publish(client: Client, key: string, target: { owner: string; repo: string; headSha: string }, checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision["kind"] | undefined): Promise<number> {
+  async #publish(client: Client, key: string, target: { owner: string; repo: string; headSha: string }, checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision | null): Promise<number> {
     const known = await this.knownRuns.take(key);
     let published: PublishedCheck[];
     try {
       published = await publishChecks(client, target, checks, nextChange, null, {
         appId: this.appId,
         known,
-        ...(decision === undefined ? {} : { decision }),
+        ...(decision === null ? {} : { decision: decision.kind }),
         actions: [REEVALUATE_ACTION],
         createRetryDelayMs: this.options.createRetryDelayMs,
         now: this.options.now,

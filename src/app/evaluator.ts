@@ -145,7 +145,7 @@ export class Evaluator {
         if (loosens(current, decision)) {
           // Not a closing after all: publish what holds now, and open on time.
           const checksNow = renderChecks(current, { timezone });
-          const writes = await publisher.publish(checksNow, boundary!.at, current.kind);
+          const writes = await publisher.publish(checksNow, boundary!.at, current);
           memory.remember(key, pull);
           scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checksNow, "opens"), headSha: pull.head.sha });
           return { status: "deferred", writes, decision: current, checks: checksNow };
@@ -155,7 +155,7 @@ export class Evaluator {
 
     const checks = renderChecks(decision, { timezone });
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
-    const writes = await publisher.publish(checks, next?.at ?? null, decision.kind);
+    const writes = await publisher.publish(checks, next?.at ?? null, decision);
     memory.remember(key, pull);
     if (next !== null && next !== undefined) {
       const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
@@ -171,7 +171,7 @@ export class Evaluator {
     const runs = await changegateCheckRuns(client, { owner: key.owner, repo: key.repo, headSha: pull.head.sha }, { appId: this.parts.appId });
     if (runs.length === 0) return 0;
     const checks = renderNotEnrolled(pull.base.ref, CHECK_ORDER.filter((name) => runs.some((run) => run.name === name)));
-    return this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publish(checks, null);
+    return this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publishNeutral(checks);
   }
 
   /** Fails closed: the checks say why and that changegate retries; a retry is scheduled. */
@@ -186,7 +186,8 @@ export class Evaluator {
     let writes = 0;
     if (client !== null && pull !== null) {
       try {
-        writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publish(renderChecks({ kind: "unavailable", reason }, { timezone: "UTC" }), retryAt, "unavailable");
+        const unavailable: Decision = { kind: "unavailable", reason };
+        writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publish(renderChecks(unavailable, { timezone: "UTC" }), retryAt, unavailable);
       } catch (publishError) {
         this.parts.log.warn({ err: publishError, pull: id }, "changegate: could not publish the failure either");
       }
@@ -217,13 +218,14 @@ export class Evaluator {
           }
           checks = combineGroupChecks(members);
         }
-        const writes = await publisher.publish(checks, null);
+        const writes = loaded.status === "invalid" ? await publisher.publish(checks, null, { kind: "policy-invalid", problems: loaded.problems }) : await publisher.publishNeutral(checks);
         return { status: "published" as const, writes, checks };
       });
     } catch (error) {
       const reason = describeFailure(error);
       this.parts.log.warn({ err: error, group: group.head_sha }, `changegate: could not evaluate merge group ${group.head_sha}: ${reason}`);
-      const writes = await publisher.publish(renderChecks({ kind: "unavailable", reason }, { timezone: "UTC" }), null, "unavailable").catch(() => 0);
+      const unavailable: Decision = { kind: "unavailable", reason };
+      const writes = await publisher.publish(renderChecks(unavailable, { timezone: "UTC" }), null, unavailable).catch(() => 0);
       return { status: "failed", writes, error: reason };
     }
   }

@@ -2,10 +2,11 @@ import { parseArgs } from "node:util";
 import type { ChangedFiles } from "../engine/paths.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import type { PolicyFile } from "../github/policy-file.js";
-import { decide, readPullRequest } from "../pipeline/gather.js";
+import { evaluateAndPublish } from "../pipeline/pipeline.js";
+import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
 import { formatProblem, type Problem } from "../engine/problems.js";
-import { renderChecks, type RenderedCheck } from "../report/checks.js";
+import type { RenderedCheck } from "../report/checks.js";
 import { changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout } from "./git.js";
 import { parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
 import { fileReader } from "./file-reader.js";
@@ -73,15 +74,21 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const policy = loaded.policy;
   const pull: PullRequestFields = { number: number ?? 0, title: values.title ?? "", body, user: { login: values.author ?? "" }, labels: parseLabels(values.labels), head: { sha: values.head ?? "" } };
   const at = values.at === undefined ? Date.now() : parseInstant(values.at, "--at");
-  const records = await readPullRequest(reader, pull, { at });
   // Outside a pull request there is no number, and stale approvals are filtered only when the head is given.
-  records.pullRequest = { ...records.pullRequest, number, headSha: values.head ?? null };
-  const { decision } = await decide(reader, pull, records, policy);
-  const checks = renderChecks(decision, { timezone: policy.timezone });
-
-  if (values.json) io.stdout.write(`${JSON.stringify(decisionJson(decision, checks), null, 2)}\n`);
-  else io.stdout.write(humanReport(checks));
+  const facts = { number, headSha: values.head ?? null };
+  const { checks } = await evaluateAndPublish(reader, stdoutPublisher(io, values.json), pull, policy, { at, facts });
   return checks.every((check) => check.conclusion !== "failure") ? EXIT.ok : EXIT.blocked;
+}
+
+/** The CLI's publisher: the three checks on standard output, as JSON (with the decision) or as text. */
+function stdoutPublisher(io: CliIo, json: boolean): CheckPublisher {
+  return {
+    publish: async (checks, _nextChange, decision) => {
+      if (decision.kind !== "evaluated") throw new Error("the command line publishes evaluations only");
+      io.stdout.write(json ? `${JSON.stringify(decisionJson(decision, checks), null, 2)}\n` : humanReport(checks));
+      return 0;
+    },
+  };
 }
 
 function parseLabels(text: string | undefined): { name: string }[] {

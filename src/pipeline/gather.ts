@@ -1,6 +1,6 @@
 import type { Permission, Review } from "../engine/approvals.js";
 import { parseChangeRequest } from "../engine/change-request.js";
-import { evaluate, type EvaluatedDecision, type EvaluationInput } from "../engine/evaluate.js";
+import { evaluate, type EvaluatedDecision, type EvaluationInput, type PullRequestFacts } from "../engine/evaluate.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import type { Policy } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
@@ -37,6 +37,8 @@ export interface GatherOptions {
    * decision is the same either way.
    */
   eagerPusher?: boolean;
+  /** Facts that differ from the fields' (the CLI outside a pull request: no number; no head, so no stale filtering). */
+  facts?: Partial<Pick<PullRequestFacts, "number" | "headSha">>;
 }
 
 /** The engine's inputs but the policy, which none of these reads needs; `pusherRead` when the last pusher was read already. */
@@ -72,6 +74,7 @@ export async function readPullRequest(reader: PullRequestReader, pull: PullReque
       labels: pull.labels.map((label) => label.name ?? "").filter((name) => name !== ""),
       headSha: pull.head.sha,
       lastPusher: pusher,
+      ...options.facts,
     },
     ...(eager ? { pusherRead: true } : {}),
     files,

@@ -7,6 +7,6 @@ import type { RenderedCheck } from "../report/checks.js";
  * how many writes it made (0: nothing changed).
  */
 export interface CheckPublisher {
-  /** `decision`: the kind of decision rendered (a failed evaluation is one, and is recorded as such). */
-  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision?: Decision["kind"]): Promise<number>;
+  /** `decision`: what the checks render (a failed evaluation is a kind of decision, and is recorded as such). */
+  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision): Promise<number>;
 }
