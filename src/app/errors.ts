@@ -1,6 +1,11 @@
 import { GitHubAccessError, isRateLimited, RequestError } from "../github/errors.js";
-import { LockTimeoutError } from "./lock.js";
 import { truncate } from "../report/text.js";
+
+/** Another replica held a pull request's lock for longer than an evaluation may wait. */
+export class LockTimeoutError extends Error {}
+
+/** A webhook delivery whose work failed: thrown from its handler, so GitHub records it as failed and the redelivery loop asks for it again. */
+export class DeliveryFailed extends Error {}
 
 /**
  * The App's errors in words: why an evaluation failed, for a check run's title ("Could not

@@ -50,3 +50,6 @@ export function isRateLimited(error: RequestError): boolean {
   const headers = error.response?.headers ?? {};
   return (error.status === 403 || error.status === 429) && (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(`${error.message} ${githubMessageOf(error)}`));
 }
+
+/** The deploy gate would have to weigh more commits than it reads: it fails closed rather than weigh part of them. */
+export class TooManyCommitsError extends Error {}

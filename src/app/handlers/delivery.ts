@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import { DeliveryFailed } from "../errors.js";
 import type { EvaluateOutcome } from "../service.js";
 
 /**
@@ -8,7 +9,6 @@ import type { EvaluateOutcome } from "../service.js";
  * why, and the handler then fails the delivery so that it shows as failed in the App's
  * settings, where the redelivery loop finds it again.
  */
-export class DeliveryFailed extends Error {}
 
 export interface Where {
   installationId: number;

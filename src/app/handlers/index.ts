@@ -9,7 +9,7 @@ import { onPush } from "./push.js";
 import { onRerequested, RERUN_EVENTS } from "./rerequested.js";
 
 /** The App's webhook handlers, one file per event, each with Probot's typed context. */
-export { DeliveryFailed } from "./delivery.js";
+export { DeliveryFailed } from "../errors.js";
 
 export function registerHandlers(app: Probot, service: ChangegateService): void {
   app.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(service, context));
