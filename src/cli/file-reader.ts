@@ -1,5 +1,6 @@
 import type { Permission, Review } from "../engine/approvals.js";
 import type { ChangedFiles } from "../engine/paths.js";
+import { parsePolicy, readPolicyLayer } from "../engine/policy.js";
 import { layerPolicy, type LoadedPolicy, type ReadPolicyFile } from "../github/policy-source.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
@@ -24,14 +25,22 @@ export interface FileReaderInputs {
   policy: PolicyFile | null;
   /** The policy file as the change edits it (the checkout's HEAD), null when not known. */
   proposedPolicy: PolicyFile | null;
+  /** `--org-policy FILE` (SPEC §9): layered under either policy exactly as `_extends` layers the organisation's, whether the file names it or not. */
+  orgPolicy?: PolicyFile | null;
   readOther?: ReadPolicyFile;
 }
 
 const UNREADABLE_HINT = "the command line reads only this checkout and the files it is given";
 
 export function fileReader(inputs: FileReaderInputs): PullRequestReader {
-  const readOther: ReadPolicyFile = inputs.readOther ?? (async () => null);
-  const layered = (file: PolicyFile | null): Promise<LoadedPolicy> => layerPolicy(readOther, file, UNREADABLE_HINT);
+  const org = inputs.orgPolicy ?? null;
+  // With --org-policy, whatever a file's _extends names is that file.
+  const readOther: ReadPolicyFile = inputs.readOther ?? (async () => org);
+  const layered = async (file: PolicyFile | null): Promise<LoadedPolicy> => {
+    if (file === null || org === null || readPolicyLayer(file.text).extends !== null) return layerPolicy(readOther, file, UNREADABLE_HINT);
+    const result = parsePolicy([{ file: org.name, text: org.text }, { file: file.name, text: file.text }]);
+    return result.ok ? { status: "valid", policy: result.policy, files: [org, file] } : { status: "invalid", problems: result.problems, files: [org, file] };
+  };
   return {
     owner: inputs.owner,
     repo: inputs.repo,
