@@ -68,6 +68,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     pusher: values.pusher ?? null,
     policy: policyFile,
     proposedPolicy: inCheckout && values.policy === undefined ? headPolicyFile(io, where) : null,
+    warn: (message) => io.stderr.write(`warning: ${message}\n`),
     orgPolicy: values["org-policy"] === undefined ? null : localPolicyFile(where, values["org-policy"], await readInput(io, values["org-policy"], "organisation policy")),
   });
   const loaded = await reader.policyAt(base ?? "HEAD");
