@@ -1,8 +1,8 @@
 import type { EvaluatedDecision, EvaluationInput } from "../engine/evaluate.js";
 import { planReviewRequests, type ReviewRequestPlan } from "../engine/review-requests.js";
 import { statusOf, type GitHubClient } from "../github/access.js";
-import { LruCache } from "../github/cache.js";
-import { lastPusher, teamMembers, type GatherCaches, type PullSnapshot } from "../github/gather.js";
+import type { PullRequestReader, PullSnapshot } from "../pipeline/reader.js";
+import { LruCache } from "./cache.js";
 import type { ReviewRequestNote } from "../report/checks.js";
 import { describeFailure } from "./errors.js";
 import type { RedisLike } from "./lock.js";
@@ -31,7 +31,8 @@ export class ReviewRequester {
     private readonly log: Logger,
   ) {}
 
-  async request(client: GitHubClient, key: PullKey, pull: PullSnapshot, decision: EvaluatedDecision, input: EvaluationInput, caches: GatherCaches): Promise<ReviewRequestNote | null> {
+  /** `reader`: the evaluation's (the App's caches in front), for the missing teams' members and the last pusher. */
+  async request(client: GitHubClient, key: PullKey, pull: PullSnapshot, decision: EvaluatedDecision, input: EvaluationInput, reader: PullRequestReader): Promise<ReviewRequestNote | null> {
     const approvals = decision.approvals;
     if (approvals === null || approvals.satisfied || approvals.changesRequested.length > 0) return null;
     const missingTeams = [...new Set([...approvals.missing.teams, ...(approvals.missing.anyOf ?? [])])];
@@ -39,7 +40,7 @@ export class ReviewRequester {
     let teams: Record<string, readonly string[]>;
     let pusher: string | null;
     try {
-      ({ teams, pusher } = await this.#lookups(client, key, pull, input, caches, missingTeams));
+      ({ teams, pusher } = await this.#lookups(reader, pull, input, missingTeams));
     } catch (error) {
       this.log.warn({ err: error, pull: `${key.owner}/${key.repo}#${key.number}` }, "changegate: could not find whom to ask for reviews");
       return { byTeam: missingTeams.map((team) => ({ team, logins: [] })), error: describeFailure(error) };
@@ -75,24 +76,16 @@ export class ReviewRequester {
   }
 
   /** The missing teams' members and the last pusher: the gathering reads teams only once someone approved, and the pusher only for a counted approval. */
-  async #lookups(client: GitHubClient, key: PullKey, pull: PullSnapshot, input: EvaluationInput, caches: GatherCaches, missingTeams: readonly string[]): Promise<{ teams: Record<string, readonly string[]>; pusher: string | null }> {
+  async #lookups(reader: PullRequestReader, pull: PullSnapshot, input: EvaluationInput, missingTeams: readonly string[]): Promise<{ teams: Record<string, readonly string[]>; pusher: string | null }> {
     const teams: Record<string, readonly string[]> = { ...input.teams };
-    const scope = String(key.installationId);
     await Promise.all(
       missingTeams
         .filter((team) => teams[team] === undefined)
         .map(async (team) => {
-          const cacheKey = `${scope}|${key.owner}|${team}`.toLowerCase();
-          let members = caches.teams.get(cacheKey);
-          if (members === undefined) caches.teams.set(cacheKey, (members = await teamMembers(client, key.owner, team)));
-          teams[team] = members;
+          teams[team] = await reader.teamMembers(team);
         }),
     );
-    const headRepo = pull.head.repo?.full_name ?? `${key.owner}/${key.repo}`;
-    const pusherKey = `${headRepo.toLowerCase()}@${pull.head.sha}`;
-    let pusher = input.pullRequest.lastPusher ?? caches.pushers.get(pusherKey);
-    if (pusher === undefined) caches.pushers.set(pusherKey, (pusher = await lastPusher(client, headRepo, pull)));
-
+    const pusher = input.pullRequest.lastPusher ?? (await reader.lastPusher(pull));
     return { teams, pusher };
   }
 

@@ -12,6 +12,7 @@ import { parseFlags, type CommandDeclaration } from "./command.js";
 import { INSTANT_FORMS, nowOf, parseInstant } from "./inputs.js";
 import { snakeCaseKeys } from "./json.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
+import { plural, nounFor } from "../report/text.js";
 
 const SOURCE_FLAGS = {
   dir: { type: "string", value: "CHECKOUT", help: "a local checkout of the audit branch (default .)" },
@@ -105,7 +106,7 @@ async function verify(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${where}: BROKEN: ${problem}\n`);
       return EXIT.blocked;
     }
-    against = `; the hashes posted on ${checked} merged PR${checked === 1 ? "" : "s"} of ${values.prs} match`;
+    against = `; the hashes posted on ${checked} ${nounFor(checked, "merged PR")} of ${values.prs} match`;
   }
   io.stdout.write(report.count === 0 ? `${where}: the trail is empty${against}\n` : `${where}: intact, ${report.count} records; newest ${report.head!.seq} (hash ${report.head!.hash})${against}\n`);
   return EXIT.ok;
@@ -158,7 +159,7 @@ export async function runChanges(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`no recorded change${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}\n`);
     return EXIT.ok;
   }
-  io.stdout.write(`${found.length} change${found.length === 1 ? "" : "s"}${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}, newest first:\n`);
+  io.stdout.write(`${plural(found.length, "change")}${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}, newest first:\n`);
   for (const record of found) io.stdout.write(`${changeLine(record)}\n`);
   return EXIT.ok;
 }
