@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
-import { registerHandlers } from "./handlers/index.js";
+import { InProcessDeliveries, type DeliveryQueue, type RetryPolicy } from "./deliveries.js";
+import { registerHandlers, runDelivery } from "./handlers/index.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type ServiceOptions } from "./service.js";
@@ -21,6 +22,14 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   redisUrl?: string;
   reconcileIntervalMs?: number;
   redeliverIntervalMs?: number;
+  /** How often merged pull requests of the last days are held against the trail (the catch-up). */
+  catchUpIntervalMs?: number;
+  /** How long a webhook waits for its job before answering (under Probot's 9 s). */
+  answerWithinMs?: number;
+  /** How a delivery's job is retried. */
+  deliveryRetry?: RetryPolicy;
+  /** With a Redis URL: how long a dead worker's job waits before another replica takes it over (BullMQ's lock duration). */
+  deliveryLockMs?: number;
   /** Wait after start before the first reconciliation and redelivery (Probot must be listening). */
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
@@ -31,11 +40,14 @@ export interface ChangegateApp {
   appFn: ApplicationFunction;
   /** The running service, once Probot has loaded the app. */
   readonly service: ChangegateService | null;
+  /** The durable queue webhooks become jobs in, once loaded. */
+  readonly deliveries: DeliveryQueue | null;
   stop(): Promise<void>;
 }
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
   let service: ChangegateService | null = null;
+  let deliveries: DeliveryQueue | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
 
@@ -50,7 +62,19 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       redis = client as unknown as RedisLike;
       redisToClose = client;
     }
-    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, ...serviceOptions } = options;
+    const {
+      redis: _redis,
+      redisUrl: _url,
+      reconcileIntervalMs: _r,
+      redeliverIntervalMs: _d,
+      catchUpIntervalMs: _c,
+      answerWithinMs: _a,
+      deliveryRetry: _dr,
+      deliveryLockMs: _dl,
+      startupDelayMs: _s,
+      background: _b,
+      ...serviceOptions
+    } = options;
     service = new ChangegateService({
       mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now),
       ...serviceOptions,
@@ -60,11 +84,15 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       installationClient: (installationId) => app.auth(installationId),
       appClient: () => app.auth(),
     });
-    registerHandlers(app, service);
-    addHandler(healthHandler(() => service));
+    const running = service;
+    const queueParts = { run: (work: Parameters<typeof runDelivery>[1]) => runDelivery(running, work), client: (installationId: number) => app.auth(installationId), log: app.log, ...(options.deliveryRetry ? { retry: options.deliveryRetry } : {}) };
+    deliveries = redisUrl
+      ? await (await import("./redis-deliveries.js")).RedisDeliveries.start({ ...queueParts, url: redisUrl, ...(options.deliveryLockMs === undefined ? {} : { lockMs: options.deliveryLockMs }) })
+      : new InProcessDeliveries(queueParts);
+    registerHandlers(app, deliveries, options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs });
+    addHandler(healthHandler(() => service, () => deliveries));
 
     if (options.background !== false) {
-      const running = service;
       const every = (ms: number, work: () => Promise<unknown>) => {
         const timer = setInterval(() => void work().catch(() => undefined), ms);
         timer.unref();
@@ -73,11 +101,13 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       const start = setTimeout(() => {
         void running.redeliverFailed();
         void running.reconcile();
+        void running.catchUp();
       }, options.startupDelayMs ?? 5_000);
       start.unref();
       timers.push(start);
       every(options.reconcileIntervalMs ?? 10 * 60_000, () => running.reconcile());
       every(options.redeliverIntervalMs ?? 5 * 60_000, () => running.redeliverFailed());
+      every(options.catchUpIntervalMs ?? 30 * 60_000, () => running.catchUp());
     }
   };
 
@@ -86,16 +116,20 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     get service() {
       return service;
     },
+    get deliveries() {
+      return deliveries;
+    },
     async stop() {
       for (const timer of timers) clearTimeout(timer);
       service?.stop();
+      await deliveries?.stop();
       await redisToClose?.quit().catch(() => undefined);
     },
   };
 }
 
 /** `GET /healthz`: 200 while the app is loaded and running, with what it holds. */
-export function healthHandler(service: () => ChangegateService | null) {
+export function healthHandler(service: () => ChangegateService | null, deliveries: () => DeliveryQueue | null = () => null) {
   return (request: IncomingMessage, response: ServerResponse): boolean => {
     if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
     const running = service();
@@ -114,6 +148,7 @@ export function healthHandler(service: () => ChangegateService | null) {
             failures: health.failures,
             lastReconcileAt: health.lastReconcileAt === 0 ? null : new Date(health.lastReconcileAt).toISOString(),
             lastReconcileError: health.lastReconcileError,
+            deliveries: deliveries()?.stats ?? null,
           };
     response.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
     return true;
