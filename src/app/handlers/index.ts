@@ -48,7 +48,7 @@ export async function runDelivery(service: ChangegateService, work: DeliveryWork
 }
 
 export interface HandlerOptions {
-  /** How long a webhook waits for its job before answering (under Probot's 9 s). */
+  /** How long a webhook waits for its job before answering (under Probot's 9 s, with room for a busy event loop). */
   answerWithinMs?: number;
 }
 
@@ -57,6 +57,6 @@ export function registerHandlers(app: Probot, deliveries: DeliveryQueue, options
   app.on(events, async (context) => {
     const installation = (context.payload as { installation?: { id?: number } }).installation?.id ?? null;
     const job = { id: context.id, name: context.name, installationId: installation, payload: context.payload };
-    answerFor(job, await deliveries.accept(job, context.octokit, options.answerWithinMs ?? 8_000));
+    answerFor(job, await deliveries.accept(job, context.octokit, options.answerWithinMs ?? 7_000));
   });
 }
