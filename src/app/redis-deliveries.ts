@@ -126,6 +126,7 @@ export class RedisDeliveries implements DeliveryQueue {
     try {
       const known = await this.queue.getJob(id);
       if (known === undefined) {
+        // Counted here even when another replica added it a moment before (BullMQ then adds nothing).
         this.#counts.accepted++;
         await this.queue.add(delivery.name, { name: delivery.name, installationId: delivery.installationId, payload: delivery.payload }, {
           jobId: id,

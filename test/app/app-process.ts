@@ -43,7 +43,7 @@ export async function startAppProcess(fake: FakeGitHub, options: ChangegateAppOp
       GHE_PROTOCOL: "http",
       PORT: String(port),
       HOST: "127.0.0.1",
-      LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "fatal",
+      LOG_LEVEL: (process.env["TEST_LOG_LEVEL"] as NodeJS.ProcessEnv["LOG_LEVEL"]) ?? "fatal",
       LOG_FORMAT: "json",
       NODE_ENV: "test",
       CHANGEGATE_TEST_OPTIONS: JSON.stringify(options),
