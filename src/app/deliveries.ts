@@ -211,7 +211,11 @@ export class InProcessDeliveries implements DeliveryQueue {
       // A retry makes a new client: the webhook's may be what failed (an expired token).
       entry.live = null;
       const policy = this.parts.retry ?? DEFAULT_RETRY;
-      if (entry.attempts >= policy.maxAttempts || this.#stopped) {
+      if (this.#stopped) {
+        this.parts.log.warn({ err: error, delivery: job.id, event: job.name }, `changegate: stopped with delivery ${job.id} (${job.name}) unfinished`);
+        return;
+      }
+      if (entry.attempts >= policy.maxAttempts) {
         entry.state = "gave-up";
         this.#stats.gaveUp++;
         this.parts.log.error({ err: error, delivery: job.id, event: job.name, attempts: entry.attempts }, `changegate: gave up on delivery ${job.id} (${job.name}) after ${entry.attempts} attempts`);

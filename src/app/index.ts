@@ -13,7 +13,9 @@ import { ChangegateService, type ServiceOptions } from "./service.js";
  *
  * Besides the webhook handlers it runs, in the background: reconciliation of open pull
  * requests (at start, then every `reconcileIntervalMs`), a request for failed webhook
- * deliveries to be redelivered (every `redeliverIntervalMs`), and the scheduler's timers.
+ * deliveries to be redelivered (every `redeliverIntervalMs`), the merge catch-up (at
+ * start, then every `catchUpIntervalMs`), and the scheduler's timers. Webhook deliveries
+ * become jobs in the durable queue (deliveries.ts; in Redis with REDIS_URL).
  * It answers `GET /healthz`.
  */
 export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log" | "installationClient" | "appClient" | "redis">> {
@@ -24,6 +26,8 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   redeliverIntervalMs?: number;
   /** How often merged pull requests of the last days are held against the trail (the catch-up). */
   catchUpIntervalMs?: number;
+  /** How far back the catch-up looks for merges (3 days). */
+  catchUpWindowMs?: number;
   /** How long a webhook waits for its job before answering (under Probot's 9 s). */
   answerWithinMs?: number;
   /** How a delivery's job is retried. */
@@ -68,6 +72,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       reconcileIntervalMs: _r,
       redeliverIntervalMs: _d,
       catchUpIntervalMs: _c,
+      catchUpWindowMs: _cw,
       answerWithinMs: _a,
       deliveryRetry: _dr,
       deliveryLockMs: _dl,
@@ -93,6 +98,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     addHandler(healthHandler(() => service, () => deliveries));
 
     if (options.background !== false) {
+      const catchUpWindow = options.catchUpWindowMs === undefined ? {} : { windowMs: options.catchUpWindowMs };
       const every = (ms: number, work: () => Promise<unknown>) => {
         const timer = setInterval(() => void work().catch(() => undefined), ms);
         timer.unref();
@@ -101,13 +107,13 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       const start = setTimeout(() => {
         void running.redeliverFailed();
         void running.reconcile();
-        void running.catchUp();
+        void running.catchUp(catchUpWindow);
       }, options.startupDelayMs ?? 5_000);
       start.unref();
       timers.push(start);
       every(options.reconcileIntervalMs ?? 10 * 60_000, () => running.reconcile());
       every(options.redeliverIntervalMs ?? 5 * 60_000, () => running.redeliverFailed());
-      every(options.catchUpIntervalMs ?? 30 * 60_000, () => running.catchUp());
+      every(options.catchUpIntervalMs ?? 30 * 60_000, () => running.catchUp(catchUpWindow));
     }
   };
 

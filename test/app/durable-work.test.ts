@@ -136,6 +136,30 @@ describe("the merge catch-up", () => {
     expect(auditComments(fake, repo, pull.number)).toBe(1);
   });
 
+  it("costs, for R repositories with merges in the window: 2 + 4R requests from a fresh process, then one conditional request (a 304) per repository", { timeout: 60_000 }, async () => {
+    const own = await startFake();
+    const recorder = await startApp(own, { deliveryRetry: QUICK_RETRY });
+    const restarted = await startApp(own, { deliveryRetry: QUICK_RETRY });
+    try {
+      const repos = [gatedRepository(own), gatedRepository(own), gatedRepository(own)];
+      for (const repo of repos) for (const file of ["a.txt", "b.txt"]) await recorder.deliver(mergedPull(own, repo, file).closed);
+      own.resetRequests();
+      expect(await restarted.service.catchUp()).toEqual({ repositories: 3, merged: 6, recorded: 0, failed: 0 });
+      // Installations, repositories; per repository: its closed pull requests, its policy, the trail's tip, one index folder.
+      const counted = own.requests({ excludeInstallationToken: true });
+      expect(counted.map((record) => record.method)).toEqual(Array(2 + 4 * 3).fill("GET"));
+      own.resetRequests();
+      await restarted.service.catchUp();
+      const quiet = own.requests({ excludeInstallationToken: true, route: "GET /repos/{owner}/{repo}/pulls" });
+      expect(quiet.map((record) => record.notModified)).toEqual([true, true, true]);
+      expect(own.requests({ excludeInstallationToken: true })).toHaveLength(2 + 3);
+    } finally {
+      await recorder.stop();
+      await restarted.stop();
+      await own.close();
+    }
+  });
+
   it("leaves alone what it must not record: a repository without a policy, merges older than its window", async () => {
     fake.addRepository({ owner: "acme", name: "ungated", files: { "README.md": "x\n" } });
     const ungated = fake.openPullRequest({ owner: "acme", repo: "ungated", user: "carol", body: "x", changes: { "a.txt": "a\n" } });
