@@ -33,6 +33,24 @@ describe("changegate check", () => {
     expect(json.checks.map((check) => Object.keys(check))).toEqual(Array(3).fill(["name", "conclusion", "title", "summary"]));
   });
 
+  it("--org-policy layers FILE under --policy as _extends does: locked keys keep the org's value, the repository's attempt warns at its line", async () => {
+    const dir = tempDir();
+    const zero = "approvals: { low: { count: 0 }, medium: { count: 0 }, high: { count: 0 }, critical: { count: 0 } }\n";
+    writeFileSync(join(dir, "org.yml"), `version: 1\ntimezone: UTC\nlocked: [windows]\nwindows:\n  normal: never\n${zero}`);
+    writeFileSync(join(dir, "repo.yml"), `_extends: .github\nversion: 1\nwindows:\n  normal: always\n`);
+    writeFileSync(join(dir, "files.txt"), "src/a.ts\n");
+    const args = ["check", "--policy", "repo.yml", "--files", "files.txt", "--body", join(examples, "pr-normal.md"), "--at", "2026-02-25T03:00:00Z", "--json"];
+    const layered = await runCli([...args, "--org-policy", "org.yml"], { cwd: dir });
+    expect(layered.exit).toBe(1);
+    const json = JSON.parse(layered.stdout) as { checks: { name: string; conclusion: string }[]; policy_warnings: { file: string; line: number; path: string }[] };
+    expect(json.checks.find((check) => check.name === "changegate/schedule")!.conclusion).toBe("failure");
+    expect(json.policy_warnings).toEqual([expect.objectContaining({ file: "repo.yml", line: 3, path: "windows" })]);
+    expect(layered.stderr).toMatch(/^warning: repo\.yml:3:1: windows: locked by org\.yml/m);
+    // Alone, the repository's file decides (its _extends names nothing the CLI can read).
+    const alone = await runCli([...args.slice(0, -1), "--json"], { cwd: dir });
+    expect((JSON.parse(alone.stdout) as { checks: { name: string; conclusion: string }[] }).checks.find((check) => check.name === "changegate/schedule")!.conclusion).toBe("success");
+  });
+
   it("reads the PR description from standard input with --body -", async () => {
     const run = await runCli([...base, "--body", "-", "--json"], { cwd: examples, stdin: NORMAL_BODY });
     expect((JSON.parse(run.stdout) as { change: { id: string } }).change.id).toBe("CR-2026-0451");
@@ -134,17 +152,21 @@ describe("changegate check inside a git checkout", () => {
     expect(json.checks[0]).toMatchObject({ conclusion: "failure", title: expect.stringMatching(/This PR's changegate policy is invalid/) });
   });
 
-  it("follows _extends in the policy the branch proposes, as the App does (and says what it cannot read)", async () => {
+  it("follows _extends in the policy the branch proposes, as the App does: layered over --org-policy's file", async () => {
     const dir = repository();
-    // Valid alone; the App would layer it over acme/.github's file, which the command line cannot read.
-    writeFileSync(join(dir, ".github/changegate.yml"), `_extends: .github\n${POLICY}`);
+    // Invalid alone (no version); layered over the org's file, which has one, valid.
+    writeFileSync(join(dir, "org.yml"), "version: 1\n");
+    writeFileSync(join(dir, ".github/changegate.yml"), POLICY.replace(/^version: 1\n/m, "_extends: .github\n"));
     execFileSync("git", ["commit", "-qam", "extend the org's defaults"], { cwd: dir });
-    const run = await runCli(["check", "--at", "2026-02-25T03:00:00Z", "--json", "--body", "-", "--repo", "acme/shop"], { cwd: dir, stdin: NORMAL_BODY });
-    const json = JSON.parse(run.stdout) as { checks: { name: string; conclusion: string; title: string }[]; proposed_policy_problems: { path: string; message: string }[] };
-    expect(json.proposed_policy_problems).toEqual([
-      expect.objectContaining({ path: "_extends", message: "_extends: cannot read acme/.github:.github/changegate.yml (the command line reads only this checkout and the files it is given)" }),
-    ]);
-    expect(json.checks[0]).toMatchObject({ conclusion: "failure", title: "This PR's changegate policy is invalid: 1 problem" });
+    const args = ["check", "--at", "2026-02-25T03:00:00Z", "--json", "--body", "-", "--repo", "acme/shop"];
+    const layered = await runCli([...args, "--org-policy", "org.yml"], { cwd: dir, stdin: NORMAL_BODY });
+    const json = JSON.parse(layered.stdout) as { checks: { name: string; conclusion: string; title: string }[]; proposed_policy_problems: { path: string; message: string }[] };
+    expect(json.proposed_policy_problems).toEqual([]);
+    expect(json.checks[0]!.title).not.toMatch(/policy is invalid/);
+    // Without it the edit decides alone, and the command line says it could not layer it.
+    const alone = await runCli(args, { cwd: dir, stdin: NORMAL_BODY });
+    expect((JSON.parse(alone.stdout) as typeof json).proposed_policy_problems).toEqual([expect.objectContaining({ path: "version" })]);
+    expect(alone.stderr).toMatch(/^warning: \.github\/changegate\.yml: _extends: "\.github" names a file the command line cannot read/m);
   });
 
   it("exits 2 when the base branch has no policy (not enrolled)", async () => {

@@ -1,5 +1,5 @@
 import { LruCache } from "./cache.js";
-import { DeliveryFailed } from "./errors.js";
+import { DeliveryFailed, describeFailure } from "./errors.js";
 import type { Client, Logger } from "./service.js";
 
 /**
@@ -207,7 +207,7 @@ export class InProcessDeliveries implements DeliveryQueue {
       this.#active.delete(job.id);
       this.#settle();
     } catch (error) {
-      entry.reason = error instanceof Error ? error.message : String(error);
+      entry.reason = describeFailure(error);
       // A retry makes a new client: the webhook's may be what failed (an expired token).
       entry.live = null;
       const policy = this.parts.retry ?? DEFAULT_RETRY;

@@ -5,7 +5,16 @@ import { truncate } from "../report/text.js";
 export class LockTimeoutError extends Error {}
 
 /** A webhook delivery whose work failed: thrown from its handler, so GitHub records it as failed and the redelivery loop asks for it again. */
-export class DeliveryFailed extends Error {}
+export class DeliveryFailed extends Error {
+  /** What the webhook is answered: 500, so that the delivery shows as failed and is asked for again. */
+  readonly status = 500;
+  constructor(message: string) {
+    super(message);
+    this.name = "DeliveryFailed";
+    // The reason is the whole story; a stack would only repeat Probot's internals in the log.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
 
 /**
  * The App's errors in words: why an evaluation failed, for a check run's title ("Could not

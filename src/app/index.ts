@@ -81,7 +81,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       ...serviceOptions
     } = options;
     service = new ChangegateService({
-      mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now),
+      mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now, (key, section) => service!.exclusive(key, section)),
       ...serviceOptions,
       appId,
       log: app.log,

@@ -1,7 +1,7 @@
 import type { EventEmitter } from "node:events";
 import { Job, Queue, QueueEvents, Worker } from "bullmq";
 import { DEFAULT_RETRY, retryDelay, type DeliveryJob, type DeliveryQueue, type DeliveryRunner, type DeliveryState, type DeliveryStats, type RetryPolicy } from "./deliveries.js";
-import { DeliveryFailed } from "./errors.js";
+import { DeliveryFailed, describeFailure } from "./errors.js";
 import type { Client, Logger } from "./service.js";
 
 /**
@@ -68,7 +68,8 @@ export class RedisDeliveries implements DeliveryQueue {
           return { failure: null };
         } catch (error) {
           if (error instanceof DeliveryFailed) return { failure: error.message };
-          throw error;
+          // What BullMQ keeps of a failure is its message: the one line that says why.
+          throw new Error(describeFailure(error), { cause: error });
         }
       },
       {

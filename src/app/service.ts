@@ -116,6 +116,7 @@ export class ChangegateService {
   readonly #policyChanges: PolicyChanges;
   readonly #merges: Merges;
   readonly #catchUp: MergeCatchUp;
+  readonly #locks: Locks;
   #stopped = false;
 
   constructor(options: ServiceOptions) {
@@ -129,7 +130,7 @@ export class ChangegateService {
       ...(options.permissionsTtlMs === undefined ? {} : { permissionsTtlMs: options.permissionsTtlMs }),
       ...(options.teamsTtlMs === undefined ? {} : { teamsTtlMs: options.teamsTtlMs }),
     });
-    const locks = new Locks(options.redis ?? null);
+    const locks = (this.#locks = new Locks(options.redis ?? null));
     const memory = new PullMemory();
     this.#queue = new WorkQueue({
       concurrency: options.concurrency ?? 4,
@@ -225,6 +226,11 @@ export class ChangegateService {
 
   redeliverFailed(options: RedeliveryOptions = {}): Promise<number> {
     return this.#redelivery.redeliverFailed(options);
+  }
+
+  /** Runs `section` alone for `key` across replicas (the audit trail's one writer per trail). */
+  exclusive<T>(key: string, section: () => Promise<T>): Promise<T> {
+    return this.#locks.run(key, section);
   }
 
   /** The next boundary kept for a pull request, if any. */

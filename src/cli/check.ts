@@ -13,7 +13,7 @@ import { fileReader } from "./file-reader.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 import { decisionJson } from "./json.js";
 
-export const CHECK_USAGE = `usage: changegate check [--body FILE|-] [--policy FILE] [--files FILE] [--labels a,b]
+export const CHECK_USAGE = `usage: changegate check [--body FILE|-] [--policy FILE] [--org-policy FILE] [--files FILE] [--labels a,b]
                         [--author LOGIN] [--reviews FILE] [--teams FILE] [--permissions FILE]
                         [--head SHA] [--at ISO8601] [--json]
                         [--base REF] [--repo OWNER/NAME] [--number N] [--title TEXT] [--pusher LOGIN]`;
@@ -27,6 +27,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     options: {
       body: { type: "string" },
       policy: { type: "string" },
+      "org-policy": { type: "string" },
       files: { type: "string" },
       labels: { type: "string" },
       author: { type: "string" },
@@ -67,11 +68,14 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     pusher: values.pusher ?? null,
     policy: policyFile,
     proposedPolicy: inCheckout && values.policy === undefined ? headPolicyFile(io, where) : null,
+    warn: (message) => io.stderr.write(`warning: ${message}\n`),
+    orgPolicy: values["org-policy"] === undefined ? null : localPolicyFile(where, values["org-policy"], await readInput(io, values["org-policy"], "organisation policy")),
   });
   const loaded = await reader.policyAt(base ?? "HEAD");
   if (loaded.status === "invalid") throw new UsageError(`invalid policy: ${summarizeProblems(loaded.problems)}`);
   if (loaded.status === "not-enrolled") throw new UsageError(`no policy: pass --policy FILE`);
   const policy = loaded.policy;
+  for (const warning of policy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
   const pull: PullRequestFields = { number: number ?? 0, title: values.title ?? "", body, user: { login: values.author ?? "" }, labels: parseLabels(values.labels), head: { sha: values.head ?? "" } };
   const at = values.at === undefined ? Date.now() : parseInstant(values.at, "--at");
   // Outside a pull request there is no number, and stale approvals are filtered only when the head is given.

@@ -1,5 +1,6 @@
 import type { Permission, Review } from "../engine/approvals.js";
 import type { ChangedFiles } from "../engine/paths.js";
+import { parsePolicy, readPolicyLayer } from "../engine/policy.js";
 import { layerPolicy, type LoadedPolicy, type ReadPolicyFile } from "../github/policy-source.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
@@ -7,9 +8,10 @@ import type { PullRequestReader } from "../pipeline/reader.js";
 /**
  * The CLI's reader: what the command line was given (files, or a checkout it asks git), in
  * the same port the App and the Action read GitHub through, so the pipeline decides the same
- * way offline. A policy's `_extends` is followed as everywhere: the files it names are read
- * through `readOther` (none by default, so a policy that extends another repository's says
- * that it cannot be read, instead of deciding without the org's defaults).
+ * way offline. Both policies, the judging one and the one the branch proposes, are layered
+ * the same way: over `--org-policy FILE` when given (SPEC §9: exactly as `_extends` layers
+ * the organisation's), else alone, with a warning when their `_extends` names a file the
+ * command line cannot read.
  */
 export interface FileReaderInputs {
   owner: string;
@@ -24,14 +26,31 @@ export interface FileReaderInputs {
   policy: PolicyFile | null;
   /** The policy file as the change edits it (the checkout's HEAD), null when not known. */
   proposedPolicy: PolicyFile | null;
+  /** `--org-policy FILE` (SPEC §9): layered under either policy exactly as `_extends` layers the organisation's, whether the file names it or not. */
+  orgPolicy?: PolicyFile | null;
+  /** Reads what a policy's `_extends` names (default: --org-policy's file, else nothing). */
   readOther?: ReadPolicyFile;
+  /** Told when a policy extends a file the command line cannot read. */
+  warn?: (message: string) => void;
 }
 
 const UNREADABLE_HINT = "the command line reads only this checkout and the files it is given";
 
 export function fileReader(inputs: FileReaderInputs): PullRequestReader {
-  const readOther: ReadPolicyFile = inputs.readOther ?? (async () => null);
-  const layered = (file: PolicyFile | null): Promise<LoadedPolicy> => layerPolicy(readOther, file, UNREADABLE_HINT);
+  const org = inputs.orgPolicy ?? null;
+  const parsed = (files: PolicyFile[]): LoadedPolicy => {
+    const result = parsePolicy(files.map((file) => ({ file: file.name, text: file.text })));
+    return result.ok ? { status: "valid", policy: result.policy, files } : { status: "invalid", problems: result.problems, files };
+  };
+  const layered = async (file: PolicyFile | null): Promise<LoadedPolicy> => {
+    if (file === null) return { status: "not-enrolled" };
+    const target = readPolicyLayer(file.text).extends;
+    if (inputs.readOther !== undefined) return layerPolicy(inputs.readOther, file, UNREADABLE_HINT);
+    // With --org-policy, that file is what `_extends` names, and is layered under either way.
+    if (org !== null) return target === null ? parsed([org, file]) : layerPolicy(async () => org, file, UNREADABLE_HINT);
+    if (target !== null) inputs.warn?.(`${file.name}: _extends: "${target}" names a file the command line cannot read, so this file decides alone (pass --org-policy FILE to layer it as the App does)`);
+    return parsed([file]);
+  };
   return {
     owner: inputs.owner,
     repo: inputs.repo,

@@ -18,7 +18,5 @@ export function lowercaseFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-/** At most `max` UTF-16 code units, an ellipsis marking a cut. */
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+/** At most `max` characters, cut on a grapheme boundary, an ellipsis marking a cut (bounded-text.ts). */
+export { cutChars as truncate } from "./bounded-text.js";

@@ -37,6 +37,8 @@ export interface RepoSeed {
   collaborators?: Record<string, Exclude<Permission, "none">>;
   /** sha -> parents, parents listed before their children. */
   commits?: Record<string, string[]>;
+  /** sha -> the message of a commit in `commits` (default "Seeded commit"). */
+  messages?: Record<string, string>;
   /** Newest last; statuses oldest first. */
   deployments?: { id?: number; sha: string; environment: string; statuses: string[] }[];
 }
@@ -55,7 +57,7 @@ export function seedRepository(fake: FakeGitHub, fullName: string, seed: RepoSee
 
   const base = fake.branchSha(owner, name, defaultBranch) ?? null;
   for (const [sha, parents] of Object.entries(seed.commits ?? {})) {
-    const commit = repo.git.commits.get(sha) ?? fake.commitOnto(repo, parents[0] ?? base, {}, { sha, message: "Seeded commit", extraParents: parents.slice(1) });
+    const commit = repo.git.commits.get(sha) ?? fake.commitOnto(repo, parents[0] ?? base, {}, { sha, message: seed.messages?.[sha] ?? "Seeded commit", extraParents: parents.slice(1) });
     repo.refs.set(`refs/heads/${defaultBranch}`, commit.sha);
   }
 

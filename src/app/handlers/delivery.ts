@@ -1,5 +1,5 @@
-import type { Context } from "probot";
-import { DeliveryFailed } from "../errors.js";
+import type { Context, Probot } from "probot";
+import { DeliveryFailed, describeFailure } from "../errors.js";
 import type { EvaluateOutcome } from "../service.js";
 
 /**
@@ -34,4 +34,42 @@ export function settle(context: Pick<Context, "name" | "id">, ...outcomes: Evalu
   for (const outcome of outcomes) {
     if (outcome.status === "failed") throw new DeliveryFailed(`changegate could not evaluate (${context.name} ${context.id}): ${outcome.error ?? "unknown error"}`);
   }
+}
+
+/**
+ * Every handler's failure answered as GitHub should see it: 500 (the redelivery loop finds
+ * the delivery again), never the status of a request the handler made (a 404 or 422 inside
+ * would read as a bad delivery), with one line that says why instead of a stack. Work that
+ * is already done (a merge already recorded, checks already saying the same) returns
+ * normally and is answered 200.
+ */
+export function answerFailures<C extends Pick<Context, "name" | "id" | "payload">>(handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
+  return async (context) => {
+    try {
+      await handler(context);
+    } catch (error) {
+      if (error instanceof DeliveryFailed) throw error;
+      const action = (context.payload as { action?: string }).action;
+      throw new DeliveryFailed(`changegate could not handle ${context.name}${action === undefined ? "" : `.${action}`} ${context.id}: ${describeFailure(error)}`);
+    }
+  };
+}
+
+/**
+ * Probot logs a handler's failure twice: its error handler logs each error (here the one
+ * line of a DeliveryFailed), then the webhooks middleware, through the same logger, the
+ * aggregate of them. The aggregate of DeliveryFailed errors says nothing new, so it is not
+ * logged again; any other error is logged as Probot logs it.
+ */
+export function logDeliveryFailuresOnce(probot: Probot): void {
+  type ErrorMethod = (this: unknown, ...args: unknown[]) => void;
+  const log = probot.log as unknown as { error: ErrorMethod };
+  const error = log.error;
+  // A plain function, not bound: pino's child loggers inherit it and keep their own bindings.
+  log.error = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const reasons = first instanceof AggregateError ? (first.errors as unknown[]) : [];
+    if (reasons.length > 0 && reasons.every((reason) => reason instanceof DeliveryFailed)) return;
+    error.apply(this, args);
+  };
 }

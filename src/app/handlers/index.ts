@@ -1,7 +1,7 @@
 import type { Context, Probot } from "probot";
 import { answerFor, type DeliveryQueue, type DeliveryWork } from "../deliveries.js";
 import type { ChangegateService } from "../service.js";
-import type { HandlerContext } from "./delivery.js";
+import { logDeliveryFailuresOnce, type HandlerContext } from "./delivery.js";
 import { INSTALLATION_EVENTS, onInstallation } from "./installation.js";
 import { onMergeGroup } from "./merge-group.js";
 import { onPullRequestClosed } from "./pull-request-closed.js";
@@ -16,6 +16,7 @@ import { onRerequested, RERUN_EVENTS } from "./rerequested.js";
  * as a job, once per delivery id, retried until it finishes.
  */
 export { DeliveryFailed } from "../errors.js";
+export { answerFailures, logDeliveryFailuresOnce } from "./delivery.js";
 
 interface Route {
   events: readonly string[];
@@ -53,6 +54,7 @@ export interface HandlerOptions {
 }
 
 export function registerHandlers(app: Probot, deliveries: DeliveryQueue, options: HandlerOptions = {}): void {
+  logDeliveryFailuresOnce(app);
   const events = [...new Set(ROUTES.flatMap((candidate) => candidate.events))] as Context["name"][];
   app.on(events, async (context) => {
     const installation = (context.payload as { installation?: { id?: number } }).installation?.id ?? null;
