@@ -84,17 +84,19 @@ export function retryDelay(policy: RetryPolicy, attemptsMade: number): number {
  * The webhook's answer from a job's state: return (200) only when the work is finished;
  * otherwise throw DeliveryFailed (500), which says what goes on.
  */
-export function answerFor(job: Pick<DeliveryJob, "id" | "name">, state: DeliveryState): void {
+export function answerFor(job: Pick<DeliveryJob, "id" | "name" | "payload">, state: DeliveryState): void {
+  const action = (job.payload as { action?: unknown } | null)?.action;
+  const what = `${job.name}${typeof action === "string" ? `.${action}` : ""} ${job.id}`;
   switch (state.status) {
     case "finished":
       if (state.failure !== null) throw new DeliveryFailed(state.failure);
       return;
     case "retrying":
-      throw new DeliveryFailed(`changegate could not finish ${job.name} ${job.id} yet (attempt ${state.attempts}: ${state.reason}); it retries on its own`);
+      throw new DeliveryFailed(`changegate could not handle ${what} (attempt ${state.attempts}): ${state.reason}; it retries on its own`);
     case "running":
-      throw new DeliveryFailed(`changegate is still working on ${job.name} ${job.id}; it finishes on its own`);
+      throw new DeliveryFailed(`changegate is still working on ${what}; it finishes on its own`);
     case "gave-up":
-      throw new DeliveryFailed(`changegate gave up on ${job.name} ${job.id} after ${state.attempts} attempts: ${state.reason}`);
+      throw new DeliveryFailed(`changegate gave up on ${what} after ${state.attempts} attempts: ${state.reason}`);
   }
 }
 
