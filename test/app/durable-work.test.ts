@@ -82,6 +82,8 @@ describe("redeliveries", () => {
     expect(again.status).toBe(200);
     expect(apiRequests(fake)).toEqual([]);
     expect(deliveries().stats.accepted).toBe(accepted);
+    const health = (await (await fetch(app.url.replace("/api/github/webhooks", "/healthz"))).json()) as { deliveries: { duplicates: number; pending: number } };
+    expect(health.deliveries.duplicates).toBeGreaterThanOrEqual(1);
     expect(recordCount(fake, repo)).toBe(1);
     expect(auditComments(fake, repo, pull.number)).toBe(1);
   });
