@@ -107,14 +107,27 @@ const yamlAsModule = {
   },
 };
 
+/**
+ * The calendar layer (rrule, ical.js, date-holidays with its data and moment-timezone:
+ * ~1.5 MiB) as a file of its own, `calendar.js`, which the policy loader imports only for a
+ * policy with calendar forms (src/github/policy-source.ts): every other run neither loads
+ * nor parses it.
+ */
+const calendarApart = {
+  name: "calendar-apart",
+  setup(plugin) {
+    plugin.onResolve({ filter: /[\\/]?calendar-inputs\.js$/ }, (args) =>
+      /policy-source\.ts$/.test(args.importer) ? { path: "./calendar.js", external: true } : undefined,
+    );
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
-const result = await build({
+const common = {
   absWorkingDir: root,
   metafile: true,
-  entryPoints: ["action/main.ts"],
-  outfile,
   bundle: true,
   platform: "node",
   target: "node20",
@@ -123,16 +136,23 @@ const result = await build({
   legalComments: "none",
   charset: "utf8",
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
-  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)],
   logLevel: "warning",
+};
+const result = await build({ ...common, entryPoints: ["action/main.ts"], outfile, plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)] });
+const calendar = await build({
+  ...common,
+  entryPoints: ["src/github/calendar-inputs.ts"],
+  outfile: join(outdir, "calendar.js"),
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule],
 });
 // The bundle is ESM whatever package.json surrounds it.
 writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
-writeFileSync(join(outdir, "LICENSES.md"), licenses(Object.keys(result.metafile.inputs)));
+writeFileSync(join(outdir, "LICENSES.md"), licenses([...Object.keys(result.metafile.inputs), ...Object.keys(calendar.metafile.inputs)]));
 
 if (process.env.CHANGEGATE_METAFILE) writeFileSync(process.env.CHANGEGATE_METAFILE, JSON.stringify(result.metafile));
 if (!process.argv.includes("--quiet")) {
   console.log(`action/dist/index.js  ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
+  console.log(`action/dist/calendar.js  ${(statSync(join(outdir, "calendar.js")).size / 1024).toFixed(0)} KiB (loaded only for calendar forms)`);
 }
 
 /** The packages bundled, with their licenses, for redistribution. */

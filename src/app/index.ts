@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
 import { InProcessDeliveries, type DeliveryQueue, type RetryPolicy } from "./deliveries.js";
+import { registerDeploymentHandlers } from "./deployment-handlers.js";
+import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
+import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
 import { registerHandlers, runDelivery } from "./handlers/index.js";
+import { registerIssueHandlers } from "./issue-events.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type ServiceOptions } from "./service.js";
@@ -38,6 +42,8 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
   background?: boolean;
+  /** The deployment protection rule: its hold store (default: Redis with REDIS_URL, else memory) and callback retries. */
+  deployments?: DeploymentRuleOptions;
 }
 
 export interface ChangegateApp {
@@ -46,12 +52,15 @@ export interface ChangegateApp {
   readonly service: ChangegateService | null;
   /** The durable queue webhooks become jobs in, once loaded. */
   readonly deliveries: DeliveryQueue | null;
+  /** The deployment protection rule, once Probot has loaded the app. */
+  readonly deployments: DeploymentRule | null;
   stop(): Promise<void>;
 }
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
   let service: ChangegateService | null = null;
   let deliveries: DeliveryQueue | null = null;
+  let deployments: DeploymentRule | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
 
@@ -78,6 +87,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       deliveryLockMs: _dl,
       startupDelayMs: _s,
       background: _b,
+      deployments: deploymentOptions,
       ...serviceOptions
     } = options;
     service = new ChangegateService({
@@ -95,7 +105,25 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       ? await (await import("./redis-deliveries.js")).RedisDeliveries.start({ ...queueParts, url: redisUrl, ...(options.deliveryLockMs === undefined ? {} : { lockMs: options.deliveryLockMs }) })
       : new InProcessDeliveries(queueParts);
     registerHandlers(app, deliveries, options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs });
-    addHandler(healthHandler(() => service, () => deliveries));
+    registerIssueHandlers(app, service);
+    const live = service;
+    // What the deployment rule may use of the service (deployment-holds.ts).
+    const deps: DeploymentDeps = {
+      now: live.now,
+      log: app.log,
+      exclusive: (key, section) => live.exclusive(key, section),
+      loadPolicy: (client, target, installationId) => live.policyAt(client, target, installationId),
+      installationClient: (installationId) => live.clientFor(installationId),
+      prepare: (client, installationId) => live.prepare(client, installationId),
+    };
+    const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, deps.exclusive));
+    const appClient = () => app.auth();
+    deployments = new DeploymentRule(deps, { appClient, ...deploymentOptions, store: holds });
+    registerDeploymentHandlers(app, deps, deployments);
+    // Holds kept by a previous process (or another replica) are armed again: released on time.
+    const rule = deployments;
+    void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));
+    addHandler(healthHandler(() => service, () => deployments?.held ?? 0, () => deliveries));
 
     if (options.background !== false) {
       const catchUpWindow = options.catchUpWindowMs === undefined ? {} : { windowMs: options.catchUpWindowMs };
@@ -108,10 +136,12 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
         void running.redeliverFailed();
         void running.reconcile();
         void running.catchUp(catchUpWindow);
+        // Without Redis a restart forgot the holds: GitHub's deliveries name them again.
+        if (redis === null && deploymentOptions?.store === undefined) void rule.recover().catch((error: unknown) => app.log.warn({ err: error }, "changegate: held deployments could not be found again"));
       }, options.startupDelayMs ?? 5_000);
       start.unref();
       timers.push(start);
-      every(options.reconcileIntervalMs ?? 10 * 60_000, () => running.reconcile());
+      every(options.reconcileIntervalMs ?? 10 * 60_000, () => Promise.all([running.reconcile(), rule.start()]));
       every(options.redeliverIntervalMs ?? 5 * 60_000, () => running.redeliverFailed());
       every(options.catchUpIntervalMs ?? 30 * 60_000, () => running.catchUp(catchUpWindow));
     }
@@ -125,8 +155,12 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     get deliveries() {
       return deliveries;
     },
+    get deployments() {
+      return deployments;
+    },
     async stop() {
       for (const timer of timers) clearTimeout(timer);
+      deployments?.stop();
       service?.stop();
       await deliveries?.stop();
       await redisToClose?.quit().catch(() => undefined);
@@ -135,7 +169,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
 }
 
 /** `GET /healthz`: 200 while the app is loaded and running, with what it holds. */
-export function healthHandler(service: () => ChangegateService | null, deliveries: () => DeliveryQueue | null = () => null) {
+export function healthHandler(service: () => ChangegateService | null, heldDeployments: () => number = () => 0, deliveries: () => DeliveryQueue | null = () => null) {
   return (request: IncomingMessage, response: ServerResponse): boolean => {
     if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
     const running = service();
@@ -147,6 +181,7 @@ export function healthHandler(service: () => ChangegateService | null, deliverie
         : {
             status: ok ? "ok" : "stopping",
             scheduled: health.scheduled,
+            heldDeployments: heldDeployments(),
             queued: health.queued,
             running: health.running,
             evaluations: health.evaluations,

@@ -5,6 +5,7 @@ import type { GitHubClient } from "../github/access.js";
 import type { CheckRunAction } from "../github/check-runs.js";
 import type { MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "./policy-cache.js";
+import type { LoadedPolicy } from "../github/policy-source.js";
 import type { RenderedCheck } from "../report/checks.js";
 import { GatherCaches, type PullSnapshot } from "./caching-reader.js";
 import { AppCheckPublisher } from "./check-publisher.js";
@@ -117,14 +118,16 @@ export class ChangegateService {
   readonly #merges: Merges;
   readonly #catchUp: MergeCatchUp;
   readonly #locks: Locks;
+  readonly #clients: InstallationClients;
+  readonly #policies: PolicyCache;
   #stopped = false;
 
   constructor(options: ServiceOptions) {
     this.appId = options.appId;
     const log = options.log;
     const now = (this.now = options.now ?? Date.now);
-    const clients = new InstallationClients(options.installationClient, options.appClient);
-    const policies = new PolicyCache({ freshMs: options.policyFreshMs ?? 60_000, now });
+    const clients = (this.#clients = new InstallationClients(options.installationClient, options.appClient));
+    const policies = (this.#policies = new PolicyCache({ freshMs: options.policyFreshMs ?? 60_000, now }));
     this.#caches = new GatherCaches({
       now,
       ...(options.permissionsTtlMs === undefined ? {} : { permissionsTtlMs: options.permissionsTtlMs }),
@@ -226,6 +229,40 @@ export class ChangegateService {
 
   redeliverFailed(options: RedeliveryOptions = {}): Promise<number> {
     return this.#redelivery.redeliverFailed(options);
+  }
+
+  /** Queues an evaluation (policy changes, issue events, reconciliation). */
+  enqueue(request: Omit<EvaluateRequest, "client">, priority: number): void {
+    this.#evaluator.enqueue(request, priority);
+  }
+
+  /** Installs conditional requests on a webhook's client once. */
+  prepare(client: Client, installationId: number): Client {
+    return this.#clients.prepare(client, installationId);
+  }
+
+  clientFor(installationId: number): Promise<Client> {
+    return this.#clients.forInstallation(installationId);
+  }
+
+  /** The policy of a repository at a ref, through this process's policy cache. */
+  policyAt(client: Client, target: { owner: string; repo: string; ref: string }, installationId: number): Promise<LoadedPolicy> {
+    return this.#policies.load(client, target, { scope: String(installationId) });
+  }
+
+  /** The policies cached for a repository (its branches'). */
+  cachedPolicies(owner: string, repo: string): LoadedPolicy[] {
+    return this.#policies.cachedFor(owner, repo);
+  }
+
+  /** Forgets a repository's cached policies (their calendars read again). */
+  forgetPolicies(owner: string, repo: string): void {
+    this.#policies.forgetRepository(owner, repo);
+  }
+
+  /** Forgets every cached policy (they are read again). */
+  forgetAllPolicies(): void {
+    this.#policies.clear();
   }
 
   /** Runs `section` alone for `key` across replicas (the audit trail's one writer per trail). */

@@ -9,13 +9,14 @@ import { formatProblem, type Problem } from "../engine/problems.js";
 import type { RenderedCheck } from "../report/checks.js";
 import { changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout } from "./git.js";
 import { parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
+import { attachCliCalendar } from "./calendar-inputs.js";
 import { fileReader } from "./file-reader.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 import { decisionJson } from "./json.js";
 
 export const CHECK_USAGE = `usage: changegate check [--body FILE|-] [--policy FILE] [--org-policy FILE] [--files FILE] [--labels a,b]
                         [--author LOGIN] [--reviews FILE] [--teams FILE] [--permissions FILE]
-                        [--head SHA] [--at ISO8601] [--json]
+                        [--head SHA] [--at ISO8601] [--json] [--releases FILE] [--issues FILE]
                         [--base REF] [--repo OWNER/NAME] [--number N] [--title TEXT] [--pusher LOGIN]`;
 
 /** `changegate check`: evaluate one pull request's inputs and print the three decisions. */
@@ -42,6 +43,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
       number: { type: "string" },
       title: { type: "string" },
       pusher: { type: "string" },
+      releases: { type: "string" },
+      issues: { type: "string" },
     },
   });
 
@@ -58,13 +61,15 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   if (number !== null && !(Number.isInteger(number) && number > 0)) throw new UsageError(`--number expects a pull request number; got "${values.number}"`);
 
   // The same pipeline as the App and the Action, reading what the command line was given.
+  const teams = values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams);
+  const permissions = values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions);
   const reader = fileReader({
     owner,
     repo,
     files,
     reviews: values.reviews === undefined ? [] : parseReviews(await readInput(io, values.reviews, "reviews"), values.reviews),
-    teams: values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams),
-    permissions: values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions),
+    teams,
+    permissions,
     pusher: values.pusher ?? null,
     policy: policyFile,
     proposedPolicy: inCheckout && values.policy === undefined ? headPolicyFile(io, where) : null,
@@ -74,8 +79,19 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const loaded = await reader.policyAt(base ?? "HEAD");
   if (loaded.status === "invalid") throw new UsageError(`invalid policy: ${summarizeProblems(loaded.problems)}`);
   if (loaded.status === "not-enrolled") throw new UsageError(`no policy: pass --policy FILE`);
-  const policy = loaded.policy;
-  for (const warning of policy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+  for (const warning of loaded.policy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+  // The calendar's files, releases and issues (SPEC §10), from the checkout and the files given.
+  const attached = await attachCliCalendar(io, loaded.policy, {
+    policyFile: values.policy,
+    base: inCheckout ? base : null,
+    releases: values.releases,
+    issues: values.issues,
+    teams,
+    permissions,
+    repository: values.repo ?? io.env["GITHUB_REPOSITORY"],
+  });
+  if (!attached.ok) throw new UsageError(`invalid policy: ${summarizeProblems(attached.problems)}`);
+  const policy = attached.policy;
   const pull: PullRequestFields = { number: number ?? 0, title: values.title ?? "", body, user: { login: values.author ?? "" }, labels: parseLabels(values.labels), head: { sha: values.head ?? "" } };
   const at = values.at === undefined ? Date.now() : parseInstant(values.at, "--at");
   // Outside a pull request there is no number, and stale approvals are filtered only when the head is given.

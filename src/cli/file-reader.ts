@@ -45,9 +45,9 @@ export function fileReader(inputs: FileReaderInputs): PullRequestReader {
   const layered = async (file: PolicyFile | null): Promise<LoadedPolicy> => {
     if (file === null) return { status: "not-enrolled" };
     const target = readPolicyLayer(file.text).extends;
-    if (inputs.readOther !== undefined) return layerPolicy(inputs.readOther, file, UNREADABLE_HINT);
+    if (inputs.readOther !== undefined) return layerPolicy(inputs.readOther, file, { unreadableHint: UNREADABLE_HINT });
     // With --org-policy, that file is what `_extends` names, and is layered under either way.
-    if (org !== null) return target === null ? parsed([org, file]) : layerPolicy(async () => org, file, UNREADABLE_HINT);
+    if (org !== null) return target === null ? parsed([org, file]) : layerPolicy(async () => org, file, { unreadableHint: UNREADABLE_HINT });
     if (target !== null) inputs.warn?.(`${file.name}: _extends: "${target}" names a file the command line cannot read, so this file decides alone (pass --org-policy FILE to layer it as the App does)`);
     return parsed([file]);
   };

@@ -1,5 +1,6 @@
 import { parsePolicy, POLICY_PATH, readPolicyLayer, type Policy, type PolicyLayerText, type PolicySource } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
+import type { AttachedResult } from "../calendar/build.js";
 import type { GitHubClient } from "./access.js";
 import { readPolicyFile, type PolicyFile } from "./policy-file.js";
 
@@ -18,7 +19,26 @@ const MAX_EXTENDS = 5;
 
 export async function loadPolicy(client: GitHubClient, target: { owner: string; repo: string; ref: string }): Promise<LoadedPolicy> {
   const read = restPolicyFiles(client);
-  return layerPolicy(read, await read({ owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false));
+  return layerPolicy(read, await read({ owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false), { calendar: githubCalendar(client, target.ref) });
+}
+
+/** Attaches what a policy's calendar forms need (holidays, releases, issues) to the policy parsed from `own`. */
+export type AttachCalendar = (policy: Policy, own: PolicyFile) => Promise<AttachedResult>;
+
+export interface LayerOptions {
+  /** Why a file `_extends` names may be unreadable, in the door's terms. */
+  unreadableHint?: string;
+  /** The calendar's source (GitHub's for the App and the Action, the CLI's files); without one a policy is not given its calendar. */
+  calendar?: AttachCalendar;
+}
+
+/** The calendar read from GitHub at `ref` (null: the default branch), where the policy's own repository keeps it. */
+export function githubCalendar(client: GitHubClient, ref: string | null): AttachCalendar {
+  return async (policy, own) => {
+    // Only a policy with calendar forms loads the calendar's libraries (the Action's cold start).
+    const { attachCalendarFromGitHub } = await import("./calendar-inputs.js");
+    return attachCalendarFromGitHub(client, { owner: own.owner, repo: own.repo, ref }, policy);
+  };
 }
 
 /** Reads one policy file (null: none there); `other` for a file `_extends` names, read from its repository's default branch (`ref` null). */
@@ -32,10 +52,10 @@ const UNREADABLE_HINT = "it does not exist, or the token cannot read that reposi
 
 /**
  * The policy from a repository's own file (null: none, so not enrolled), read already, with
- * the files its `_extends` names read through `read`. `unreadableHint` says, in the door's
- * terms, why a named file may be unreadable.
+ * the files its `_extends` names read through `read`, and its calendar attached.
  */
-export async function layerPolicy(read: ReadPolicyFile, own: PolicyFile | null, unreadableHint = UNREADABLE_HINT): Promise<LoadedPolicy> {
+export async function layerPolicy(read: ReadPolicyFile, own: PolicyFile | null, options: LayerOptions = {}): Promise<LoadedPolicy> {
+  const unreadableHint = options.unreadableHint ?? UNREADABLE_HINT;
   if (own === null) return { status: "not-enrolled" };
   const files = [own];
   const layers = new Map<PolicyFile, PolicyLayerText>();
@@ -54,7 +74,19 @@ export async function layerPolicy(read: ReadPolicyFile, own: PolicyFile | null, 
     current = next;
   }
   const result = parsePolicy(files.map((file): PolicySource => ({ file: file.name, text: file.text, layer: layers.get(file)! })));
-  return result.ok ? { status: "valid", policy: result.policy, files } : { status: "invalid", problems: result.problems, files };
+  if (!result.ok) return { status: "invalid", problems: result.problems, files };
+  return withCalendar(result.policy, own, files, options.calendar);
+}
+
+/** A parsed policy with its calendar attached, when it has calendar forms and a calendar source is given. */
+export async function withCalendar(policy: Policy, own: PolicyFile, files: PolicyFile[], calendar: AttachCalendar | undefined): Promise<LoadedPolicy> {
+  if (calendar === undefined || (!policy.freezes.some(isCalendarForm) && !policy.blackouts.some(isCalendarForm))) return { status: "valid", policy, files };
+  const attached = await calendar(policy, own);
+  return attached.ok ? { status: "valid", policy: attached.policy, files } : { status: "invalid", problems: attached.problems, files };
+}
+
+function isCalendarForm(entry: Policy["freezes"][number] | Policy["blackouts"][number]): boolean {
+  return entry.form.kind !== "dated";
 }
 
 /** A `.github/changegate.yml` as edited at a pull request's head: its problems, empty when valid (it does not judge). */

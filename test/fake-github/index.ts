@@ -3,3 +3,5 @@ export * from "./webhooks.js";
 export * from "./state.js";
 export { blobSha, type CommitObject } from "./git.js";
 export { seedRepository, SeededGitHub, startSeededGitHub, type PullSeed, type RepoSeed, type SeededCheckRun } from "./seed.js";
+export * from "./protection-rules.js";
+export * from "./deployment-webhooks.js";

@@ -41,6 +41,10 @@ export interface RepoSeed {
   messages?: Record<string, string>;
   /** Newest last; statuses oldest first. */
   deployments?: { id?: number; sha: string; environment: string; statuses: string[] }[];
+  /** Releases, newest first, as GitHub lists them (calendars: after_release). */
+  releases?: { tag_name: string; published_at: string | null; draft?: boolean; prerelease?: boolean }[];
+  /** Issues (calendars: while_issues_open). */
+  issues?: { number: number; title: string; state: "open" | "closed"; labels: string[]; user: string; created_at: string }[];
 }
 
 export function seedRepository(fake: FakeGitHub, fullName: string, seed: RepoSeed): void {
@@ -96,6 +100,17 @@ export function seedRepository(fake: FakeGitHub, fullName: string, seed: RepoSee
       updatedAt: pull.updated_at ?? "2026-01-01T00:00:00Z",
     };
     Object.assign(opened, state);
+  }
+
+  // The fake keeps releases oldest first (and lists them newest first, as GitHub does).
+  for (const release of [...(seed.releases ?? [])].reverse()) {
+    fake.addRelease(owner, name, { tag: release.tag_name, publishedAt: release.published_at, ...(release.draft === undefined ? {} : { draft: release.draft }), ...(release.prerelease === undefined ? {} : { prerelease: release.prerelease }) });
+  }
+  for (const seeded of seed.issues ?? []) {
+    const issue = fake.createIssue(owner, name, { title: seeded.title, user: seeded.user, labels: seeded.labels });
+    repo.issues.delete(issue.number);
+    Object.assign(issue, { number: seeded.number, state: seeded.state, createdAt: seeded.created_at, updatedAt: seeded.created_at });
+    repo.issues.set(seeded.number, issue);
   }
 
   for (const deployment of seed.deployments ?? []) {

@@ -4,7 +4,9 @@ import { checkRoutes } from "./checks.js";
 import { deploymentRoutes } from "./deployments.js";
 import { gitRoutes } from "./git.js";
 import { issueRoutes } from "./issues.js";
+import { protectionRuleRoutes } from "./protection-rules.js";
 import { pullRoutes } from "./pulls.js";
+import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
 import { teamRoutes } from "./teams.js";
 
@@ -20,4 +22,6 @@ export const ROUTES: Routes = {
   ...issueRoutes,
   ...teamRoutes,
   ...deploymentRoutes,
+  ...protectionRuleRoutes,
+  ...releaseRoutes,
 };
