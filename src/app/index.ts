@@ -5,7 +5,6 @@ import { registerDeploymentHandlers } from "./deployment-handlers.js";
 import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
 import { registerHandlers, runDelivery } from "./handlers/index.js";
-import { registerIssueHandlers } from "./issue-events.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type ServiceOptions } from "./service.js";
@@ -105,7 +104,6 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       ? await (await import("./redis-deliveries.js")).RedisDeliveries.start({ ...queueParts, url: redisUrl, ...(options.deliveryLockMs === undefined ? {} : { lockMs: options.deliveryLockMs }) })
       : new InProcessDeliveries(queueParts);
     registerHandlers(app, deliveries, options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs });
-    registerIssueHandlers(app, service);
     const live = service;
     // What the deployment rule may use of the service (deployment-holds.ts).
     const deps: DeploymentDeps = {

@@ -10,8 +10,6 @@ import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
 import type { DeploymentRule } from "../../src/app/deployment-rule.js";
 import { registerHandlers } from "../../src/app/handlers/index.js";
 import type { DeliveryQueue } from "../../src/app/deliveries.js";
-import { registerIssueHandlers } from "../../src/app/issue-events.js";
-import type { ChangegateService } from "../../src/app/service.js";
 import { startChangegate } from "../../src/app/server.js";
 
 /**
@@ -88,7 +86,6 @@ function handledEvents(): string[] {
   const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
   registerHandlers(app, {} as DeliveryQueue);
   registerDeploymentHandlers(app, {} as DeploymentDeps, {} as DeploymentRule);
-  registerIssueHandlers(app, {} as ChangegateService);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
 

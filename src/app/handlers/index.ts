@@ -2,6 +2,7 @@ import type { Context, Probot } from "probot";
 import { answerFor, type DeliveryQueue, type DeliveryWork } from "../deliveries.js";
 import type { ChangegateService } from "../service.js";
 import { logDeliveryFailuresOnce, type HandlerContext } from "./delivery.js";
+import { ISSUE_EVENTS, onIssue } from "../issue-events.js";
 import { INSTALLATION_EVENTS, onInstallation } from "./installation.js";
 import { onMergeGroup } from "./merge-group.js";
 import { onPullRequestClosed } from "./pull-request-closed.js";
@@ -37,6 +38,7 @@ export const ROUTES: readonly Route[] = [
   route(["merge_group.checks_requested"], onMergeGroup),
   route(["push"], onPush),
   route([...INSTALLATION_EVENTS], onInstallation),
+  route(ISSUE_EVENTS, onIssue),
 ];
 
 /** Runs a delivery's handler (the durable queue's work): the route of its event and action. */
