@@ -10,7 +10,8 @@ import type { PullRequestFields, PullRequestReader } from "../pipeline/reader.js
  *
  * - changed files: once per head commit and base branch (a head commit's diff against its
  *   merge base changes only with a push or a retarget);
- * - reviews: never cached (they are what most events change);
+ * - reviews: never cached (they are what most events change; even for a pull request opened
+ *   a moment ago, whose `opened` may be delivered after its first review);
  * - reviewers' permissions and team members: kept for minutes (`permissionsTtlMs`, `teamsTtlMs`);
  * - who pushed the head commit: known from the `synchronize` webhook's sender, else asked once;
  * - the policy as the pull request edits it: once per head commit.
@@ -18,14 +19,7 @@ import type { PullRequestFields, PullRequestReader } from "../pipeline/reader.js
  * Keys are per scope (the installation: what a token may see differs). Concurrent reads of
  * one key share one request. The base policy has its own cache (policy-cache.ts).
  */
-export interface PullSnapshot extends PullRequestFields {
-  base: { ref: string; sha?: string };
-  head: { sha: string; ref?: string; repo?: { full_name?: string } | null };
-  state?: string;
-  draft?: boolean;
-  created_at?: string;
-  updated_at?: string;
-}
+export type { PullSnapshot } from "../pipeline/reader.js";
 
 export interface GatherCachesOptions {
   permissionsTtlMs?: number;

@@ -1,5 +1,5 @@
 import type { Decision } from "../engine/evaluate.js";
-import { publishChecks, type PublishedCheck } from "../github/check-runs.js";
+import { publishChecks, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { RenderedCheck } from "../report/checks.js";
 import type { KnownRuns } from "./known-runs.js";
@@ -24,14 +24,15 @@ export class AppCheckPublisher {
   }
 
   /** The pipeline's publisher for one head commit of one installation's repository. */
-  on(client: Client, installationId: number, owner: string, repo: string, headSha: string): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
+  on(client: Client, installationId: number, owner: string, repo: string, headSha: string, inputs: DecisionInputs | null = null): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
+    const key = `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase();
     return {
-      publishNeutral: (checks) => this.#publish(client, `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase(), { owner, repo, headSha }, checks, null, null),
-      publish: (checks, nextChange, decision) => this.#publish(client, `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase(), { owner, repo, headSha }, checks, nextChange, decision),
+      publishNeutral: (checks) => this.#publish(client, key, { owner, repo, headSha }, checks, null, null, null),
+      publish: (checks, nextChange, decision) => this.#publish(client, key, { owner, repo, headSha }, checks, nextChange, decision, inputs),
     };
   }
 
-  async #publish(client: Client, key: string, target: { owner: string; repo: string; headSha: string }, checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision | null): Promise<number> {
+  async #publish(client: Client, key: string, target: { owner: string; repo: string; headSha: string }, checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision | null, inputs: DecisionInputs | null): Promise<number> {
     const known = await this.knownRuns.take(key);
     let published: PublishedCheck[];
     try {
@@ -42,6 +43,10 @@ export class AppCheckPublisher {
         actions: [REEVALUATE_ACTION],
         createRetryDelayMs: this.options.createRetryDelayMs,
         now: this.options.now,
+        // What the decision was made on (restore compares it with what GitHub holds then).
+        inputs,
+        // The scheduler keeps the next change: a run is rewritten only for what a person sees.
+        externalIdIsContent: false,
       });
     } catch (error) {
       this.knownRuns.forget(key);

@@ -1,4 +1,4 @@
-import { GitHubAccessError, isRateLimited, RequestError } from "../github/errors.js";
+import { GitHubAccessError, isRateLimit, RequestError } from "../github/errors.js";
 import { truncate } from "../report/text.js";
 
 /** Another replica held a pull request's lock for longer than an evaluation may wait. */
@@ -25,11 +25,13 @@ export function describeFailure(error: unknown): string {
   if (error instanceof GitHubAccessError || error instanceof LockTimeoutError) return error.message;
   if (error instanceof RequestError) {
     const where = ` to ${error.request.method} ${pathOf(error.request.url)}`;
-    if (isRateLimited(error)) {
+    if (isRateLimit(error)) {
       const reset = Number(error.response?.headers["x-ratelimit-reset"]);
       const when = Number.isFinite(reset) && reset > 0 ? ` (it resets at ${new Date(reset * 1000).toISOString().slice(11, 16)} UTC)` : "";
       return `GitHub's ${/secondary/i.test(error.message) ? "secondary " : ""}rate limit was reached${where}${when}`;
     }
+    // Octokit gives a request that got no answer (a timeout, a dropped connection) status 500 and no response.
+    if (error.status === 500 && error.response === undefined) return `No answer from GitHub${where} (${truncate(error.message, 120)}), also when asked again`;
     if (error.status >= 500) return `GitHub answered ${error.status}${where}, also when asked again`;
     return `GitHub answered ${error.status}${where}${error.message === "" ? "" : `: ${truncate(error.message, 120)}`}`;
   }

@@ -1,5 +1,6 @@
 import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
 import { changegateCheckRuns } from "../github/check-runs.js";
+import { decisionInputs } from "../github/decision-inputs.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
 import type { PolicyCache } from "./policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
@@ -40,7 +41,7 @@ export interface EvaluatorParts {
   publisher: AppCheckPublisher;
   scheduler: Scheduler;
   queue: WorkQueue;
-  options: Pick<ServiceOptions, "freshOpenedMs" | "retryDelaysMs">;
+  options: Pick<ServiceOptions, "retryDelaysMs">;
 }
 
 export class Evaluator {
@@ -69,7 +70,10 @@ export class Evaluator {
     let client: Client;
     let pull: PullSnapshot;
     try {
-      client = request.client ? this.parts.clients.prepare(request.client, request.installationId) : await this.parts.clients.forInstallation(request.installationId);
+      // The installation's own client, not the webhook's: Probot's event client has no
+      // per-installation throttle key, so its writes would share one pace with every other
+      // installation's, and go beside (not behind) this installation's background writes.
+      client = await this.parts.clients.forInstallation(request.installationId);
       pull = await this.#currentPull(client, key, request.pull);
     } catch (error) {
       return this.#failed(key, null, null, error);
@@ -107,8 +111,8 @@ export class Evaluator {
   }
 
   async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<PullSnapshot> {
-    // A payload older than what was already evaluated (deliveries can arrive out of order) is read again.
-    if (given !== null && !this.parts.memory.isOlder(key, given)) return given;
+    // A payload is a hint: unless its stamp proves it newer than what was decided on, GitHub is asked.
+    if (given !== null && this.parts.memory.provesCurrent(key, given)) return given;
     const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: key.owner, repo: key.repo, pull_number: key.number });
     return data as PullSnapshot;
   }
@@ -117,17 +121,21 @@ export class Evaluator {
     const { scheduler, memory } = this.parts;
     this.#evaluations++;
     const now = this.parts.now();
-    const publisher = this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha);
+    const remember = () => memory.remember(key, pull, 0, now);
     const loaded = await this.parts.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope: String(key.installationId), fresh: request.fresh === true });
     if (loaded.status === "not-enrolled") {
       scheduler.delete(key);
-      const writes = request.trigger === "policy-change" || request.fresh === true ? await this.#neutralize(client, key, pull) : 0;
-      memory.remember(key, pull);
+      // Runs from when the branch had a policy (or the PR had another base) turn neutral; elsewhere a not-enrolled PR costs nothing.
+      const retargeted = request.trigger === "retarget" || (memory.get(key)?.baseRef ?? pull.base.ref) !== pull.base.ref;
+      const writes = request.trigger === "policy-change" || request.fresh === true || retargeted ? await this.#neutralize(client, key, pull) : 0;
+      remember();
       return { status: "not-enrolled", writes };
     }
 
     let decision: Decision;
     let timezone = "UTC";
+    // What the runs record they were decided on (reviews are not read for an invalid policy).
+    let inputs = decisionInputs(pull, [], loaded.files);
     if (loaded.status === "invalid") {
       decision = { kind: "policy-invalid", problems: loaded.problems };
     } else {
@@ -135,18 +143,16 @@ export class Evaluator {
       const boundary = request.boundary ?? null;
       // A closing is flipped ahead of its instant, decided as of that instant.
       const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
-      const gathered = await gatherAndEvaluate(this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true), pull, loaded.policy, {
-        at,
-        skipReviews: request.trigger === "opened" && isFresh(pull, now, this.parts.options.freshOpenedMs ?? 60_000),
-      });
+      const gathered = await gatherAndEvaluate(this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true), pull, loaded.policy, { at });
       decision = gathered.decision;
+      inputs = decisionInputs(pull, gathered.input.reviews, loaded.files);
       if (at !== now) {
         const current: EvaluatedDecision = evaluate({ ...gathered.input, at: now });
         if (loosens(current, decision)) {
           // Not a closing after all: publish what holds now, and open on time.
           const checksNow = renderChecks(current, { timezone });
-          const writes = await publisher.publish(checksNow, boundary!.at, current);
-          memory.remember(key, pull);
+          const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checksNow, boundary!.at, current);
+          remember();
           scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checksNow, "opens"), headSha: pull.head.sha });
           return { status: "deferred", writes, decision: current, checks: checksNow };
         }
@@ -155,8 +161,8 @@ export class Evaluator {
 
     const checks = renderChecks(decision, { timezone });
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
-    const writes = await publisher.publish(checks, next?.at ?? null, decision);
-    memory.remember(key, pull);
+    const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checks, next?.at ?? null, decision);
+    remember();
     if (next !== null && next !== undefined) {
       const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
       scheduler.set(key, { at: next.at, kind, mergeable: mergeableAfter(checks, kind), headSha: pull.head.sha });
@@ -179,7 +185,7 @@ export class Evaluator {
     this.#failures++;
     const reason = describeFailure(error);
     const id = pullId(key);
-    const failures = this.parts.memory.failed(key, pull);
+    const failures = this.parts.memory.failed(key, pull, this.parts.now());
     const delays = this.parts.options.retryDelaysMs ?? [30_000, 120_000, 300_000, 600_000];
     const retryAt = this.parts.now() + (delays[Math.min(failures, delays.length) - 1] ?? 600_000);
     this.parts.log.warn({ err: error, pull: id, failures }, `changegate: could not evaluate ${id}: ${reason}`);
@@ -229,12 +235,6 @@ export class Evaluator {
       return { status: "failed", writes, error: reason };
     }
   }
-}
-
-function isFresh(pull: PullSnapshot, now: number, windowMs: number): boolean {
-  if (pull.created_at === undefined) return false;
-  const created = Date.parse(pull.created_at);
-  return Number.isFinite(created) && now - created >= -60_000 && now - created < windowMs;
 }
 
 /** Whether the pull request can merge once the boundary passes (its other checks pass). */

@@ -8,6 +8,7 @@ import { registerHandlers, runDelivery } from "./handlers/index.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { ChangegateService, type ServiceOptions } from "./service.js";
+import { webhookIntake, type WebhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
 
 /**
  * The changegate GitHub App, as a Probot application function. `npm start` runs it with
@@ -41,6 +42,8 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
   background?: boolean;
+  /** Serve the webhook path with changegate's capped, streaming intake (server.ts turns Probot's own away from it). */
+  webhookIntake?: WebhookIntakeOptions;
   /** The deployment protection rule: its hold store (default: Redis with REDIS_URL, else memory) and callback retries. */
   deployments?: DeploymentRuleOptions;
 }
@@ -53,7 +56,12 @@ export interface ChangegateApp {
   readonly deliveries: DeliveryQueue | null;
   /** The deployment protection rule, once Probot has loaded the app. */
   readonly deployments: DeploymentRule | null;
-  stop(): Promise<void>;
+  /**
+   * Stops the timers and queued work, then drains: waits for the evaluations already
+   * running (webhooks and background jobs) to finish their writes, at most `drainMs`
+   * (default 20 s; a restart's reconciliation repairs what a cut-off one left).
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
@@ -62,6 +70,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
   let deployments: DeploymentRule | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
+  let intakeHandler: WebhookIntake | null = null;
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const appId = options.appId ?? Number(env.APP_ID);
@@ -86,6 +95,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       deliveryLockMs: _dl,
       startupDelayMs: _s,
       background: _b,
+      webhookIntake: intake,
       deployments: deploymentOptions,
       ...serviceOptions
     } = options;
@@ -104,6 +114,10 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       ? await (await import("./redis-deliveries.js")).RedisDeliveries.start({ ...queueParts, url: redisUrl, ...(options.deliveryLockMs === undefined ? {} : { lockMs: options.deliveryLockMs }) })
       : new InProcessDeliveries(queueParts);
     registerHandlers(app, deliveries, options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs });
+    if (intake !== undefined) {
+      intakeHandler = webhookIntake(() => app.webhooks as unknown as WebhookReceiver, intake, app.log);
+      addHandler(intakeHandler);
+    }
     const live = service;
     // What the deployment rule may use of the service (deployment-holds.ts).
     const deps: DeploymentDeps = {
@@ -156,10 +170,15 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     get deployments() {
       return deployments;
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       for (const timer of timers) clearTimeout(timer);
       deployments?.stop();
       service?.stop();
+      const running = Promise.all([intakeHandler?.settled(), service?.idle()]);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopOptions.drainMs ?? 20_000)));
+      await Promise.race([running, bound]);
+      clearTimeout(timer);
       await deliveries?.stop();
       await redisToClose?.quit().catch(() => undefined);
     },

@@ -1,5 +1,7 @@
 import { listAll } from "../github/access.js";
-import { changegateCheckRuns, recordedDecisionKind, recordedNextChange } from "../github/check-runs.js";
+import { changegateCheckRuns, recordedDecisionKind, recordedInputs, recordedNextChange } from "../github/check-runs.js";
+import { decisionInputs, runIsCurrent } from "../github/decision-inputs.js";
+import { pullReviews } from "../github/rest-reader.js";
 import type { PolicyCache } from "./policy-cache.js";
 import type { PullSnapshot } from "./caching-reader.js";
 import type { InstallationClients } from "./clients.js";
@@ -128,24 +130,28 @@ export class Reconciler {
     return { pulls: pulls.length, queued };
   }
 
-  /** After a restart: a pull request whose runs are current gets its boundary back from them; any other is evaluated. */
+  /**
+   * After a restart: a pull request whose runs are each current (they recorded the inputs
+   * GitHub holds now: the PR's fields, its reviews, the policy's blobs; and their next
+   * change is ahead; a failed evaluation records none) gets its boundary back from them;
+   * any other is evaluated.
+   */
   async #restore(client: Client, key: PullKey, pull: PullSnapshot): Promise<void> {
     const runs = await changegateCheckRuns(client, { owner: key.owner, repo: key.repo, headSha: pull.head.sha }, { appId: this.parts.appId });
     const now = this.parts.now();
-    const evaluatedAt = Math.max(0, ...runs.map((run) => (run.completed_at === null ? 0 : Date.parse(run.completed_at))));
     const recorded = runs.map((run) => recordedNextChange(run));
-    const current =
-      runs.length === 3 &&
-      runs.every((run) => run.status === "completed") &&
-      // A failed evaluation is recorded as one: evaluate again.
-      !runs.some((run) => recordedDecisionKind(run) === "unavailable") &&
-      (pull.updated_at === undefined || Date.parse(pull.updated_at) <= evaluatedAt) &&
-      recorded.every((next) => next !== undefined && (next === "none" || next > now));
+    let current = false;
+    if (runs.length === 3 && runs.every((run) => recordedInputs(run) !== null && recordedDecisionKind(run) !== "unavailable")) {
+      const loaded = await this.parts.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope: String(key.installationId) });
+      const reviews = loaded.status === "valid" ? await pullReviews(client, key.owner, key.repo, key.number) : [];
+      const inputs = decisionInputs(pull, reviews, loaded.status === "not-enrolled" ? null : loaded.files);
+      current = runs.every((run) => runIsCurrent(run, inputs, now));
+    }
     if (!current) {
       await this.parts.evaluator.evaluatePull({ ...key, pull, trigger: "restore" });
       return;
     }
-    this.parts.memory.remember(key, pull);
+    this.parts.memory.remember(key, pull, 0, now);
     const next = recorded.find((value): value is number => typeof value === "number");
     if (next !== undefined) {
       const mergeable = runs.every((run) => run.conclusion !== "failure");

@@ -66,8 +66,6 @@ export interface ServiceOptions {
   policyFreshMs?: number;
   permissionsTtlMs?: number;
   teamsTtlMs?: number;
-  /** A pull_request.opened this recent is taken to have no reviews yet. */
-  freshOpenedMs?: number;
   /** Waits before evaluating again after a failure, one per attempt, the last repeated. */
   retryDelaysMs?: readonly number[];
   /** For a create that may have happened: the wait before listing the check runs again. */
@@ -93,6 +91,7 @@ export interface EvaluateRequest {
   fresh?: boolean;
   /** The boundary that made this evaluation due. */
   boundary?: Boundary | null;
+  /** The webhook's client; requests go through the installation's own (see Evaluator.evaluatePull). */
   client?: Client | null;
 }
 

@@ -1,5 +1,5 @@
 import type { Octokit } from "@octokit/core";
-import { GitHubAccessError, isRateLimited, RequestError } from "./errors.js";
+import { GitHubAccessError, isRateLimit, RequestError } from "./errors.js";
 
 /**
  * The GitHub client the adapters need: Octokit's `request`, which every Octokit has (the
@@ -7,7 +7,7 @@ import { GitHubAccessError, isRateLimited, RequestError } from "./errors.js";
  */
 export type GitHubClient = Pick<Octokit, "request">;
 
-export { GitHubAccessError, statusOf } from "./errors.js";
+export { GitHubAccessError, isRateLimit, rateLimitWaitMs, statusOf } from "./errors.js";
 
 /**
  * Runs a request, turning 401/403 (and 404, which GitHub answers for what a token may not
@@ -20,7 +20,7 @@ export async function withAccess<T>(action: string, permission: string, call: ()
     if (!(error instanceof RequestError)) throw error;
     // A rate limit also answers 403; that is not a missing permission.
     const { status } = error;
-    if (!isRateLimited(error) && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
+    if (!isRateLimit(error) && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
       throw new GitHubAccessError(action, permission, error);
     }
     throw error;

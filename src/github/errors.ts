@@ -45,10 +45,25 @@ export function githubMessageOf(error: RequestError): string {
   return typeof data?.message === "string" ? data.message : "";
 }
 
-/** A primary or secondary rate limit (GitHub answers those 403 or 429, not for a missing permission). */
-export function isRateLimited(error: RequestError): boolean {
+/**
+ * A rate limit, primary or secondary, as GitHub answers it: 403 or 429 with
+ * `x-ratelimit-remaining: 0`, a `retry-after`, or a message that says so. Not a refusal:
+ * nothing is wrong with the request, it is only too early.
+ */
+export function isRateLimit(error: unknown): boolean {
+  if (!(error instanceof RequestError) || (error.status !== 403 && error.status !== 429)) return false;
   const headers = error.response?.headers ?? {};
-  return (error.status === 403 || error.status === 429) && (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(`${error.message} ${githubMessageOf(error)}`));
+  return error.status === 429 || headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined || /rate limit/i.test(`${error.message} ${githubMessageOf(error)}`);
+}
+
+/** How long a rate limit asks to wait, ms: `retry-after`, else until `x-ratelimit-reset` (plus a second), else a minute (GitHub's advice for a secondary limit). */
+export function rateLimitWaitMs(error: unknown, now: number): number {
+  const headers: Record<string, unknown> = error instanceof RequestError ? (error.response?.headers ?? {}) : {};
+  const retryAfter = Number(headers["retry-after"]);
+  if (Number.isFinite(retryAfter) && headers["retry-after"] !== undefined) return Math.max(0, retryAfter * 1_000);
+  const reset = Number(headers["x-ratelimit-reset"]);
+  if (headers["x-ratelimit-remaining"] === "0" && Number.isFinite(reset)) return Math.max(0, reset * 1_000 - now + 1_000);
+  return 60_000;
 }
 
 /** The deploy gate would have to weigh more commits than it reads: it fails closed rather than weigh part of them. */

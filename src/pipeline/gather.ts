@@ -1,4 +1,4 @@
-import type { Permission, Review } from "../engine/approvals.js";
+import type { Permission } from "../engine/approvals.js";
 import { parseChangeRequest } from "../engine/change-request.js";
 import { evaluate, type EvaluatedDecision, type EvaluationInput, type PullRequestFacts } from "../engine/evaluate.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
@@ -10,7 +10,7 @@ import type { PullRequestFields, PullRequestReader } from "./reader.js";
  * The engine's inputs for one pull request, read through a `PullRequestReader`, with as few
  * reads as the decision allows; the same steps for the App, the Action and the CLI:
  *
- * - changed files and reviews, at once (reviews skipped for a pull request opened a moment ago);
+ * - changed files and reviews, at once;
  * - the permissions of the reviewers whose opinion can count (bots' never does), and, when the
  *   pull request edits `.github/changegate.yml`, that edited policy layered as it would be once
  *   merged (its `_extends` followed): its problems, shown on the risk check;
@@ -28,8 +28,6 @@ export interface GatherOptions {
   at: number;
   /** Count only the reviews submitted by this instant (the gate and the audit judge a merge as it was). */
   reviewsUntil?: number;
-  /** A pull request opened a moment ago has no reviews: don't ask. */
-  skipReviews?: boolean;
   /**
    * Ask who pushed the head beside the permissions, as soon as someone approved, instead of
    * after a first decision shows an approval counts: one round trip off a cold start's
@@ -50,7 +48,7 @@ export interface Gathered {
 }
 
 export async function readPullRequest(reader: PullRequestReader, pull: PullRequestFields, options: GatherOptions): Promise<PullRequestRecords> {
-  const [files, listed] = await Promise.all([reader.changedFiles(pull), options.skipReviews === true ? Promise.resolve([] as Review[]) : reader.reviews(pull)]);
+  const [files, listed] = await Promise.all([reader.changedFiles(pull), reader.reviews(pull)]);
   const until = options.reviewsUntil;
   const reviews = until === undefined ? listed : listed.filter((review) => review.submittedAt !== null && Date.parse(review.submittedAt) <= until);
 

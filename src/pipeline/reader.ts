@@ -18,6 +18,16 @@ export interface PullRequestFields {
   changed_files?: number;
 }
 
+/** A pull request as a webhook or the API gives it, with the fields the App's freshness checks read. */
+export interface PullSnapshot extends PullRequestFields {
+  base: { ref: string; sha?: string };
+  head: { sha: string; ref?: string; repo?: { full_name?: string } | null };
+  state?: string;
+  draft?: boolean;
+  created_at?: string;
+  updated_at?: string;
+}
+
 /** Everything a decision about one pull request of one repository reads. */
 export interface PullRequestReader {
   readonly owner: string;

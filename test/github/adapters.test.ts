@@ -140,8 +140,8 @@ describe("conditional requests and the policy cache", () => {
 
 describe("gatherAndEvaluate", () => {
   // The App's way: the REST reader with its caches in front.
-  const gatherAndEvaluate = (client: Octokit, request: { owner: string; repo: string; pull: PullRequestFields; policy: typeof policy; at: number; skipReviews?: boolean }, caches: GatherCaches) =>
-    gatherThroughReader(caches.reader(restReader(client, request.owner, request.repo), { scope: "" }), request.pull, request.policy, { at: request.at, ...(request.skipReviews ? { skipReviews: true } : {}) });
+  const gatherAndEvaluate = (client: Octokit, request: { owner: string; repo: string; pull: PullRequestFields; policy: typeof policy; at: number }, caches: GatherCaches) =>
+    gatherThroughReader(caches.reader(restReader(client, request.owner, request.repo), { scope: "" }), request.pull, request.policy, { at: request.at });
   const body = "```yaml\nchange_request:\n  type: normal\n  implementation_plan: x\n  rollback_plan: y\n```\n";
   const policy = policyFrom("version: 1\napprovals: { low: { count: 1 }, medium: { count: 1 } }\n");
 
@@ -178,8 +178,9 @@ describe("gatherAndEvaluate", () => {
     const snapshot = (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo, pull_number: pull.number })).data;
     const caches = new GatherCaches();
     fake.resetRequests();
-    await gatherAndEvaluate(octokit, { owner: "acme", repo, pull: snapshot, policy, at: Date.now(), skipReviews: true }, caches);
-    expect(fake.requests().map((record) => record.route)).toEqual(["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"]);
+    await gatherAndEvaluate(octokit, { owner: "acme", repo, pull: snapshot, policy, at: Date.now() }, caches);
+    // No approval yet: nobody's push can matter.
+    expect(fake.requests().map((record) => record.route)).toEqual(["GET /repos/{owner}/{repo}/pulls/{pull_number}/files", "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"]);
     fake.submitReview(pull, { user: "bob", state: "APPROVED" });
     recordPush(fake, "acme", repo, { ref: pull.head.ref, before: pull.base.sha, after: pull.head.sha, actor: "bob" });
     fake.resetRequests();
