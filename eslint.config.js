@@ -15,6 +15,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["src/site/browser/**"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ["test/**", "bench/**", "scripts/**"],
     rules: { "no-console": "off" },
   },

@@ -22,7 +22,7 @@ export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE} [--prs OWNE
   verify --prs also holds the trail against the hashes posted on that repository's recently
   merged PRs (through the API), which catches newest records cut off with head.json rewritten.`;
 
-const SOURCE_OPTIONS = {
+export const SOURCE_OPTIONS = {
   dir: { type: "string" },
   repo: { type: "string" },
   branch: { type: "string", default: "changegate/audit" },
@@ -167,13 +167,13 @@ function changeSummary(record: AuditRecord): Record<string, unknown> {
   };
 }
 
-interface SourceValues {
+export interface SourceValues {
   dir?: string | undefined;
   repo?: string | undefined;
   branch: string;
 }
 
-async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
+export async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
   if (values.repo !== undefined) {
     if (values.dir !== undefined) throw new UsageError("give --dir or --repo, not both");
     const [owner, repo] = ownerAndName(values.repo, "--repo");
@@ -216,7 +216,7 @@ function parseRecord(text: string, path: string): AuditRecord {
   }
 }
 
-function timeRange(values: { since?: string | undefined; until?: string | undefined }, io: CliIo): TimeRange {
+export function timeRange(values: { since?: string | undefined; until?: string | undefined }, io: CliIo): TimeRange {
   const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
   const instant = (text: string | undefined, flag: string): number | null => {
     if (text === undefined) return null;

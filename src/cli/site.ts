@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parseDuration } from "../engine/duration.js";
+import { parsePolicy, type Policy } from "../engine/policy.js";
+import { formatProblem } from "../engine/problems.js";
+import { buildSiteData } from "../site/site-data.js";
+import { verifiedRecords } from "../site/verified-records.js";
+import { writeSite } from "../site/write-site.js";
+import { readTrail, SOURCE_OPTIONS } from "./audit.js";
+import { parseInstant } from "./inputs.js";
+import { EXIT, UsageError, type CliIo } from "./io.js";
+
+export const SITE_USAGE = `usage: changegate site [--dir CHECKOUT | --repo OWNER/NAME [--branch B]] [--policy FILE] [--failure-window 24h] --out DIR
+  Writes a static site of the trail to DIR (index.html, investigate.html, calendar.html,
+  metrics.html, calendar.ics) that opens from disk with no network. --policy adds its
+  windows, blackouts and freezes to the calendar. A trail that does not verify is shown up to
+  its first broken record, the page says what does not verify, and the exit status is 1.`;
+
+export async function runSite(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { ...SOURCE_OPTIONS, policy: { type: "string" }, out: { type: "string" }, "failure-window": { type: "string", default: "24h" } },
+  });
+  if (values.out === undefined) throw new UsageError("--out DIR is required: the folder to write the site to");
+  const window = parseDuration(values["failure-window"]);
+  if (window === null) throw new UsageError(`--failure-window expects a duration such as 24h or 7d; got "${values["failure-window"]}"`);
+  const policy = values.policy === undefined ? null : readPolicy(resolve(io.cwd, values.policy), values.policy);
+  const trail = await readTrail(values, io);
+  const { records, status } = verifiedRecords(trail, trail.where);
+  const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
+  const site = buildSiteData(records, status, policy, { now, failureWindowMs: window });
+  const out = resolve(io.cwd, values.out);
+  try {
+    writeSite(out, site, `changegate: ${trail.where}`);
+  } catch (error) {
+    throw new UsageError(`cannot write the site to ${values.out}: ${(error as Error).message}`);
+  }
+  io.stdout.write(`${values.out}/index.html: ${records.length} change${records.length === 1 ? "" : "s"}, ${site.data.events.length} calendar events, ${site.data.weeks.length} weeks of metrics\n`);
+  if (status.problem !== null) io.stderr.write(`changegate site: the trail does not verify: ${status.problem}\n`);
+  return status.problem === null ? EXIT.ok : EXIT.blocked;
+}
+
+function readPolicy(path: string, shown: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read the policy ${shown}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  const result = parsePolicy({ file: shown, text });
+  if (!result.ok) throw new UsageError(`invalid policy: ${formatProblem(result.problems[0]!)}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : ""}`);
+  return result.policy;
+}
