@@ -32,8 +32,8 @@ export function changeItem(data: SiteData, row: ChangeRow, extra: Node | null = 
       " ",
       el("span", { class: "author" }, `by ${data.people[row.a]}`),
       ...flags.flatMap((flag) => [" ", flag]),
+      extra,
     ),
-    extra,
     body,
   );
   let loaded = false;

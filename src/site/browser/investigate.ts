@@ -36,7 +36,7 @@ export function investigatePage(data: SiteData): void {
       ...ranked.slice(0, SHOWN).map((entry) => {
         const row = data.changes[entry.index]!;
         const minutes = Math.round((instant - row.t) / 60_000);
-        const why = el("p", { class: "why" }, `rank ${entry.rank.toFixed(3)}: ${minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`} before (closeness ${entry.closeness.toFixed(2)}), ${entry.shared ? "touched the service" : "another service"}, risk ${entry.risk.toFixed(2)}`);
+        const why = el("span", { class: "why" }, `rank ${entry.rank.toFixed(3)}: ${minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`} before (closeness ${entry.closeness.toFixed(2)}), ${entry.shared ? "touched the service" : "another service"}, risk ${entry.risk.toFixed(2)}`);
         return changeItem(data, row, why);
       }),
     );

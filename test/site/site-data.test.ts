@@ -1,0 +1,160 @@
+import { readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { localTrail } from "../../src/audit/local-trail.js";
+import { recordPath } from "../../src/audit/layout.js";
+import { changeMetrics } from "../../src/audit/query.js";
+import { policyEvents } from "../../src/site/calendar-events.js";
+import { filterRows, NO_FILTER, searchTexts } from "../../src/site/filter.js";
+import { icsCalendar } from "../../src/site/ics.js";
+import { FLAG, type ChangeRow } from "../../src/site/model.js";
+import { rankBefore, RANKING } from "../../src/site/rank.js";
+import { buildSiteData } from "../../src/site/site-data.js";
+import { verifiedRecords } from "../../src/site/verified-records.js";
+import { weeklyMetrics, weekStart } from "../../src/site/weekly-metrics.js";
+import { policyFrom } from "../support/policy.js";
+import { chain, changeRecord, generateTrail, writeTrail } from "../support/trail.js";
+
+const H = 3_600_000;
+const DAY = 24 * H;
+const T0 = Date.parse("2026-11-02T00:00:00Z");
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function row(seq: number, t: number, services: number[], score: number): ChangeRow {
+  return { s: seq, t, r: 0, n: seq, ti: `Change ${seq}`, ty: 0, k: 0, sc: score, sv: services, a: 0, f: 0, d: 0 };
+}
+
+describe("investigate: the ranking", () => {
+  const at = T0 + 10 * H;
+  it("ranks closeness, then the chosen service, then risk, by the documented weights; nothing after the instant or before the look-back", () => {
+    const rows = [
+      row(1, at - 30 * 60_000, [1], 4), // 30 min before, another service, lowest risk
+      row(2, at - 2 * H, [0], 4), // 2 h before, the service
+      row(3, at - 30 * 60_000, [1], 16), // as close as 1, highest risk
+      row(4, at + 60_000, [0], 16), // after the symptom: not a candidate
+      row(5, at - 25 * H, [0], 16), // before the look-back
+      row(6, at - 2 * H, [0], 4), // ties with 2: the higher seq first
+    ];
+    const ranked = rankBefore(rows, at, 0);
+    // The service's changes 2 h before outrank another service's riskiest change 30 min before,
+    // which outranks the same-time change of lowest risk.
+    expect(ranked.map((entry) => rows[entry.index]!.s)).toEqual([6, 2, 3, 1]);
+    expect(ranked[0]!.rank).toBeCloseTo(RANKING.weights.closeness * (1 - 2 / 24) + RANKING.weights.shared, 10);
+    expect(ranked[2]!.rank).toBeCloseTo(RANKING.weights.closeness * (1 - 0.5 / 24) + RANKING.weights.risk * 1, 10);
+    // With no service chosen, only time and risk count.
+    expect(rankBefore(rows, at, null).map((entry) => rows[entry.index]!.s)).toEqual([3, 1, 6, 2]);
+  });
+
+  it("property: each part is in [0, 1], the rank is their weighted sum, and the order never goes up", () => {
+    const rowArb = fc.record({ minutesBefore: fc.integer({ min: -120, max: 30 * 60 }), service: fc.integer({ min: 0, max: 3 }), score: fc.integer({ min: 4, max: 16 }) });
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 40 }), fc.option(fc.integer({ min: 0, max: 3 })), (specs, service) => {
+        const rows = specs.map((spec, index) => row(index + 1, at - spec.minutesBefore * 60_000, [spec.service], spec.score));
+        const ranked = rankBefore(rows, at, service);
+        expect(ranked.length).toBe(rows.filter((candidate) => candidate.t <= at && candidate.t > at - 24 * H).length);
+        for (const [index, entry] of ranked.entries()) {
+          for (const part of [entry.closeness, entry.shared, entry.risk]) expect(part >= 0 && part <= 1).toBe(true);
+          expect(entry.rank).toBeCloseTo(0.5 * entry.closeness + 0.3 * entry.shared + 0.2 * entry.risk, 10);
+          if (index > 0) expect(entry.rank).toBeLessThanOrEqual(ranked[index - 1]!.rank);
+        }
+      }),
+    );
+  });
+});
+
+describe("timeline filters", () => {
+  const records = chain([
+    changeRecord({ number: 1, mergedAt: T0 + 1 * H, services: ["payments"], title: "Raise the payments timeout" }),
+    changeRecord({ number: 2, mergedAt: T0 + 2 * H, services: ["search"], type: "emergency", repository: "acme/web" }),
+    changeRecord({ number: 3, mergedAt: T0 + 3 * H, services: ["payments", "search"], type: "standard" }),
+  ]);
+  const { data } = buildSiteData(records, { where: "test", verified: 3, unverified: 0, problem: null }, null, { now: T0, failureWindowMs: DAY });
+  const texts = searchTexts(data);
+  const numbers = (indexes: number[]) => indexes.map((index) => data.changes[index]!.n);
+
+  it("newest first; each filter alone, and together; time is [since, until); text words all match, any case", () => {
+    expect(numbers(filterRows(data.changes, texts, NO_FILTER))).toEqual([3, 2, 1]);
+    expect(numbers(filterRows(data.changes, texts, { ...NO_FILTER, service: data.services.indexOf("payments") }))).toEqual([3, 1]);
+    expect(numbers(filterRows(data.changes, texts, { ...NO_FILTER, repository: data.repositories.indexOf("acme/web") }))).toEqual([2]);
+    expect(numbers(filterRows(data.changes, texts, { ...NO_FILTER, type: data.types.indexOf("emergency") }))).toEqual([2]);
+    expect(numbers(filterRows(data.changes, texts, { ...NO_FILTER, since: T0 + 2 * H, until: T0 + 3 * H }))).toEqual([2]);
+    expect(numbers(filterRows(data.changes, texts, { ...NO_FILTER, text: "PAYMENTS timeout" }))).toEqual([1]);
+    expect(numbers(filterRows(data.changes, texts, { ...NO_FILTER, text: "acme/web#2" }))).toEqual([2]);
+    expect(numbers(filterRows(data.changes, texts, { ...NO_FILTER, service: data.services.indexOf("search"), type: data.types.indexOf("standard") }))).toEqual([3]);
+    expect(data.changes.find((change) => change.n === 2)!.f & FLAG.emergency).toBe(FLAG.emergency);
+  });
+});
+
+describe("weekly metrics", () => {
+  it("each week's figures are changegate metrics over that week with every record as evidence", () => {
+    const trail = chain([
+      ...generateTrail(300, T0, 47 * 60_000).map(({ seq: _s, previous_hash: _p, hash: _h, ...record }) => record),
+      changeRecord({ number: 901, mergedAt: T0 + 20 * DAY, body: "Reverts acme/shop#3" }),
+    ]);
+    const weeks = weeklyMetrics(trail, DAY);
+    expect(weeks[0]!.start).toBe(weekStart(T0));
+    expect(new Date(weeks[0]!.start).getUTCDay()).toBe(1);
+    expect(weeks.reduce((sum, week) => sum + week.changes, 0)).toBe(trail.length);
+    for (const week of weeks) {
+      const full = changeMetrics(trail, { since: week.start, until: week.start + 7 * DAY }, DAY);
+      expect(week.changes).toBe(full.changes);
+      expect(week.failureRate).toBe(full.changeFailureRate);
+      expect(week.emergencyRate).toBe(full.emergencyRate);
+      expect(week.leadP90).toBe(full.leadTimeHours?.p90 ?? null);
+      expect(week.waitP50).toBe(full.approvalWaitHours?.median ?? null);
+    }
+    // The revert three weeks later still counts against #3's week.
+    expect(weeks[0]!.failureRate).toBeGreaterThan(0);
+  });
+});
+
+describe("a broken trail", () => {
+  it("shows the records before the first break and says which record breaks and how many are not shown", () => {
+    const dir = mkdtempSync(join(tmpdir(), "changegate-site-"));
+    dirs.push(dir);
+    writeTrail(dir, generateTrail(10));
+    const file = join(dir, recordPath(7));
+    writeFileSync(file, readFileSync(file, "utf8").replace('"title":"Change 7"', '"title":"Change seven"'));
+    const { records, status } = verifiedRecords(localTrail(dir), "trail");
+    expect(records.map((record) => record.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(status).toMatchObject({ verified: 6, unverified: 4 });
+    expect(status.problem).toContain("record 7");
+    expect(status.problem).toContain("edited");
+  });
+});
+
+describe("calendar", () => {
+  const policy = policyFrom(
+    [
+      "version: 1",
+      'timezone: "Europe/Berlin"',
+      "windows:",
+      '  normal: [{ days: [tue], from: "22:00", to: "02:00" }]',
+      "freezes:",
+      '  - { name: "Year end", start: "2026-12-24T00:00", end: "2026-12-27T00:00" }',
+      "",
+    ].join("\n"),
+  );
+
+  it("weekly windows in the policy's zone (crossing midnight), and dated freezes, in the range", () => {
+    const events = policyEvents(policy, Date.parse("2026-12-01T00:00:00Z"), Date.parse("2026-12-31T00:00:00Z"));
+    const windows = events.filter((event) => event.kind === "window");
+    expect(windows.map((event) => new Date(event.start).toISOString())).toEqual(["2026-12-01T21:00:00.000Z", "2026-12-08T21:00:00.000Z", "2026-12-15T21:00:00.000Z", "2026-12-22T21:00:00.000Z", "2026-12-29T21:00:00.000Z"]);
+    expect(windows[0]!.end - windows[0]!.start).toBe(4 * H);
+    expect(events.filter((event) => event.kind === "freeze")).toEqual([{ kind: "freeze", name: "Year end", start: Date.parse("2026-12-23T23:00:00Z"), end: Date.parse("2026-12-26T23:00:00Z") }]);
+  });
+
+  it("calendar.ics: a VEVENT each with a stable UID, UTC times, escaped text and folded lines", () => {
+    const events = [{ kind: "freeze" as const, name: "Q4; end, of year\n" + "x".repeat(80), start: Date.parse("2026-12-24T00:00:00Z"), end: Date.parse("2026-12-27T00:00:00Z") }];
+    const ics = icsCalendar(events, "acme", Date.parse("2026-12-01T00:00:00Z"));
+    expect(ics).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    expect(ics).toContain("DTSTART:20261224T000000Z\r\n");
+    expect(ics).toContain("SUMMARY:freeze: Q4\\; end\\, of year\\n");
+    for (const line of ics.split("\r\n")) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+    expect(icsCalendar(events, "acme", 0).match(/UID:.*/)![0]).toBe(ics.match(/UID:.*/)![0]);
+  });
+});
