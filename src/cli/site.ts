@@ -4,9 +4,9 @@ import { parseArgs } from "node:util";
 import { parseDuration } from "../engine/duration.js";
 import { parsePolicy, type Policy } from "../engine/policy.js";
 import { formatProblem } from "../engine/problems.js";
-import { buildSiteData } from "../site/site-data.js";
-import { verifiedRecords } from "../site/verified-records.js";
-import { writeSite } from "../site/write-site.js";
+import { SiteBuilder } from "../site/site-data.js";
+import { visitVerifiedRecords } from "../site/verified-records.js";
+import { detailsFiles, prepareSiteFolder, writeSiteData } from "../site/write-site.js";
 import { readTrail, SOURCE_OPTIONS } from "./audit.js";
 import { parseInstant } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
@@ -29,16 +29,24 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
   if (window === null) throw new UsageError(`--failure-window expects a duration such as 24h or 7d; got "${values["failure-window"]}"`);
   const policy = values.policy === undefined ? null : readPolicy(resolve(io.cwd, values.policy), values.policy);
   const trail = await readTrail(values, io);
-  const { records, status } = verifiedRecords(trail, trail.where);
   const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
-  const site = buildSiteData(records, status, policy, { now, failureWindowMs: window });
   const out = resolve(io.cwd, values.out);
+  const failed = (error: unknown) => new UsageError(`cannot write the site to ${values.out}: ${(error as Error).message}`);
   try {
-    writeSite(out, site, `changegate: ${trail.where}`);
+    prepareSiteFolder(out);
   } catch (error) {
-    throw new UsageError(`cannot write the site to ${values.out}: ${(error as Error).message}`);
+    throw failed(error);
   }
-  io.stdout.write(`${values.out}/index.html: ${records.length} change${records.length === 1 ? "" : "s"}, ${site.data.events.length} calendar events, ${site.data.weeks.length} weeks of metrics\n`);
+  const builder = new SiteBuilder(policy, { now, failureWindowMs: window }, detailsFiles(out));
+  const status = visitVerifiedRecords(trail, trail.where, (record) => builder.add(record));
+  const data = builder.finish(status);
+  try {
+    writeSiteData(out, data, `changegate: ${trail.where}`);
+  } catch (error) {
+    throw failed(error);
+  }
+  const count = data.changes.length;
+  io.stdout.write(`${values.out}/index.html: ${count} change${count === 1 ? "" : "s"}, ${data.events.length} calendar events, ${data.weeks.length} weeks of metrics\n`);
   if (status.problem !== null) io.stderr.write(`changegate site: the trail does not verify: ${status.problem}\n`);
   return status.problem === null ? EXIT.ok : EXIT.blocked;
 }

@@ -153,7 +153,7 @@ describe("the static site in Chromium", () => {
   it("investigate: the changes before the symptom in the documented order", async () => {
     const at = T0 + 100.5 * EVERY;
     const { page, watch } = await open(`investigate.html?at=${new Date(at).toISOString()}&service=payments`);
-    const { data } = buildSiteData(records, { where: "", verified: records.length, unverified: 0, problem: null }, null, { now: Date.parse(NOW), failureWindowMs: 24 * H });
+    const data = buildSiteData(records, { where: "", verified: records.length, unverified: 0, problem: null }, null, { now: Date.parse(NOW), failureWindowMs: 24 * H });
     // The input holds minutes: the page asks at the minute.
     const expected = rankBefore(data.changes, Math.floor(at / 60_000) * 60_000, data.services.indexOf("payments"), 24 * H).map((entry) => data.changes[entry.index]!.s);
     const shown = await seqs(page);

@@ -13,7 +13,8 @@ import { icsCalendar } from "../../src/site/ics.js";
 import { FLAG, type ChangeRow } from "../../src/site/model.js";
 import { rankBefore, RANKING } from "../../src/site/rank.js";
 import { buildSiteData } from "../../src/site/site-data.js";
-import { verifiedRecords } from "../../src/site/verified-records.js";
+import type { AuditRecord } from "../../src/audit/record.js";
+import { visitVerifiedRecords } from "../../src/site/verified-records.js";
 import { weeklyMetrics, weekStart } from "../../src/site/weekly-metrics.js";
 import { policyFrom } from "../support/policy.js";
 import { chain, changeRecord, generateTrail, writeTrail } from "../support/trail.js";
@@ -72,7 +73,7 @@ describe("timeline filters", () => {
     changeRecord({ number: 2, mergedAt: T0 + 2 * H, services: ["search"], type: "emergency", repository: "acme/web" }),
     changeRecord({ number: 3, mergedAt: T0 + 3 * H, services: ["payments", "search"], type: "standard" }),
   ]);
-  const { data } = buildSiteData(records, { where: "test", verified: 3, unverified: 0, problem: null }, null, { now: T0, failureWindowMs: DAY });
+  const data = buildSiteData(records, { where: "test", verified: 3, unverified: 0, problem: null }, null, { now: T0, failureWindowMs: DAY });
   const texts = searchTexts(data);
   const numbers = (indexes: number[]) => indexes.map((index) => data.changes[index]!.n);
 
@@ -109,6 +110,20 @@ describe("weekly metrics", () => {
     }
     // The revert three weeks later still counts against #3's week.
     expect(weeks[0]!.failureRate).toBeGreaterThan(0);
+    // The site builder keeps only the members changeMetrics reads, and gets the same figures.
+    expect(buildSiteData(trail, { where: "", verified: 0, unverified: 0, problem: null }, null, { now: T0, failureWindowMs: DAY }).weeks).toEqual(weeks);
+  });
+
+  it("every change's details are in the one file its row names, written once it is complete", () => {
+    const files = new Map<number, Record<number, unknown>>();
+    const writes: number[] = [];
+    const data = buildSiteData(generateTrail(25), { where: "", verified: 25, unverified: 0, problem: null }, null, { now: T0, failureWindowMs: DAY, detailsChunk: 10 }, (chunk, details) => {
+      writes.push(chunk);
+      files.set(chunk, details);
+    });
+    expect(writes).toEqual([0, 1, 2]);
+    for (const change of data.changes) expect(Object.keys(files.get(change.d)!)).toContain(String(change.s));
+    expect([...files.values()].reduce((sum, file) => sum + Object.keys(file).length, 0)).toBe(25);
   });
 });
 
@@ -119,7 +134,8 @@ describe("a broken trail", () => {
     writeTrail(dir, generateTrail(10));
     const file = join(dir, recordPath(7));
     writeFileSync(file, readFileSync(file, "utf8").replace('"title":"Change 7"', '"title":"Change seven"'));
-    const { records, status } = verifiedRecords(localTrail(dir), "trail");
+    const records: AuditRecord[] = [];
+    const status = visitVerifiedRecords(localTrail(dir), "trail", (record) => records.push(record));
     expect(records.map((record) => record.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(status).toMatchObject({ verified: 6, unverified: 4 });
     expect(status.problem).toContain("record 7");
