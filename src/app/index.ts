@@ -3,6 +3,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { registerHandlers } from "./handlers.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
+import { pagesFromEnv } from "./pages/handler.js";
 import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
 
 /**
@@ -62,6 +63,9 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     });
     registerHandlers(app, service);
     addHandler(healthHandler(() => service));
+    // The site's pages at /changegate/, when GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and CHANGEGATE_SESSION_SECRET are set.
+    const pages = pagesFromEnv(env, { appClient: async () => (await app.auth()) as unknown as Client, installationClient: async (id) => (await app.auth(id)) as unknown as Client, redis, log: app.log });
+    if (pages !== null) addHandler((request, response) => pages(request, response));
 
     if (options.background !== false) {
       const running = service;

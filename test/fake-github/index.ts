@@ -2,3 +2,4 @@ export { startFakeGitHub, FakeGitHub, type FakeGitHubOptions, type FaultOptions,
 export * from "./webhooks.js";
 export * from "./state.js";
 export { blobSha, type CommitObject } from "./git.js";
+export { expireUserToken, oauthClientSecret, signInAs } from "./oauth.js";

@@ -7,6 +7,7 @@ import { issueRoutes } from "./issues.js";
 import { pullRoutes } from "./pulls.js";
 import { repoRoutes } from "./repos.js";
 import { teamRoutes } from "./teams.js";
+import { userRoutes } from "../oauth.js";
 
 export { JWT_ROUTES, TOKEN_ROUTE } from "./app.js";
 
@@ -20,4 +21,5 @@ export const ROUTES: Routes = {
   ...issueRoutes,
   ...teamRoutes,
   ...deploymentRoutes,
+  ...userRoutes,
 };
