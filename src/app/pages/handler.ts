@@ -6,7 +6,7 @@ import type { GitHubClient } from "../../github/access.js";
 import type { RedisLike } from "../lock.js";
 import { CONTENT_SECURITY_POLICY, PAGES, pageHtml, type PageName } from "../../site/pages.js";
 import { detailsScript } from "../../site/site-data.js";
-import { ASSETS_DIR } from "../../site/write-site.js";
+import { assetsDir } from "../../site/write-site.js";
 import { FeedSecrets } from "./feed-secrets.js";
 import { AccessCache, authorizeUrl, endpointsFrom, exchangeCode, type GitHubEndpoints, type OAuthApp } from "./github-user.js";
 import { cookieHeader, parseCookies, sealer, type Sealer } from "./session.js";
@@ -214,7 +214,7 @@ const ASSETS = new Map<string, string>([
 function asset(response: ServerResponse, name: string): true {
   const type = ASSETS.get(name);
   if (type === undefined) return notFound(response);
-  return send(response, 200, type, readFileSync(join(ASSETS_DIR, name)));
+  return send(response, 200, type, readFileSync(join(assetsDir(), name)));
 }
 
 function escapeHtml(value: string): string {
