@@ -8,6 +8,7 @@ import { sealRecord } from "../../src/audit/record.js";
 import { startChangegate, type Started } from "../../src/app/server.js";
 import { sealer } from "../../src/app/pages/session.js";
 import { oauthClientSecret, signInAs, startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
+import { launchBrowser, watchPage } from "../support/browser.js";
 import { chain, changeRecord } from "../support/trail.js";
 
 /**
@@ -212,5 +213,31 @@ describe("the App's pages at /changegate/", () => {
     const after = await browser.get("/changegate/acme/shop/data/site.js");
     expect(after.text).toContain("Change 4");
     expect(after.text).toContain('\\"verified\\":4');
+  });
+
+  it("in Chromium: the App's pages load with their data, under its CSP header, with no console error and nothing off the App", async () => {
+    const signed = await signedIn("reader");
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      await context.addCookies([{ name: "changegate_session", value: signed.cookies.get("changegate_session")!, url: base }]);
+      for (const page of ["index", "investigate", "calendar", "metrics"]) {
+        const tab = await context.newPage();
+        const watch = watchPage(tab, (requested) => requested.startsWith(`${base}/changegate/acme/shop/`));
+        await tab.goto(`${base}/changegate/acme/shop/${page}.html`);
+        await tab.waitForSelector("body[data-ready=true]");
+        if (page === "index") {
+          expect(await tab.textContent("#count")).toMatch(/^\d+ of \d+ changes$/);
+          expect(await tab.textContent("#changes")).toContain(TITLE);
+          await tab.click("#changes > li summary");
+          await tab.waitForSelector("#changes > li .facts");
+        }
+        expect(watch.errors, page).toEqual([]);
+        expect(watch.offsite, page).toEqual([]);
+        await tab.close();
+      }
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -200,10 +200,14 @@ describe("the static site in Chromium", () => {
     await page.close();
   });
 
-  it("readable on a phone: no sideways scroll on the timeline", async () => {
+  it("readable on a phone (no sideways scroll) and printable (no controls on paper)", async () => {
     const { page } = await open("index.html", { width: 390, height: 844 });
     expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")).toBe(true);
     await page.screenshot({ path: join(SCREENS, "index-phone.png") });
+    // Printed, the controls go and the changes stay.
+    await page.emulateMedia({ media: "print" });
+    expect(await page.isVisible("#filters")).toBe(false);
+    expect(await page.isVisible("#changes > li")).toBe(true);
     await page.close();
   });
 
