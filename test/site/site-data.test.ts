@@ -16,6 +16,7 @@ import { buildSiteData } from "../../src/site/site-data.js";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { visitVerifiedRecords } from "../../src/site/verified-records.js";
 import { weeklyMetrics, weekStart } from "../../src/site/weekly-metrics.js";
+import { runCli } from "../support/cli.js";
 import { policyFrom } from "../support/policy.js";
 import { chain, changeRecord, generateTrail, writeTrail } from "../support/trail.js";
 
@@ -172,5 +173,25 @@ describe("calendar", () => {
     expect(ics).toContain("SUMMARY:freeze: Q4\\; end\\, of year\\n");
     for (const line of ics.split("\r\n")) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
     expect(icsCalendar(events, "acme", 0).match(/UID:.*/)![0]).toBe(ics.match(/UID:.*/)![0]);
+  });
+});
+
+describe("changegate site: a user's mistake is one line and exit 2", () => {
+  it("no --out, no trail, an invalid policy (with its line)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "changegate-site-cli-"));
+    dirs.push(dir);
+    writeTrail(join(dir, "trail"), generateTrail(3));
+    writeFileSync(join(dir, "bad.yml"), "version: 1\ntimezone: Mars/Olympus\n");
+    const noOut = await runCli(["site", "--dir", "trail"], { cwd: dir });
+    expect(noOut).toMatchObject({ exit: 2, stdout: "" });
+    expect(noOut.stderr).toBe("changegate site: --out DIR is required: the folder to write the site to\n");
+    const noTrail = await runCli(["site", "--dir", "nothing", "--out", "site"], { cwd: dir });
+    expect(noTrail.exit).toBe(2);
+    expect(noTrail.stderr).toMatch(/^changegate site: .*nothing: no such directory\n$/);
+    const badPolicy = await runCli(["site", "--dir", "trail", "--policy", "bad.yml", "--out", "site"], { cwd: dir });
+    expect(badPolicy.exit).toBe(2);
+    expect(badPolicy.stderr).toMatch(/^changegate site: invalid policy: bad\.yml:2:\d+: timezone: .*"Mars\/Olympus"/);
+    const ok = await runCli(["site", "--dir", "trail", "--out", "site"], { cwd: dir, env: { CHANGEGATE_NOW: "2026-01-02T00:00:00Z" } });
+    expect(ok).toMatchObject({ exit: 0, stderr: "", stdout: "site/index.html: 3 changes, 0 calendar events, 1 weeks of metrics\n" });
   });
 });
