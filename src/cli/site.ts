@@ -47,6 +47,7 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
   }
   const count = data.changes.length;
   io.stdout.write(`${values.out}/index.html: ${count} change${count === 1 ? "" : "s"}, ${data.events.length} calendar events, ${data.weeks.length} weeks of metrics\n`);
+  if (count === 0 && status.problem === null) io.stderr.write(`changegate site: ${trail.where} holds no record (is it the audit branch?): the site is empty\n`);
   if (status.problem !== null) io.stderr.write(`changegate site: the trail does not verify: ${status.problem}\n`);
   return status.problem === null ? EXIT.ok : EXIT.blocked;
 }
