@@ -1,9 +1,9 @@
 import "./zod-jitless.js";
 import { resolve } from "node:path";
 import { memoryTrail, type TrailSource } from "../audit/chain.js";
-import { readTrailFromGitHub } from "../audit/github-trail.js";
 import { localTrail } from "../audit/local-trail.js";
 import { trailOf } from "../audit/merge.js";
+import { readTrailArchive } from "../audit/trail-archive.js";
 import type { Policy } from "../engine/policy.js";
 import { loadPolicy } from "../github/policy-source.js";
 import { SiteBuilder } from "../site/site-data.js";
@@ -17,7 +17,7 @@ import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./ou
  * `mode: site`: writes the static site of the audit trail (as `changegate site` does) to
  * `out`, for a following step to publish (GitHub Pages). The policy comes from the default
  * branch: its calendar, and where the trail is. The trail is a checkout (`trail-dir`) or is
- * read through the API. A trail that does not verify still gets its site, showing what
+ * read through the API as the branch's archive (one download). A trail that does not verify still gets its site, showing what
  * verifies and saying what does not, and the step fails.
  */
 export async function runSiteMode({ context, inputs, log, now }: ModeEnvironment): Promise<ActionOutcome> {
@@ -45,7 +45,7 @@ export async function runSiteMode({ context, inputs, log, now }: ModeEnvironment
     } else {
       if (policy === null) throw new ActionError(`${owner}/${repo} has no changegate policy on ${defaultBranch}, so the trail's location is unknown: give trail-dir (a checkout of the audit branch).`);
       const location = trailOf({ owner, repo, policy });
-      const { files, head } = await readTrailFromGitHub(client.octokit, location);
+      const { files, head } = await readTrailArchive(client.octokit, location);
       trail = memoryTrail(files, head);
       where = `${location.owner}/${location.repo}@${location.branch}`;
     }

@@ -143,6 +143,9 @@ describe("the App's pages at /changegate/", () => {
     // Script, never HTML: a title's markup is a string in it, and the browser may not sniff it as anything else.
     expect(data.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect(data.headers.get("x-content-type-options")).toBe("nosniff");
+    // The index was built from one archive download, not a request per record.
+    expect(fake.countRequests({ route: "GET /repos/{owner}/{repo}/tarball/{ref}" })).toBe(1);
+    expect(fake.countRequests({ route: "GET /repos/{owner}/{repo}/git/blobs/{file_sha}" })).toBe(0);
   });
 
   it("the sign-in's state is checked: a callback this browser did not start is refused", async () => {
@@ -210,9 +213,13 @@ describe("the App's pages at /changegate/", () => {
     expect((await browser.get("/changegate/acme/shop/data/site.js")).text).not.toContain("Change 4");
     const next = sealRecord(changeRecord({ number: 4, mergedAt: T0 + 4 * 3_600_000 }), records.at(-1)!);
     fake.commit("acme", "shop", "changegate/audit", { [recordPath(next.seq)]: canonicalJson(next), [HEAD_PATH]: canonicalJson({ seq: next.seq, hash: next.hash }) });
+    const before = fake.countRequests({ route: /^GET /, excludeInstallationToken: true });
     const after = await browser.get("/changegate/acme/shop/data/site.js");
     expect(after.text).toContain("Change 4");
     expect(after.text).toContain('\\"verified\\":4');
+    // The access check is cached; head.json and the one new record are read, not the trail again.
+    const read = fake.requests({ route: /^GET /, excludeInstallationToken: true }).slice(before).map((request) => request.path);
+    expect(read).toEqual(["/repos/acme/shop/contents/head.json", `/repos/acme/shop/contents/${recordPath(4)}`]);
   });
 
   it("in Chromium: the App's pages load with their data, under its CSP header, with no console error and nothing off the App", async () => {

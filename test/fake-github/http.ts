@@ -6,7 +6,7 @@ import type { FakeState, HookDelivery, Repository } from "./state.js";
 export interface Reply {
   status: number;
   body?: unknown;
-  raw?: string;
+  raw?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
 }

@@ -1,6 +1,7 @@
 import { memoryTrail } from "../../audit/chain.js";
 import { hashOfCanonicalText, isCanonicalText } from "../../audit/canonical.js";
-import { readTrailFromGitHub, type TrailLocation } from "../../audit/github-trail.js";
+import type { TrailLocation } from "../../audit/github-trail.js";
+import { readTrailArchive } from "../../audit/trail-archive.js";
 import { HEAD_PATH, recordPath, type ChainHead } from "../../audit/layout.js";
 import { trailOf } from "../../audit/merge.js";
 import type { AuditRecord } from "../../audit/record.js";
@@ -42,7 +43,7 @@ export interface SiteIndexOptions {
 
 /**
  * Each repository's pages, from the trail its policy names (on its default branch): built
- * from the whole trail on first need after start, then brought up to date when a request
+ * from the whole trail (one archive download) on first need after start, then brought up to date when a request
  * comes and the trail's head has moved (one request for head.json at most every
  * `refreshMs`, then one per record appended since, each checked against its hash and link).
  * A trail whose history changed under it is read again. Each replica keeps its own.
@@ -87,7 +88,7 @@ export class SiteIndex {
     if (loaded.status !== "valid") return null;
     const trail = trailOf({ owner, repo, policy: loaded.policy });
     const trailClient = trail.owner.toLowerCase() === owner.toLowerCase() && trail.repo.toLowerCase() === repo.toLowerCase() ? client : await this.options.client(trail.owner, trail.repo);
-    const { files, head } = await readTrailFromGitHub(trailClient, trail);
+    const { files, head } = await readTrailArchive(trailClient, trail);
     const details = new Map<number, Record<number, ChangeDetails>>();
     const builder = new SiteBuilder(loaded.policy, { now: this.now(), failureWindowMs: this.failureWindowMs, repositories: new Set([`${owner}/${repo}`]) }, (chunk, file) => details.set(chunk, file));
     let last: ChainHead | null = null;

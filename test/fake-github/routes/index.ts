@@ -7,6 +7,7 @@ import { issueRoutes } from "./issues.js";
 import { pullRoutes } from "./pulls.js";
 import { repoRoutes } from "./repos.js";
 import { teamRoutes } from "./teams.js";
+import { archiveRoutes } from "../archive.js";
 import { userRoutes } from "../oauth.js";
 
 export { JWT_ROUTES, TOKEN_ROUTE } from "./app.js";
@@ -22,4 +23,5 @@ export const ROUTES: Routes = {
   ...teamRoutes,
   ...deploymentRoutes,
   ...userRoutes,
+  ...archiveRoutes,
 };
