@@ -20,7 +20,11 @@ export function weekStart(at: number): number {
  * own records and not the whole trail's.
  */
 export function weeklyMetrics(records: readonly AuditRecord[], failureWindowMs: number): WeekMetrics[] {
-  const sorted = [...records].sort((a, b) => mergedAt(a) - mergedAt(b) || a.seq - b.seq);
+  // Each merge instant parsed once, not at every comparison.
+  const sorted = records
+    .map((record) => ({ record, at: mergedAt(record) }))
+    .sort((a, b) => a.at - b.at || a.record.seq - b.record.seq)
+    .map(({ record }) => record);
   if (sorted.length === 0) return [];
   const reverts = sorted.filter((record) => record.reverts !== null);
   const weeks: WeekMetrics[] = [];
