@@ -58,7 +58,7 @@ const BODIES: Record<PageName, string> = {
 </nav>
 <ul id="c-notes" class="note"></ul>
 <p class="legend"><span class="ev freeze">freeze</span> <span class="ev blackout">blackout</span> <span class="ev window">window</span> <span class="chg exception">change under an exception</span> <span class="chg emergency">emergency</span></p>
-<div id="c-grid" class="calendar" role="grid"></div>`,
+<div id="c-grid" class="calendar"></div>`,
   metrics: `
 <p class="note" id="m-note"></p>
 <section class="charts">

@@ -15,7 +15,8 @@ export function calendarPage(data: SiteData): void {
     list.push(index);
   }
   const notes = byId("c-notes");
-  notes.replaceChildren(...data.calendarNotes.map((note) => el("li", {}, note)));
+  const zone = data.timezone === "UTC" ? [] : [`Days and times here are UTC; the policy's windows are set in ${data.timezone}.`];
+  notes.replaceChildren(...[...zone, ...data.calendarNotes].map((note) => el("li", {}, note)));
   const query = new URLSearchParams(location.search);
   const asked = Date.parse(query.get("at") ?? "");
   let view: "month" | "week" = query.get("view") === "week" ? "week" : "month";
