@@ -70,13 +70,13 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-function ownerAndName(text: string, flag: string): [string, string] {
+export function ownerAndName(text: string, flag: string): [string, string] {
   const [owner, repo, extra] = text.split("/");
   if (owner === undefined || repo === undefined || owner === "" || repo === "" || extra !== undefined) throw new UsageError(`${flag} expects OWNER/NAME; got "${text}"`);
   return [owner, repo];
 }
 
-function apiClient(io: CliIo): Octokit {
+export function apiClient(io: CliIo): Octokit {
   const token = io.env["GITHUB_TOKEN"] ?? io.env["GH_TOKEN"];
   return new Octokit({ ...(token === undefined ? {} : { auth: token }), baseUrl: io.env["GITHUB_API_URL"] ?? "https://api.github.com", userAgent: "changegate-cli", log: QUIET });
 }

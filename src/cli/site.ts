@@ -7,7 +7,9 @@ import { formatProblem } from "../engine/problems.js";
 import { SiteBuilder } from "../site/site-data.js";
 import { visitVerifiedRecords } from "../site/verified-records.js";
 import { detailsFiles, prepareSiteFolder, writeSiteData } from "../site/write-site.js";
-import { readTrail, SOURCE_OPTIONS } from "./audit.js";
+import { memoryTrail } from "../audit/chain.js";
+import { readTrailArchive } from "../audit/trail-archive.js";
+import { apiClient, ownerAndName, readTrail, SOURCE_OPTIONS, type SourceValues } from "./audit.js";
 import { parseInstant } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
@@ -28,7 +30,7 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
   const window = parseDuration(values["failure-window"]);
   if (window === null) throw new UsageError(`--failure-window expects a duration such as 24h or 7d; got "${values["failure-window"]}"`);
   const policy = values.policy === undefined ? null : readPolicy(resolve(io.cwd, values.policy), values.policy);
-  const trail = await readTrail(values, io);
+  const trail = await siteTrail(values, io);
   const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
   const out = resolve(io.cwd, values.out);
   const failed = (error: unknown) => new UsageError(`cannot write the site to ${values.out}: ${(error as Error).message}`);
@@ -62,4 +64,16 @@ function readPolicy(path: string, shown: string): Policy {
   const result = parsePolicy({ file: shown, text });
   if (!result.ok) throw new UsageError(`invalid policy: ${formatProblem(result.problems[0]!)}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : ""}`);
   return result.policy;
+}
+
+/** Through the API, the branch's archive (one download; `audit verify --repo` reads record by record); else the checkout. */
+async function siteTrail(values: SourceValues, io: CliIo): ReturnType<typeof readTrail> {
+  if (values.repo === undefined || values.dir !== undefined) return readTrail(values, io);
+  const [owner, repo] = ownerAndName(values.repo, "--repo");
+  try {
+    const { files, head } = await readTrailArchive(apiClient(io), { owner, repo, branch: values.branch });
+    return { ...memoryTrail(files, head), where: `${owner}/${repo}@${values.branch}` };
+  } catch (error) {
+    throw new UsageError(`cannot read the trail from ${values.repo}@${values.branch}: ${(error as Error).message}`);
+  }
 }

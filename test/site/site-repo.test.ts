@@ -31,6 +31,9 @@ describe("changegate site --repo", () => {
     const data = readFileSync(join(dir, "site/data/site.js"), "utf8");
     expect(data).toContain('\\"where\\":\\"acme/audit@changegate/audit\\"');
     expect(data).toContain("Change 12");
+    // One archive download, not a request per record.
+    expect(fake.countRequests({ route: "GET /repos/{owner}/{repo}/tarball/{ref}" })).toBe(1);
+    expect(fake.countRequests({ route: /blobs|contents/ })).toBe(0);
     const missing = await runCli(["site", "--repo", "acme/nothing", "--out", "site"], { cwd: dir, env: { GITHUB_API_URL: fake.url, GITHUB_TOKEN: "t" } });
     // No such branch reads as an empty trail (as audit verify says "the trail is empty"): said, not hidden.
     expect(missing.exit).toBe(0);
