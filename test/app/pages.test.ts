@@ -47,6 +47,8 @@ beforeAll(async () => {
   fake = await startFakeGitHub();
   fake.addRepository({ owner: "acme", name: "shop", files: { ".github/changegate.yml": POLICY } });
   fake.addRepository({ owner: "acme", name: "vault", files: { ".github/changegate.yml": POLICY } });
+  fake.addRepository({ owner: "acme", name: "plain", files: { "README.md": "not enrolled\n" } });
+  fake.setPermission("acme", "plain", "reader", "read");
   records = chain([1, 2, 3].map((number) => changeRecord({ number, mergedAt: T0 + number * 3_600_000, title: number === 2 ? TITLE : `Change ${number}` })));
   fake.commit("acme", "shop", "changegate/audit", trailFiles(records));
   fake.commit("acme", "vault", "changegate/audit", trailFiles(chain([changeRecord({ number: 1, mergedAt: T0, repository: "acme/vault" })])));
@@ -168,6 +170,9 @@ describe("the App's pages at /changegate/", () => {
     expect(hidden.status).toBe(404);
     expect(missing.status).toBe(404);
     expect(hidden.text).toBe(missing.text);
+    const notEnrolled = await browser.get("/changegate/acme/plain/index.html");
+    expect(notEnrolled.status).toBe(404);
+    expect(notEnrolled.text).toBe(missing.text);
     expect((await browser.get("/changegate/acme/vault/data/site.js")).status).toBe(404);
     const list = await browser.get("/changegate/");
     expect(list.text).toContain("acme/shop");

@@ -142,10 +142,11 @@ export function pagesHandler(options: PagesOptions): (request: IncomingMessage, 
       const can = await access.access(session.token, owner, repo);
       if (can === "none") return notFound(response);
       if (rest.startsWith("assets/")) return asset(response, rest.slice("assets/".length));
-      const page = (rest === "" ? "index" : rest.replace(/\.html$/, "")) as PageName;
-      if ((rest === "" || rest.endsWith(".html")) && PAGES.includes(page)) return send(response, 200, "text/html; charset=utf-8", pageHtml(page), { "content-security-policy": `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'` });
+      // Not enrolled answers as no access does.
       const pages = await index.pages(owner, repo);
       if (pages === null) return notFound(response);
+      const page = (rest === "" ? "index" : rest.replace(/\.html$/, "")) as PageName;
+      if ((rest === "" || rest.endsWith(".html")) && PAGES.includes(page)) return send(response, 200, "text/html; charset=utf-8", pageHtml(page), { "content-security-policy": `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'` });
       if (rest === "data/site.js") return send(response, 200, "text/javascript; charset=utf-8", pages.script);
       const details = /^data\/details-(\d+)\.js$/.exec(rest);
       if (details !== null) {
