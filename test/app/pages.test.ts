@@ -252,4 +252,15 @@ describe("the App's pages at /changegate/", () => {
       await browser.close();
     }
   });
+
+  it("a trail whose history changed under the index is read again, whole, on that same request", async () => {
+    const browser = await signedIn("reader");
+    expect((await browser.get("/changegate/acme/shop/data/site.js")).text).toContain("Change 4");
+    // Record 4 replaced (same seq, another hash): head.json no longer names what was indexed.
+    const other = sealRecord(changeRecord({ number: 5, mergedAt: T0 + 5 * 3_600_000, title: "Rewritten" }), records.at(-1)!);
+    fake.commit("acme", "shop", "changegate/audit", { [recordPath(other.seq)]: canonicalJson(other), [HEAD_PATH]: canonicalJson({ seq: other.seq, hash: other.hash }) });
+    const after = (await browser.get("/changegate/acme/shop/data/site.js")).text;
+    expect(after).toContain("Rewritten");
+    expect(after).not.toContain("Change 4");
+  });
 });

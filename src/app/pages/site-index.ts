@@ -30,6 +30,8 @@ interface Entry {
   pages: RepositoryPages;
   checkedAt: number;
   refreshing: Promise<void> | null;
+  /** The trail's history is not the one indexed: the entry is to be built again. */
+  rewritten: boolean;
 }
 
 export interface SiteIndexOptions {
@@ -77,6 +79,11 @@ export class SiteIndex {
     if (this.now() - entry.checkedAt >= this.refreshMs) {
       entry.refreshing ??= this.refresh(owner, repo, entry).finally(() => (entry.refreshing = null));
       await entry.refreshing;
+      if (entry.rewritten) {
+        // The history is not the one indexed: read it again, whole.
+        if (this.entries.get(key) === pending) this.entries.delete(key);
+        return this.pages(owner, repo);
+      }
     }
     return entry.pages;
   }
@@ -96,7 +103,7 @@ export class SiteIndex {
       builder.add(record);
       last = { seq: record.seq, hash: record.hash };
     });
-    const entry: Entry = { trail, builder, details, head: last, status, pages: null as unknown as RepositoryPages, checkedAt: this.now(), refreshing: null };
+    const entry: Entry = { trail, builder, details, head: last, status, pages: null as unknown as RepositoryPages, checkedAt: this.now(), refreshing: null, rewritten: false };
     entry.pages = this.render(entry, `${owner}/${repo}`);
     return entry;
   }
@@ -108,8 +115,8 @@ export class SiteIndex {
     const head = await readJson<ChainHead>(client, entry.trail, HEAD_PATH);
     if (head === null || (entry.head !== null && head.seq === entry.head.seq && head.hash === entry.head.hash)) return;
     if (entry.head !== null && head.seq <= entry.head.seq) {
-      // The newest record changed, or records went: the history is not the one indexed.
-      this.entries.set(`${owner}/${repo}`.toLowerCase(), this.build(owner, repo));
+      // The newest record changed, or records went.
+      entry.rewritten = true;
       return;
     }
     for (let seq = (entry.head?.seq ?? 0) + 1; seq <= head.seq; seq++) {
