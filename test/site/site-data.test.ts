@@ -165,6 +165,17 @@ describe("calendar", () => {
     expect(events.filter((event) => event.kind === "freeze")).toEqual([{ kind: "freeze", name: "Year end", start: Date.parse("2026-12-23T23:00:00Z"), end: Date.parse("2026-12-26T23:00:00Z") }]);
   });
 
+  it("without a policy: the freezes recorded at merges, each once, and a note that says so", () => {
+    const inFreeze = [1, 2].map((number) => {
+      const record = changeRecord({ number, mergedAt: T0 + number * H });
+      record.schedule = { gated: true, allowed: true, blockers: [], in_effect: [{ kind: "freeze", name: "Launch", start: T0, end: T0 + DAY }], bypasses: [] };
+      return record;
+    });
+    const data = buildSiteData(chain(inFreeze), { where: "", verified: 2, unverified: 0, problem: null }, null, { now: T0, failureWindowMs: DAY });
+    expect(data.events).toEqual([{ kind: "freeze", name: "Launch", start: T0, end: T0 + DAY }]);
+    expect(data.calendarNotes[0]).toMatch(/^No policy was given/);
+  });
+
   it("calendar.ics: a VEVENT each with a stable UID, UTC times, escaped text and folded lines", () => {
     const events = [{ kind: "freeze" as const, name: "Q4; end, of year\n" + "x".repeat(80), start: Date.parse("2026-12-24T00:00:00Z"), end: Date.parse("2026-12-27T00:00:00Z") }];
     const ics = icsCalendar(events, "acme", Date.parse("2026-12-01T00:00:00Z"));
