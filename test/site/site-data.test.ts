@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { canonicalJson } from "../../src/audit/canonical.js";
+import { memoryTrail, verifyTrail } from "../../src/audit/chain.js";
 import { localTrail } from "../../src/audit/local-trail.js";
 import { recordPath } from "../../src/audit/layout.js";
 import { changeMetrics } from "../../src/audit/query.js";
@@ -141,6 +143,38 @@ describe("a broken trail", () => {
     expect(status).toMatchObject({ verified: 6, unverified: 4 });
     expect(status.problem).toContain("record 7");
     expect(status.problem).toContain("edited");
+  });
+});
+
+describe("verified records, in one pass", () => {
+  const trail = generateTrail(12);
+  const files = () => trail.map((record) => ({ path: recordPath(record.seq), bytes: Buffer.from(canonicalJson(record)) }));
+  const head = (seq: number, hash = trail[seq - 1]?.hash ?? "f".repeat(64)) => ({ seq, hash });
+
+  it("property: whatever is removed, edited or misnamed in head.json, exactly records 1..verified are handed on, in order, and verify's own verdict decides", () => {
+    const mutation = fc.oneof(
+      fc.record({ kind: fc.constant("remove" as const), seq: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant("edit" as const), seq: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant("head" as const), seq: fc.integer({ min: 1, max: 20 }), right: fc.boolean() }),
+      fc.record({ kind: fc.constant("none" as const) }),
+    );
+    fc.assert(
+      fc.property(mutation, (change) => {
+        let list = files();
+        let named: { seq: number; hash: string } | null = head(12);
+        if (change.kind === "remove") list = list.filter((file) => file.path !== recordPath(change.seq));
+        if (change.kind === "edit") list = list.map((file) => (file.path === recordPath(change.seq) ? { ...file, bytes: Buffer.from(file.bytes.toString().replace(/"title":"Change \d+"/, '"title":"Edited"')) } : file));
+        if (change.kind === "head") named = change.right ? head(change.seq) : head(change.seq, "e".repeat(64));
+        const source = memoryTrail(list, named);
+        const report = verifyTrail(source);
+        const seen: number[] = [];
+        const status = visitVerifiedRecords(source, "t", (record) => seen.push(record.seq));
+        const verified = report.intact ? list.length : report.broken.seq - 1;
+        expect(status.verified).toBe(verified);
+        expect(seen).toEqual(Array.from({ length: verified }, (_, index) => index + 1));
+        expect(status.problem === null).toBe(report.intact);
+      }),
+    );
   });
 });
 
