@@ -216,7 +216,7 @@ function parseRecord(text: string, path: string): AuditRecord {
   }
 }
 
-export function timeRange(values: { since?: string | undefined; until?: string | undefined }, io: CliIo): TimeRange {
+function timeRange(values: { since?: string | undefined; until?: string | undefined }, io: CliIo): TimeRange {
   const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
   const instant = (text: string | undefined, flag: string): number | null => {
     if (text === undefined) return null;
