@@ -116,6 +116,11 @@ describe("the static site in Chromium", () => {
     expect(await page.textContent("#count")).toBe(`${records.filter((record) => record.pull_request.number % 4 === 1).length} of 200 changes match`);
     await page.fill("#f-text", "change 17");
     expect(await seqs(page)).toEqual([177, 173, 117, 17]); // each word anywhere: "17" is in 117
+    // The view is in the address: shared, it opens the same.
+    expect(new URL(page.url()).search).toBe("?q=change+17&service=search");
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await seqs(page)).toEqual([177, 173, 117, 17]);
     await page.click("#f-reset");
     await page.selectOption("#f-type", { label: "emergency" });
     expect(await seqs(page)).toEqual([77]);

@@ -55,9 +55,11 @@ export function timelinePage(data: SiteData): void {
   };
   const refilter = () => {
     const started = performance.now();
-    matches = filterRows(data.changes, texts, current());
+    const filter = current();
+    matches = filterRows(data.changes, texts, filter);
     page = 0;
     render();
+    writeQuery(data, filter);
     document.body.dataset["filterMs"] = (performance.now() - started).toFixed(1);
   };
   for (const control of [...Object.values(selects), since, until]) control.addEventListener("change", refilter);
@@ -82,8 +84,13 @@ function sameAsNoFilter(filter: TimelineFilter): boolean {
   return (Object.keys(NO_FILTER) as (keyof TimelineFilter)[]).every((key) => filter[key] === NO_FILTER[key]);
 }
 
-/** Links from the other pages carry filters: ?since=&until= (ISO), &service=, &q=. */
-function applyQuery(data: SiteData, selects: { service: HTMLSelectElement }, text: HTMLInputElement, since: HTMLInputElement, until: HTMLInputElement): void {
+type Selects = Record<"repository" | "service" | "type" | "tier" | "author", HTMLSelectElement>;
+
+/**
+ * The filters live in the address too (?q=&repository=&service=&type=&tier=&author=&since=&until=,
+ * names and ISO instants), so a view can be shared and the other pages can link to one.
+ */
+function applyQuery(data: SiteData, selects: Selects, text: HTMLInputElement, since: HTMLInputElement, until: HTMLInputElement): void {
   const query = new URLSearchParams(location.search);
   const instant = (name: string) => {
     const value = query.get(name);
@@ -93,6 +100,30 @@ function applyQuery(data: SiteData, selects: { service: HTMLSelectElement }, tex
   since.value = instant("since");
   until.value = instant("until");
   text.value = query.get("q") ?? "";
-  const service = data.services.indexOf(query.get("service") ?? "");
-  if (service >= 0) selects.service.value = String(service);
+  const lists: Record<keyof Selects, readonly string[]> = { repository: data.repositories, service: data.services, type: data.types, tier: TIERS, author: data.people };
+  for (const name of Object.keys(selects) as (keyof Selects)[]) {
+    const at = lists[name].indexOf(query.get(name) ?? "");
+    if (at >= 0) selects[name].value = String(at);
+  }
+}
+
+function writeQuery(data: SiteData, filter: TimelineFilter): void {
+  const query = new URLSearchParams();
+  if (filter.text !== "") query.set("q", filter.text);
+  const names: [string, number | null, readonly string[]][] = [
+    ["repository", filter.repository, data.repositories],
+    ["service", filter.service, data.services],
+    ["type", filter.type, data.types],
+    ["tier", filter.tier, TIERS],
+    ["author", filter.author, data.people],
+  ];
+  for (const [name, index, list] of names) if (index !== null) query.set(name, list[index]!);
+  if (filter.since !== null) query.set("since", new Date(filter.since).toISOString());
+  if (filter.until !== null) query.set("until", new Date(filter.until).toISOString());
+  const search = query.toString();
+  try {
+    history.replaceState(null, "", search === "" ? location.pathname : `?${search}`);
+  } catch {
+    // Some browsers refuse history changes on file: pages; the view still works, unshared.
+  }
 }
