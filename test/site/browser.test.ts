@@ -138,6 +138,8 @@ describe("the static site in Chromium", () => {
     expect(facts).toContain("Risk:");
     expect(facts).toContain("bob at");
     expect(await page.getAttribute("#changes > li .links a", "href")).toBe("https://github.com/acme/shop/pull/102");
+    const investigate = await page.getAttribute('#changes > li .links a[href^="investigate.html"]', "href");
+    expect(investigate).toBe(`investigate.html?at=${encodeURIComponent(new Date(T0 + 102 * EVERY).toISOString())}&service=checkout`);
     expect(watch.errors).toEqual([]);
     await page.close();
   });
@@ -166,6 +168,7 @@ describe("the static site in Chromium", () => {
     expect(shown[0]).toBe(100); // the critical change to payments, just before
     expect(await page.textContent("#changes > li .why")).toMatch(/^rank 0\.\d{3}: 90 min before \(closeness 0\.94\), touched the service, risk 0\.83$/);
     expect(shown).not.toContain(101); // after the symptom
+    expect(new URL(page.url()).searchParams.get("hours")).toBe("24");
     expect(watch.errors).toEqual([]);
     await page.close();
   });

@@ -43,7 +43,7 @@ export function changeItem(data: SiteData, row: ChangeRow, extra: Node | null = 
     loadDetails(row.d).then(
       (chunk) => {
         const found = chunk[row.s];
-        body.replaceChildren(found === undefined ? el("p", { class: "warn" }, `record ${row.s} is missing from its details file`) : detailView(found));
+        body.replaceChildren(found === undefined ? el("p", { class: "warn" }, `record ${row.s} is missing from its details file`) : detailView(found, investigateLink(data, row)));
       },
       (error: Error) => {
         loaded = false;
@@ -63,7 +63,13 @@ function list(items: readonly (string | Node)[], empty: string): HTMLElement {
   return items.length === 0 ? el("p", { class: "none" }, empty) : el("ul", {}, ...items.map((item) => el("li", {}, item)));
 }
 
-function detailView(found: ChangeDetails): HTMLElement {
+/** "What else changed before this one?": the investigate page at this merge, on its first service. */
+function investigateLink(data: SiteData, row: ChangeRow): HTMLAnchorElement {
+  const query = new URLSearchParams({ at: new Date(row.t).toISOString(), ...(row.sv.length === 0 ? {} : { service: data.services[row.sv[0]!]! }) });
+  return el("a", { href: `investigate.html?${query}` }, "what changed before it");
+}
+
+function detailView(found: ChangeDetails, investigate: HTMLAnchorElement): HTMLElement {
   const commitUrl = found.mergeCommit === null ? null : found.url.replace(/\/pull\/\d+$/, `/commit/${found.mergeCommit}`);
   const schedule = found.schedule;
   return el(
@@ -77,6 +83,8 @@ function detailView(found: ChangeDetails): HTMLElement {
       commitUrl === null ? "no merge commit" : link(commitUrl, `merge commit ${found.mergeCommit!.slice(0, 12)}`),
       " · ",
       `merged by ${found.mergedBy ?? "unknown"} at ${found.mergedAt}`,
+      " · ",
+      investigate,
     ),
     el("h3", {}, `Risk: ${found.tier}, score ${found.score}`),
     el(

@@ -21,6 +21,8 @@ export function investigatePage(data: SiteData): void {
   at.value = inputValue(Number.isFinite(asked) ? asked : (data.changes[0]?.t ?? data.generatedAt) + 60_000);
   const chosen = data.services.indexOf(query.get("service") ?? "");
   if (chosen >= 0) service.value = String(chosen);
+  const askedHours = Number(query.get("hours"));
+  if (askedHours > 0) hours.value = String(askedHours);
 
   const run = () => {
     const instant = utcInput(at.value);
@@ -31,6 +33,13 @@ export function investigatePage(data: SiteData): void {
       return;
     }
     const ranked = rankBefore(data.changes, instant, service.value === "" ? null : Number(service.value), lookback * 3_600_000);
+    // The question is in the address: the answer can be shared in the incident channel.
+    const shared = new URLSearchParams({ at: new Date(instant).toISOString(), ...(service.value === "" ? {} : { service: data.services[Number(service.value)]! }), hours: String(lookback) });
+    try {
+      history.replaceState(null, "", `?${shared}`);
+    } catch {
+      // Refused on some file: pages; the answer stands.
+    }
     count.textContent = ranked.length === 0 ? `No change merged in the ${lookback} hours before ${utcText(instant)}.` : `${ranked.length} change${ranked.length === 1 ? "" : "s"} in the ${lookback} hours before ${utcText(instant)}${ranked.length > SHOWN ? `, the first ${SHOWN} shown` : ""}:`;
     list.replaceChildren(
       ...ranked.slice(0, SHOWN).map((entry) => {
