@@ -37,6 +37,12 @@ describe("finding the block", () => {
     expect(parseChangeRequest(fenced("change_request:\n  type: normal\n bad: indent\n")).status).toBe("invalid");
   });
 
+  it("a missing required field says it is required and what it takes", () => {
+    const result = parseChangeRequest(fenced("change_request:\n  implementation_plan: x\n  rollback_plan: y\n"));
+    expect(problems(result)).toEqual([expect.stringMatching(/change_request\.type: required: one of standard, normal, emergency$/)]);
+    expect(problems(result).join("\n")).not.toMatch(/undefined/);
+  });
+
   it("keeps line numbers right in CRLF bodies", () => {
     const body = `Line one\r\nLine two\r\n\r\n\`\`\`yaml\r\nchange_request:\r\n  type: normal\r\n  typo: 1\r\n  implementation_plan: x\r\n  rollback_plan: y\r\n\`\`\`\r\n`;
     expect(problems(parseChangeRequest(body))).toEqual(['PR description:7:3: change_request.typo: unknown key "typo" (did you mean "type"?)']);

@@ -33,6 +33,24 @@ describe("changegate check", () => {
     expect(json.checks.map((check) => Object.keys(check))).toEqual(Array(3).fill(["name", "conclusion", "title", "summary"]));
   });
 
+  it("--org-policy layers FILE under --policy as _extends does: locked keys keep the org's value, the repository's attempt warns at its line", async () => {
+    const dir = tempDir();
+    const zero = "approvals: { low: { count: 0 }, medium: { count: 0 }, high: { count: 0 }, critical: { count: 0 } }\n";
+    writeFileSync(join(dir, "org.yml"), `version: 1\ntimezone: UTC\nlocked: [windows]\nwindows:\n  normal: never\n${zero}`);
+    writeFileSync(join(dir, "repo.yml"), `_extends: .github\nversion: 1\nwindows:\n  normal: always\n`);
+    writeFileSync(join(dir, "files.txt"), "src/a.ts\n");
+    const args = ["check", "--policy", "repo.yml", "--files", "files.txt", "--body", join(examples, "pr-normal.md"), "--at", "2026-02-25T03:00:00Z", "--json"];
+    const layered = await runCli([...args, "--org-policy", "org.yml"], { cwd: dir });
+    expect(layered.exit).toBe(1);
+    const json = JSON.parse(layered.stdout) as { checks: { name: string; conclusion: string }[]; policy_warnings: { file: string; line: number; path: string }[] };
+    expect(json.checks.find((check) => check.name === "changegate/schedule")!.conclusion).toBe("failure");
+    expect(json.policy_warnings).toEqual([expect.objectContaining({ file: "repo.yml", line: 3, path: "windows" })]);
+    expect(layered.stderr).toMatch(/^warning: repo\.yml:3:1: windows: locked by org\.yml/m);
+    // Alone, the repository's file decides (its _extends names nothing the CLI can read).
+    const alone = await runCli([...args.slice(0, -1), "--json"], { cwd: dir });
+    expect((JSON.parse(alone.stdout) as { checks: { name: string; conclusion: string }[] }).checks.find((check) => check.name === "changegate/schedule")!.conclusion).toBe("success");
+  });
+
   it("reads the PR description from standard input with --body -", async () => {
     const run = await runCli([...base, "--body", "-", "--json"], { cwd: examples, stdin: NORMAL_BODY });
     expect((JSON.parse(run.stdout) as { change: { id: string } }).change.id).toBe("CR-2026-0451");

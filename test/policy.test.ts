@@ -119,6 +119,50 @@ change_request:
     expect(result.policy.freezes[1]!.interval.start).toBe(Date.parse("2026-05-31T22:00:00Z"));
   });
 
+  it("organisation locks (§9): a locked key keeps the org's value, the repository's attempt is a warning at its line, the policy stays valid", () => {
+    const org = { file: "acme/.github:.github/changegate.yml", text: `version: 1
+timezone: "Europe/Berlin"
+locked: [enforcement, windows, freezes]
+windows:
+  normal:
+    - { days: [tue, wed, thu], from: "02:00", to: "06:00" }
+freezes:
+  - { name: "Org freeze", start: "2026-12-20T00:00", end: "2027-01-02T00:00" }
+` };
+    const repo = { file: FILE, text: `_extends: .github
+version: 1
+enforcement: report
+windows:
+  normal: always
+freezes: []
+approvals:
+  medium: { count: 1 }
+` };
+    const result = parsePolicy([org, repo]);
+    expect(problemsOf(result)).toEqual([]);
+    if (!result.ok) return;
+    expect(result.policy.enforcement).toBe("enforce");
+    expect(result.policy.windows.normal).toEqual([{ days: ["tue", "wed", "thu"], from: "02:00", to: "06:00" }]);
+    expect(result.policy.freezes.map((freeze) => freeze.name)).toEqual(["Org freeze"]);
+    // Unlocked keys merge as ever.
+    expect(result.policy.approvals.medium.count).toBe(1);
+    expect(result.policy.lockWarnings.map(formatProblem)).toEqual([
+      '.github/changegate.yml:3:1: enforcement: locked by acme/.github:.github/changegate.yml: this value is not used, the organisation\'s is (remove "enforcement" here, or change it in acme/.github:.github/changegate.yml)',
+      expect.stringMatching(/^\.github\/changegate\.yml:4:1: windows: locked by /),
+      expect.stringMatching(/^\.github\/changegate\.yml:6:1: freezes: locked by /),
+    ]);
+  });
+
+  it("a locked key the repository writes as the org does is no warning; without locks nothing is reported; an unknown locked key is an error with a suggestion", () => {
+    const org = { file: "org.yml", text: "version: 1\nlocked: [enforcement]\nenforcement: enforce\n" };
+    const same = parsePolicy([org, { file: FILE, text: "version: 1\nenforcement: enforce\n" }]);
+    expect(same.ok && same.policy.lockWarnings).toEqual([]);
+    const unlocked = parsePolicy([{ file: "org.yml", text: "version: 1\n" }, { file: FILE, text: "version: 1\nenforcement: report\n" }]);
+    expect(unlocked.ok && [unlocked.policy.enforcement, unlocked.policy.lockWarnings]).toEqual(["report", []]);
+    const typo = parsePolicy([{ file: "org.yml", text: "version: 1\nlocked: [enforcment]\n" }, { file: FILE, text: "version: 1\n" }]);
+    expect(problemsOf(typo)).toEqual(['org.yml:2:10: locked[0]: "enforcment" is not a top-level key of the policy (did you mean "enforcement"?)']);
+  });
+
   it("attribute a problem in a concatenated entry to the file and line it came from", () => {
     const badOrg = { ...ORG, text: ORG.text.replace('name: "Org freeze", start', 'name: "Org freeze", stat') };
     const repo = { file: FILE, text: "version: 1\nfreezes:\n  - { name: ok, start: '2026-01-01', end: '2026-01-02', oops: 1 }\n" };

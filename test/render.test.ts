@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseChangeRequest } from "../src/engine/change-request.js";
 import { evaluate, type EvaluationInput } from "../src/engine/evaluate.js";
 import { parsePolicy } from "../src/engine/policy.js";
+import { charCount, cutChars, GITHUB_LIMITS } from "../src/report/bounded-text.js";
 import { fitBytes, formatInstant, MAX_OUTPUT_BYTES, renderChecks, type RenderedCheck } from "../src/report/checks.js";
 import { policyFrom } from "./support/policy.js";
 
@@ -59,6 +60,13 @@ describe("check titles say what is missing, from whom, and when it opens", () =>
   });
 });
 
+describe("an invalid change request", () => {
+  it("its title keeps the first problem's suggestion, as its summary does", () => {
+    const [risk] = render({ pullRequest: { owner: "acme", repo: "shop", number: 7, title: "Change", author: "carol", body: BODY.replace("  type: normal", "  type: normal\n  rollbak_plan: z"), labels: [], headSha: "h", lastPusher: null } });
+    expect(risk!.title).toBe('Invalid change request: change_request.rollbak_plan: unknown key "rollbak_plan" (did you mean "rollback_plan"?) (line 4)');
+  });
+});
+
 describe("instants", () => {
   it("show the policy zone's wall clock and its offset at that instant", () => {
     const at = Date.UTC(2026, 0, 15, 12, 0);
@@ -104,7 +112,8 @@ describe("an invalid policy", () => {
     if (result.ok) return;
     const checks = renderChecks({ kind: "policy-invalid", problems: result.problems }, { timezone: "UTC" });
     expect(checks.map((check) => check.conclusion)).toEqual(["failure", "failure", "failure"]);
-    expect(checks[0]!.title).toBe("Invalid changegate policy: 1 problem");
+    // The title keeps the first problem and its suggestion: the fix is readable from the checks list.
+    expect(checks[0]!.title).toBe('Invalid changegate policy: 1 problem · window: unknown key "window" (did you mean "windows"?) (line 3)');
     expect(checks[0]!.annotations).toEqual([
       expect.objectContaining({ path: ".github/changegate.yml", start_line: 3, end_line: 3, annotation_level: "failure", message: expect.stringContaining('unknown key "window"') }),
     ]);
@@ -132,6 +141,35 @@ describe("GitHub's output limits", () => {
     const invalid = renderChecks({ kind: "policy-invalid", problems: many }, { timezone: "UTC" });
     expect(bytes(invalid[0]!.summary)).toBeLessThanOrEqual(MAX_OUTPUT_BYTES);
     expect(invalid[0]!.summary).toMatch(/truncated to fit GitHub's 65,535-byte limit/);
+  });
+
+  it("an annotation's title stays within GitHub's 255 characters however long the policy path, cut whole with an ellipsis", () => {
+    const key = "🚀".repeat(300);
+    const result = parsePolicy({ file: ".github/changegate.yml", text: `version: 1\nservices:\n  "${key}": { paths: ["a/**"], typo: 1 }\n` });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const [risk] = renderChecks({ kind: "policy-invalid", problems: result.problems }, { timezone: "UTC" });
+    const title = risk!.annotations[0]!.title;
+    expect(charCount(title)).toBeLessThanOrEqual(GITHUB_LIMITS.annotationTitle);
+    expect(title.endsWith("…")).toBe(true);
+    expect(title).not.toContain("\uFFFD");
+    expect(title.startsWith(`services.${"🚀".repeat(10)}`)).toBe(true);
+    // The message names the key too: within GitHub's 64 KB for any key.
+    const huge = parsePolicy({ file: ".github/changegate.yml", text: `version: 1\n? ${"ü".repeat(40_000)}\n: 1\n` });
+    if (huge.ok) throw new Error("expected an invalid policy");
+    const [hugeRisk] = renderChecks({ kind: "policy-invalid", problems: huge.problems }, { timezone: "UTC" });
+    expect(bytes(hugeRisk!.annotations[0]!.message)).toBeLessThanOrEqual(64 * 1024);
+    expect(charCount(hugeRisk!.annotations[0]!.title)).toBeLessThanOrEqual(GITHUB_LIMITS.annotationTitle);
+  });
+
+  it("cutChars keeps grapheme clusters whole and never exceeds the limit", () => {
+    expect(cutChars("short", 10)).toBe("short");
+    expect(cutChars("abcdefghij", 5)).toBe("abcd…");
+    // A family emoji is one grapheme of 7 code points: it goes whole or not at all.
+    const family = "👨‍👩‍👧‍👦";
+    expect(cutChars(`ab${family}cd`, 8)).toBe("ab…");
+    expect(cutChars(`ab${family}cd`, 10)).toBe(`ab${family}…`);
+    for (let max = 1; max < 30; max++) expect(charCount(cutChars(`x${family.repeat(3)}é́yz`, max))).toBeLessThanOrEqual(max);
   });
 
   it("fitBytes cuts at a line end, or inside one enormous line at a code point, never splitting a character", () => {

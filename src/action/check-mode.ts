@@ -11,12 +11,13 @@ import { ActionError } from "./context.js";
 import { explainAccess } from "./explain.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
-import { checkSummary, recheckSummary, type RecheckRow } from "./summary.js";
+import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
+import { checkSummary, mergeGroupSummary, recheckSummary, type RecheckRow } from "./summary.js";
 
 /**
  * `mode: check`. On a pull request's events: evaluate it with the policy of its base branch
  * (never its head, also on pull_request_target) and publish the same three check runs as
- * the App. On `schedule` and `workflow_dispatch`: re-evaluate the open pull requests whose
+ * the App. On `merge_group`: the same three on the group's head, from its pull requests. On `schedule` and `workflow_dispatch`: re-evaluate the open pull requests whose
  * decision can have changed since it was published.
  */
 const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
@@ -34,14 +35,16 @@ export async function runCheckMode(environment: ModeEnvironment): Promise<Action
   const { context, inputs } = environment;
   const recheck = RECHECK_EVENTS.has(context.eventName);
   const number = (context.payload["pull_request"] as { number?: unknown } | undefined)?.number;
-  if (!recheck && (!PULL_REQUEST_EVENTS.has(context.eventName) || typeof number !== "number")) {
+  const group = context.eventName === "merge_group" ? mergeGroupOf(context.payload) : null;
+  if (!recheck && group === null && (!PULL_REQUEST_EVENTS.has(context.eventName) || typeof number !== "number")) {
     throw new ActionError(
-      `mode: check runs on pull request events (pull_request_target, pull_request, pull_request_review) and, to re-evaluate open pull requests, on schedule and workflow_dispatch; this run's event is ${context.eventName || "unknown"}.`,
+      `mode: check runs on pull request events (pull_request_target, pull_request, pull_request_review), on merge_group (a merge queue's checks) and, to re-evaluate open pull requests, on schedule and workflow_dispatch; this run's event is ${context.eventName || "unknown"}.`,
     );
   }
   const client = actionClient(inputs.token, context);
   try {
     if (recheck) return await recheckOpenPulls(client.octokit, environment);
+    if (group !== null) return await checkMergeGroup(client.octokit, environment, group);
     const { data } = await client.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: context.owner, repo: context.repo, pull_number: number as number });
     return await checkOne(client.octokit, environment, data as PullRequest);
   } catch (error) {
@@ -85,6 +88,7 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
   }
   annotateProblems(log, decision.changeRequest.problems, "error");
   annotateProblems(log, decision.proposedPolicyProblems, "warning");
+  annotateProblems(log, decision.policyWarnings, "warning");
   return publish(decision, timezone, decision.nextChange?.at ?? null);
 }
 
@@ -117,6 +121,55 @@ async function checkOne(client: GitHubClient, environment: ModeEnvironment, pull
     reason,
     nextAllowedAt: failing.length === 0 ? (evaluated?.at ?? null) : onlySchedule ? (evaluated?.schedule?.opensAt ?? null) : null,
     summary: checkSummary({ repository: `${context.owner}/${context.repo}`, number: pull.number, headSha: pull.head.sha }, checks),
+  };
+}
+
+function mergeGroupOf(payload: Record<string, unknown>): MergeGroup | null {
+  const group = payload["merge_group"] as Partial<MergeGroup> | undefined;
+  if (typeof group?.head_sha !== "string" || typeof group.base_sha !== "string" || typeof group.head_ref !== "string" || typeof group.base_ref !== "string") return null;
+  return group as MergeGroup;
+}
+
+/**
+ * A merge queue's group (§9), as the App does it: each pull request in it is judged by the
+ * policy of the branch the group merges into, and the group's head gets the three checks,
+ * each the worst of its pull requests'.
+ */
+async function checkMergeGroup(client: GitHubClient, environment: ModeEnvironment, group: MergeGroup): Promise<ActionOutcome> {
+  const { context, log } = environment;
+  const { owner, repo } = context;
+  const base = branchName(group.base_ref);
+  const loaded = await loadPolicy(client, { owner, repo, ref: base });
+  if (loaded.status === "not-enrolled") {
+    const reason = `${owner}/${repo} is not enrolled: ${base} has no ${POLICY_PATH}, so changegate posts no checks.`;
+    return { blocked: false, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: "" };
+  }
+  let checks: RenderedCheck[];
+  const numbers: number[] = [];
+  if (loaded.status === "invalid") {
+    annotateProblems(log, loaded.problems, "error");
+    checks = renderChecks({ kind: "policy-invalid", problems: loaded.problems }, { timezone: "UTC" });
+  } else {
+    numbers.push(...(await pullsInMergeGroup(client, owner, repo, group)));
+    const members: GroupMember[] = [];
+    for (const number of numbers) {
+      const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
+      const pull = data as unknown as PullRequest;
+      const { decision } = await evaluatePullRequest(client, { owner, repo, policy: loaded.policy, pull, at: environment.now() });
+      members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
+    }
+    checks = combineGroupChecks(members);
+  }
+  await publishChecks(client, { owner, repo, headSha: group.head_sha }, checks, null, context.runUrl);
+  const failing = checks.filter((check) => check.conclusion === "failure");
+  return {
+    blocked: failing.length > 0,
+    allowed: failing.length === 0,
+    riskScore: null,
+    riskTier: null,
+    reason: failing.length > 0 ? failing.map((check) => `${check.name}: ${check.title}`).join("; ") : `Every check passes for the merge group of ${numbers.map((number) => `#${number}`).join(", ")}`,
+    nextAllowedAt: null,
+    summary: mergeGroupSummary(`${owner}/${repo}`, group.head_sha, numbers, checks),
   };
 }
 

@@ -8,6 +8,20 @@ import { describeGateBlocker, type GateDecision } from "../engine/gate.js";
  */
 const ICONS: Record<Conclusion, string> = { success: "✅", failure: "❌", neutral: "⚪" };
 
+/** The job summary of a merge group's checks. */
+export function mergeGroupSummary(repository: string, headSha: string, numbers: readonly number[], checks: readonly RenderedCheck[]): string {
+  const lines = [
+    `### changegate · ${repository} merge group`,
+    "",
+    `Evaluated the merge group \`${headSha.slice(0, 7)}\` (${numbers.length === 0 ? "no pull request found in it" : numbers.map((number) => `#${number}`).join(", ")}) and published the three check runs.`,
+    "",
+    "| Check | Result | Title |",
+    "|---|---|---|",
+    ...checks.map((check) => `| \`${check.name}\` | ${ICONS[check.conclusion]} ${check.conclusion} | ${cell(check.title)} |`),
+  ];
+  return lines.join("\n") + "\n";
+}
+
 export function checkSummary(target: { repository: string; number: number; headSha: string }, checks: readonly RenderedCheck[]): string {
   const lines = [
     `### changegate · ${target.repository}#${target.number}`,

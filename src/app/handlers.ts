@@ -5,6 +5,7 @@ import { POLICY_PATH } from "../engine/policy.js";
 import type { ChangegateService, Client, EvaluateOutcome, MergedPullRequest, Trigger } from "./service.js";
 import { REEVALUATE_ACTION } from "./service.js";
 import { gatherAndEvaluate } from "../github/gather.js";
+import { describeFailure } from "./errors.js";
 
 /**
  * One handler per webhook. Each evaluates at once (a person is waiting) and answers GitHub
@@ -24,9 +25,42 @@ interface Payload {
   sender?: { login: string } | null;
 }
 
-export class DeliveryFailed extends Error {}
+export class DeliveryFailed extends Error {
+  /** What the webhook is answered: 500, so that the delivery shows as failed and is asked for again. */
+  readonly status = 500;
+  constructor(message: string) {
+    super(message);
+    this.name = "DeliveryFailed";
+    // The reason is the whole story; a stack would only repeat Probot's internals in the log.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
 
-export function registerHandlers(app: Probot, service: ChangegateService): void {
+type Handler = (context: Context) => Promise<void>;
+
+/**
+ * Every handler's failure answered as GitHub should see it: 500 (the redelivery loop finds
+ * the delivery again), never the status of a request the handler made (a 404 or 422 inside
+ * would read as a bad delivery), with one line that says why instead of a stack. Work that
+ * is already done (a merge already recorded, checks already saying the same) returns
+ * normally and is answered 200.
+ */
+export function answerFailures(handler: Handler): Handler {
+  return async (context) => {
+    try {
+      await handler(context);
+    } catch (error) {
+      if (error instanceof DeliveryFailed) throw error;
+      const action = (context.payload as { action?: string }).action;
+      throw new DeliveryFailed(`changegate could not handle ${context.name}${action === undefined ? "" : `.${action}`} ${context.id}: ${describeFailure(error)}`);
+    }
+  };
+}
+
+export function registerHandlers(probot: Probot, service: ChangegateService): void {
+  // Each handler registered through answerFailures.
+  const app = { on: (events: unknown, handler: Handler) => probot.on(events as never, answerFailures(handler) as never) } as unknown as Pick<Probot, "on">;
+  logDeliveryFailuresOnce(probot);
   const pullRequestActions = ["opened", "edited", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled"] as const;
   app.on(
     pullRequestActions.map((action) => `pull_request.${action}` as const),
@@ -118,6 +152,25 @@ export function registerHandlers(app: Probot, service: ChangegateService): void 
     // A new installation's open pull requests get their checks without waiting for an event.
     void service.reconcileInstallation(payload.installation.id);
   });
+}
+
+/**
+ * Probot logs a handler's failure twice: its error handler logs each error (here the one
+ * line of a DeliveryFailed), then the webhooks middleware, through the same logger, the
+ * aggregate of them. The aggregate of DeliveryFailed errors says nothing new, so it is not
+ * logged again; any other error is logged as Probot logs it.
+ */
+export function logDeliveryFailuresOnce(probot: Probot): void {
+  type ErrorMethod = (this: unknown, ...args: unknown[]) => void;
+  const log = probot.log as unknown as { error: ErrorMethod };
+  const error = log.error;
+  // A plain function, not bound: pino's child loggers inherit it and keep their own bindings.
+  log.error = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const reasons = first instanceof AggregateError ? (first.errors as unknown[]) : [];
+    if (reasons.length > 0 && reasons.every((reason) => reason instanceof DeliveryFailed)) return;
+    error.apply(this, args);
+  };
 }
 
 function target(payload: Payload): { installationId: number; owner: string; repo: string } | null {

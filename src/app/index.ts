@@ -53,7 +53,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     }
     const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, ...serviceOptions } = options;
     service = new ChangegateService({
-      mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now),
+      mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now, (key, section) => service!.locks.run(key, section)),
       ...serviceOptions,
       appId,
       log: app.log,

@@ -7,8 +7,9 @@ import { ProbotOctokit } from "probot";
  * errors: a handler must not hang that long, nor send a stale write an hour late. Here a
  * rate limit is waited out only when it resets within `maxRateLimitWaitS` (twice at most),
  * else the request fails, the evaluation fails closed and is retried later; server errors
- * are retried `retries` times. POSTs that create check runs opt out of the retry plugin
- * (see publishChecks).
+ * are retried `retries` times. POSTs that create something (check runs, the retrospective
+ * issue, the audit comment) opt out of the retry plugin and look before sending again
+ * (publishChecks, createOnce).
  */
 export interface OctokitLimits {
   /** The longest rate-limit wait one request accepts, seconds. */

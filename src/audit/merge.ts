@@ -4,6 +4,8 @@ import { statusOf } from "../github/access.js";
 import type { ChangedFiles } from "../engine/paths.js";
 import { touchedPaths } from "../engine/paths.js";
 import { POLICY_PATH, type Policy } from "../engine/policy.js";
+import { createOnce, NO_RETRY, type CreateOnceOptions } from "../github/create-once.js";
+import { charCount, cutChars, GITHUB_LIMITS } from "../report/bounded-text.js";
 import { AUDIT_COMMENT_MARKER } from "./posted-hashes.js";
 import { appendRecord, type Appended, type AppendOptions, type TrailLocation } from "./github-trail.js";
 import { buildAuditRecord, type UnsealedRecord } from "./record.js";
@@ -38,6 +40,8 @@ export interface MergedChange {
 }
 
 export interface RecordMergeOptions extends AppendOptions {
+  /** How a create whose answer was lost is looked for before it is sent again. */
+  creates?: CreateOnceOptions;
   recordedBy: "app" | "action";
   /** The instant, epoch milliseconds (the doors pass their clock). */
   now: number;
@@ -75,7 +79,7 @@ export async function recordMerge(client: GitHubClient, change: MergedChange, op
 
   const build = async (): Promise<UnsealedRecord> => {
     const [readyAt, firstCommitAt] = await Promise.all([readyForReviewAt(client, change), firstCommitDate(client, change)]);
-    if (decision.change?.type === "emergency" && change.policy.emergency.retrospective) retrospectiveIssue = await openRetrospective(client, change);
+    if (decision.change?.type === "emergency" && change.policy.emergency.retrospective) retrospectiveIssue = await openRetrospective(client, change, options.creates);
     return buildAuditRecord(
       decision,
       {
@@ -108,7 +112,7 @@ export async function recordMerge(client: GitHubClient, change: MergedChange, op
   };
 
   const appended = await appendRecord(client, trail, { repository, number: pull.number }, build, options);
-  const commented = await commentOnce(client, change, trail, appended);
+  const commented = await commentOnce(client, change, trail, appended, options.creates);
   return { ...appended, trail, retrospectiveIssue, commented };
 }
 
@@ -116,16 +120,19 @@ export async function recordMerge(client: GitHubClient, change: MergedChange, op
  * The retrospective issue of an emergency merge, opened once: an issue carrying the PR's
  * marker is looked for first (a redelivery, or a record that failed after the issue).
  */
-export async function openRetrospective(client: GitHubClient, change: MergedChange): Promise<number> {
+export async function openRetrospective(client: GitHubClient, change: MergedChange, options: CreateOnceOptions = {}): Promise<number> {
   const { owner, repo, pull } = change;
   const marker = `<!-- changegate:retrospective #${pull.number} -->`;
-  const { data: existing } = await client.request("GET /repos/{owner}/{repo}/issues", { owner, repo, labels: RETROSPECTIVE_LABEL, state: "all", per_page: 100 });
-  const found = existing.find((issue) => issue.body?.includes(marker) === true);
-  if (found !== undefined) return found.number;
+  const find = async (): Promise<number | null> => {
+    const { data: existing } = await client.request("GET /repos/{owner}/{repo}/issues", { owner, repo, labels: RETROSPECTIVE_LABEL, state: "all", per_page: 100 });
+    return existing.find((issue) => issue.body?.includes(marker) === true)?.number ?? null;
+  };
+  const found = await find();
+  if (found !== null) return found;
   const request = change.decision?.change?.request;
   const incident = request?.incident ?? "";
   const approver = incidentCommander(change.decision);
-  const body = [
+  const body = cutChars([
     marker,
     `Emergency change #${pull.number} (${pull.title}) was merged${pull.merged_by ? ` by @${pull.merged_by.login}` : ""}${pull.merged_at ? ` at ${pull.merged_at}` : ""}.`,
     "",
@@ -134,37 +141,49 @@ export async function openRetrospective(client: GitHubClient, change: MergedChan
     `- Incident commander's approval: ${approver === null ? "none recorded" : `@${approver}`}`,
     "",
     "Hold the retrospective: what happened, why the normal path could not be taken, and what follows (a normal change to make the fix permanent, a runbook, a test).",
-  ].join("\n");
-  const { data: issue } = await client.request("POST /repos/{owner}/{repo}/issues", {
-    owner,
-    repo,
-    title: `Retrospective: ${pull.title} (#${pull.number})`,
-    body,
-    labels: [RETROSPECTIVE_LABEL],
-    ...(pull.user?.login ? { assignees: [pull.user.login] } : {}),
-  });
-  return issue.number;
+  ].join("\n"), GITHUB_LIMITS.issueBody);
+  const create = async () => {
+    const { data: issue } = await client.request("POST /repos/{owner}/{repo}/issues", {
+      owner,
+      repo,
+      title: retrospectiveTitle(pull),
+      body,
+      labels: [RETROSPECTIVE_LABEL],
+      ...(pull.user?.login ? { assignees: [pull.user.login] } : {}),
+      ...NO_RETRY,
+    });
+    return issue.number;
+  };
+  return createOnce(create, find, options);
 }
 
-async function commentOnce(client: GitHubClient, change: MergedChange, trail: TrailLocation, appended: Appended): Promise<boolean> {
+/** `Retrospective: <PR title> (#N)`, the PR's title cut so that the whole fits GitHub's 256 characters. */
+export function retrospectiveTitle(pull: Pick<MergedPull, "title" | "number">): string {
+  const prefix = "Retrospective: ";
+  const suffix = ` (#${pull.number})`;
+  return `${prefix}${cutChars(pull.title, GITHUB_LIMITS.issueTitle - charCount(prefix) - charCount(suffix))}${suffix}`;
+}
+
+async function commentOnce(client: GitHubClient, change: MergedChange, trail: TrailLocation, appended: Appended, options: CreateOnceOptions = {}): Promise<boolean> {
   const where = { owner: change.owner, repo: change.repo, issue_number: change.pull.number };
-  if (appended.status === "already-recorded") {
+  const hasComment = async (): Promise<boolean> => {
     const { data: comments } = await client.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...where, per_page: 100 });
-    if (comments.some((comment) => comment.body?.includes(AUDIT_COMMENT_MARKER) === true)) return false;
-  }
+    return comments.some((comment) => comment.body?.includes(AUDIT_COMMENT_MARKER) === true);
+  };
+  if (appended.status === "already-recorded" && (await hasComment())) return false;
   const origin = change.pull.html_url ? new URL(change.pull.html_url).origin : "https://github.com";
   const link = `${origin}/${trail.owner}/${trail.repo}/blob/${appended.commit}/${appended.path}`;
-  await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-    ...where,
-    body: [
-      AUDIT_COMMENT_MARKER,
-      `**changegate** recorded this merge in the audit trail as [record ${appended.seq}](${link}) on \`${trail.owner}/${trail.repo}@${trail.branch}\`.`,
-      "",
-      `Record hash: \`${appended.hash}\``,
-      "",
-      "`changegate audit verify` checks the trail; this hash lets anyone check that the record is still there, unchanged.",
-    ].join("\n"),
-  });
+  const body = [
+    AUDIT_COMMENT_MARKER,
+    `**changegate** recorded this merge in the audit trail as [record ${appended.seq}](${link}) on \`${trail.owner}/${trail.repo}@${trail.branch}\`.`,
+    "",
+    `Record hash: \`${appended.hash}\``,
+    "",
+    "`changegate audit verify` checks the trail; this hash lets anyone check that the record is still there, unchanged.",
+  ].join("\n");
+  const post = () => client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...where, body, ...NO_RETRY }).then(() => true);
+  // A comment found after a lost answer is the one this call posted.
+  await createOnce(post, async () => ((await hasComment()) ? true : null), options);
   return true;
 }
 

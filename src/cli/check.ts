@@ -10,7 +10,7 @@ import { parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams
 import { EXIT, UsageError, type CliIo } from "./io.js";
 import { decisionJson } from "./json.js";
 
-export const CHECK_USAGE = `usage: changegate check [--body FILE|-] [--policy FILE] [--files FILE] [--labels a,b]
+export const CHECK_USAGE = `usage: changegate check [--body FILE|-] [--policy FILE] [--org-policy FILE] [--files FILE] [--labels a,b]
                         [--author LOGIN] [--reviews FILE] [--teams FILE] [--permissions FILE]
                         [--head SHA] [--at ISO8601] [--json]
                         [--base REF] [--repo OWNER/NAME] [--number N] [--title TEXT] [--pusher LOGIN]`;
@@ -24,6 +24,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     options: {
       body: { type: "string" },
       policy: { type: "string" },
+      "org-policy": { type: "string" },
       files: { type: "string" },
       labels: { type: "string" },
       author: { type: "string" },
@@ -44,7 +45,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const inCheckout = isGitCheckout(io.cwd);
   const base = values.base ?? (inCheckout ? defaultBaseRef(io.cwd, io.env) : null);
 
-  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null);
+  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null, values["org-policy"]);
+  for (const warning of policy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
   const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
   const files = await loadFiles(io, values.files, inCheckout ? base : null);
   const [owner, repo] = (values.repo ?? io.env["GITHUB_REPOSITORY"] ?? "local/repository").split("/");
@@ -81,7 +83,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   return checks.every((check) => check.conclusion !== "failure") ? EXIT.ok : EXIT.blocked;
 }
 
-async function loadPolicy(io: CliIo, file: string | undefined, base: string | null): Promise<Policy> {
+/** The policy; with `orgPolicy`, layered on that file as `_extends` layers it on the organisation's (§9). */
+async function loadPolicy(io: CliIo, file: string | undefined, base: string | null, orgPolicy?: string): Promise<Policy> {
   let text: string;
   let name: string;
   if (file !== undefined) {
@@ -99,7 +102,8 @@ async function loadPolicy(io: CliIo, file: string | undefined, base: string | nu
     text = fromBase;
     name = POLICY_PATH;
   }
-  const result = parsePolicy({ file: name, text });
+  const layers = orgPolicy === undefined ? [] : [{ file: orgPolicy, text: await readInput(io, orgPolicy, "organisation policy") }];
+  const result = parsePolicy([...layers, { file: name, text }]);
   if (!result.ok) throw new UsageError(`invalid policy: ${summarizeProblems(result.problems)}`);
   return result.policy;
 }

@@ -33,6 +33,7 @@ export function decisionJson(decision: EvaluatedDecision, checks: readonly Rende
           },
     approvals: decision.approvals,
     proposed_policy_problems: decision.proposedPolicyProblems,
+    policy_warnings: decision.policyWarnings,
     next_change: decision.nextChange === null ? null : { at: iso(decision.nextChange.at), kind: decision.nextChange.kind },
     checks: checks.map((check) => ({ name: check.name, conclusion: check.conclusion, title: check.title, summary: check.summary })),
   };

@@ -92,6 +92,8 @@ export interface EvaluatedDecision {
   schedule: ScheduleDecision | null;
   approvals: ApprovalDecision | null;
   proposedPolicyProblems: Problem[];
+  /** What the policy's layers tried and could not change (organisation locks): warnings, not errors. */
+  policyWarnings: Problem[];
   nextChange: NextChange | null;
 }
 
@@ -164,6 +166,7 @@ export function evaluate(input: EvaluationInput): EvaluatedDecision {
     schedule,
     approvals,
     proposedPolicyProblems,
+    policyWarnings: [...policy.lockWarnings],
     nextChange: nextChange(policy, risk, schedule, at),
   };
 }

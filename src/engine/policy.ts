@@ -173,6 +173,8 @@ export const policySchema = z.strictObject({
     }),
     {},
   ),
+  /** Top-level keys a layer on top of this one (`_extends`) cannot change (§9). */
+  locked: z._default(z.array(z.string()), []),
 });
 
 export type PolicyDocument = z.infer<typeof policySchema>;
@@ -199,6 +201,8 @@ export interface FreezeWindow extends DatedInterval {
 export interface Policy extends PolicyDocument {
   blackouts: (PolicyDocument["blackouts"][number] & { interval: DatedInterval })[];
   freezes: (PolicyDocument["freezes"][number] & { interval: FreezeWindow })[];
+  /** A layer's values for keys a layer under it locked: not used, shown as warnings at their lines. */
+  lockWarnings: Problem[];
 }
 
 export interface PolicySource {
@@ -245,9 +249,9 @@ export function parsePolicy(sources: PolicySource | readonly PolicySource[]): Po
   }
   if (problems.length > 0) return { ok: false, problems };
 
-  const merged = parsed
-    .map((layer) => withoutExtends(layer.text.value as Record<string, unknown>))
-    .reduce((base, layer) => mergeLayers(base, layer), {});
+  const locks = applyLocks(parsed);
+  if (locks.problems.length > 0) return { ok: false, problems: locks.problems };
+  const merged = locks.values.reduce((base, layer) => mergeLayers(base, layer), {});
   const locator = layeredLocator(parsed);
   const validation = policySchema.safeParse(merged);
   if (!validation.success) {
@@ -257,7 +261,67 @@ export function parsePolicy(sources: PolicySource | readonly PolicySource[]): Po
     };
   }
   const semantic = resolveDates(validation.data, (path) => locator.attribute(locatedProblem(locator.text, locator.origin, path)));
-  return semantic;
+  return semantic.ok ? { ok: true, policy: { ...semantic.policy, lockWarnings: locks.warnings } } : semantic;
+}
+
+/**
+ * Organisation locks (§9): a layer's `locked` names top-level keys that the layers above it
+ * (the repository's file, layered with `_extends`) cannot change. Such a key's value in an
+ * upper layer is dropped, so the lower layer's value is used, and a warning points at it;
+ * the policy stays valid. A value written as the locked one is (same keys in the same order)
+ * changes nothing and is not reported.
+ */
+function applyLocks(layers: readonly { origin: YamlOrigin; text: YamlText }[]): { values: Record<string, unknown>[]; warnings: Problem[]; problems: Problem[] } {
+  const lockedBy = new Map<string, string>();
+  const known = Object.keys(policySchema.shape);
+  const values: Record<string, unknown>[] = [];
+  const warnings: Problem[] = [];
+  const problems: Problem[] = [];
+  let below: Record<string, unknown> = {};
+  for (const layer of layers) {
+    const value = withoutExtends(layer.text.value as Record<string, unknown>);
+    for (const key of Object.keys(value)) {
+      const file = lockedBy.get(key);
+      if (file === undefined) continue;
+      if (JSON.stringify(value[key]) !== JSON.stringify(below[key])) {
+        const at = layer.text.locateKey([], key);
+        warnings.push({
+          source: "policy",
+          file: layer.origin.file,
+          path: key,
+          line: at?.line ?? null,
+          column: at?.column ?? null,
+          message: `locked by ${file}: this value is not used, the organisation's is`,
+          suggestion: `remove "${key}" here, or change it in ${file}`,
+        });
+      }
+      delete value[key];
+    }
+    const locked = value["locked"];
+    if (Array.isArray(locked)) {
+      locked.forEach((name: unknown, index) => {
+        if (typeof name !== "string") return; // the schema reports it
+        if (known.includes(name) && name !== "locked") {
+          if (!lockedBy.has(name)) lockedBy.set(name, layer.origin.file);
+          return;
+        }
+        const at = layer.text.locate(["locked", index]);
+        const nearest = nearestName(name, known);
+        problems.push({
+          source: "policy",
+          file: layer.origin.file,
+          path: `locked[${index}]`,
+          line: at?.line ?? null,
+          column: at?.column ?? null,
+          message: `"${name}" is not a top-level key of the policy`,
+          suggestion: nearest !== undefined ? `did you mean "${nearest}"?` : `expected one of: ${known.filter((key) => key !== "locked").join(", ")}`,
+        });
+      });
+    }
+    values.push(value);
+    below = mergeLayers(below, value);
+  }
+  return { values, warnings, problems };
 }
 
 function locatedProblem(text: YamlText, origin: YamlOrigin, path: readonly PropertyKey[]): Problem {
@@ -434,5 +498,5 @@ function resolveDates(document: PolicyDocument, at: (path: PropertyKey[]) => Pro
     }
   });
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, policy: { ...document, blackouts, freezes } };
+  return { ok: true, policy: { ...document, blackouts, freezes, lockWarnings: [] } };
 }

@@ -92,6 +92,8 @@ function describeIssue(issue: z.core.$ZodIssue, actual: unknown): { message: str
       const allowed = issue.values.map((value) => JSON.stringify(value));
       // A flattened union carries the other branches' expected types in its message.
       const kinds = issue.message.split("|").filter((kind) => /^[a-z]+$/.test(kind)).map(article);
+      // A missing key says so, and lists what it takes as a reader would write it.
+      if (actual === undefined) return { message: `required: ${oneOf([...issue.values.map(String), ...kinds])}` };
       const nearest = typeof actual === "string" ? nearestName(actual, issue.values.map(String)) : undefined;
       return {
         message: `expected ${oneOf([...allowed, ...kinds])}, got ${describeValue(actual)}`,
@@ -133,6 +135,7 @@ function article(type: string): string {
 }
 
 function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (value === null) return "an empty value";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";

@@ -1,4 +1,5 @@
 import { CHECK_NAMES, fitBytes, MAX_OUTPUT_BYTES, type CheckName, type Conclusion, type RenderedCheck } from "../report/checks.js";
+import { cutChars } from "../report/bounded-text.js";
 import { annotationKey } from "./check-runs.js";
 import { withAccess, type GitHubClient } from "./access.js";
 
@@ -100,5 +101,5 @@ function combineOne(name: CheckName, members: readonly GroupMember[]): RenderedC
       seen.add(key);
       return true;
     });
-  return { name, conclusion: worst.check.conclusion, title: title.length > 200 ? `${title.slice(0, 199)}…` : title, summary: fitBytes(summary, MAX_OUTPUT_BYTES), annotations, enforcedConclusion: enforced };
+  return { name, conclusion: worst.check.conclusion, title: cutChars(title, 200), summary: fitBytes(summary, MAX_OUTPUT_BYTES), annotations, enforcedConclusion: enforced };
 }

@@ -1,3 +1,4 @@
+import { cutChars, GITHUB_LIMITS } from "./bounded-text.js";
 import type { ApprovalDecision } from "../engine/approvals.js";
 import { changeRequestTemplate } from "../engine/change-request.js";
 import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
@@ -63,7 +64,7 @@ export function renderChecks(decision: Decision, options: RenderOptions): [Rende
   switch (decision.kind) {
     case "policy-invalid":
       return failAll(
-        `Invalid changegate policy: ${plural(decision.problems.length, "problem")}`,
+        `Invalid changegate policy: ${plural(decision.problems.length, "problem")}${decision.problems[0] === undefined ? "" : ` · ${problemInTitle(decision.problems[0])}`}`,
         [
           "changegate cannot decide while the policy is invalid, so every check fails closed.",
           "Fix the policy on the base branch:",
@@ -84,7 +85,7 @@ export function renderChecks(decision: Decision, options: RenderOptions): [Rende
         [],
       );
     case "evaluated":
-      return [renderRisk(decision, options), renderSchedule(decision, options), renderApprovals(decision)].map((check) =>
+      return [withPolicyWarnings(renderRisk(decision, options), decision.policyWarnings), renderSchedule(decision, options), renderApprovals(decision)].map((check) =>
         applyEnforcement(check, decision.enforcement),
       ) as [RenderedCheck, RenderedCheck, RenderedCheck];
   }
@@ -105,6 +106,17 @@ function check(name: CheckName, conclusion: Conclusion, title: string, summary: 
     summary: fitBytes(summary, MAX_OUTPUT_BYTES),
     annotations: annotations.slice(0, MAX_ANNOTATIONS),
     enforcedConclusion: conclusion,
+  };
+}
+
+/** Policy warnings (a repository's attempt to change a locked key) on the risk check: annotations at their lines and a note. */
+function withPolicyWarnings(rendered: RenderedCheck, warnings: readonly Problem[]): RenderedCheck {
+  if (warnings.length === 0) return rendered;
+  const note = [`**Policy ${warnings.length === 1 ? "warning" : "warnings"}** (the policy is valid; these values are not used):`, "", problemList(warnings)].join("\n");
+  return {
+    ...rendered,
+    summary: fitBytes(`${rendered.summary}\n\n${note}`, MAX_OUTPUT_BYTES),
+    annotations: [...problemAnnotations(warnings, "warning"), ...rendered.annotations].slice(0, MAX_ANNOTATIONS),
   };
 }
 
@@ -135,7 +147,7 @@ function renderRisk(decision: EvaluatedDecision, options: RenderOptions): Render
     return check(
       name,
       "failure",
-      `Invalid change request: ${first.path === "" ? "" : `${first.path} `}${first.message}${first.line === null ? "" : ` (line ${first.line})`}`,
+      `Invalid change request: ${problemInTitle(first)}`,
       [
         "The `change_request` block in the PR description has " + plural(problems.length, "problem") + ":",
         "",
@@ -439,20 +451,26 @@ function waitingForChangeRequest(name: CheckName, decision: EvaluatedDecision): 
 
 // -------------------------------------------------------------------------- shared
 
+/** A problem in a title: where, what, and its suggestion (the fix a reader needs most). */
+function problemInTitle(problem: Problem): string {
+  const suggestion = problem.suggestion ? ` (${problem.suggestion})` : "";
+  return `${problem.path === "" ? "" : `${problem.path}: `}${problem.message}${suggestion}${problem.line === null ? "" : ` (line ${problem.line})`}`;
+}
+
 function problemList(problems: readonly Problem[]): string {
   return problems.map((problem) => `- ${escapeMarkdown(formatProblem(problem))}`).join("\n");
 }
 
-function problemAnnotations(problems: readonly Problem[]): CheckAnnotation[] {
+function problemAnnotations(problems: readonly Problem[], level: "failure" | "warning" = "failure"): CheckAnnotation[] {
   return problems
     .filter((problem) => problem.source === "policy" && problem.line !== null)
     .map((problem) => ({
       path: problem.file,
       start_line: problem.line!,
       end_line: problem.line!,
-      annotation_level: "failure" as const,
-      title: problem.path === "" ? "changegate policy" : problem.path,
-      message: problem.message + (problem.suggestion ? ` (${problem.suggestion})` : ""),
+      annotation_level: level,
+      title: cutChars(problem.path === "" ? "changegate policy" : problem.path, GITHUB_LIMITS.annotationTitle),
+      message: cutChars(problem.message + (problem.suggestion ? ` (${problem.suggestion})` : ""), GITHUB_LIMITS.annotationMessage),
     }));
 }
 
@@ -502,7 +520,7 @@ function stripMarkdown(text: string): string {
 }
 
 function truncateChars(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return cutChars(text, max);
 }
 
 const encoder = new TextEncoder();

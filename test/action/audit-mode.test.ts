@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { pullRequestEvent, startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
+import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { ROOT, runAction } from "./run-action.js";
 
 /**
@@ -47,6 +48,28 @@ describe("mode: audit", () => {
     expect(again.outputs["reason"]).toBe("PR #1 was already recorded as audit record 1 on acme/shop@changegate/audit.");
     expect(fake.listFiles("acme", "shop", "changegate/audit", "records")).toHaveLength(1);
     expect(fake.comments("acme", "shop", pull.number).filter((comment) => comment.body.includes("changegate:audit"))).toHaveLength(1);
+  }, 60_000);
+
+  it("the audit comment's answer lost (written, then a 502), and a git tree's: one record, one comment", async () => {
+    fake.addRepository({ owner: "acme", name: "lossy", files: { ".github/changegate.yml": POLICY } });
+    fake.setPermission("acme", "lossy", "bob", "write");
+    const pull = fake.openPullRequest({ owner: "acme", repo: "lossy", user: "carol", body: CHANGE, changes: { "a.txt": "a\n" } });
+    fake.submitReview(pull, { user: "bob", state: "APPROVED" });
+    fake.mergePullRequest(pull, { by: "alice" });
+    const proxy = await startLossyProxy(fake.url);
+    try {
+      proxy.loseNext({ route: "POST /repos/{owner}/{repo}/git/trees" });
+      proxy.loseNext({ route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments" });
+      fake.resetRequests();
+      const result = await runAction({ inputs: { mode: "audit", token: "ghs_token" }, eventName: "pull_request_target", payload: pullRequestEvent(fake, "closed", pull).payload, repository: "acme/lossy", sha: "0".repeat(40), apiUrl: proxy.url });
+      expect(result.code, result.stderr + result.stdout).toBe(0);
+      expect(proxy.lost.map((loss) => loss.upstreamStatus)).toEqual([201, 201]);
+      expect(fake.listFiles("acme", "lossy", "changegate/audit", "records")).toHaveLength(1);
+      expect(fake.comments("acme", "lossy", pull.number).filter((comment) => comment.body.includes("changegate:audit"))).toHaveLength(1);
+      expect(fake.countRequests({ route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments" })).toBe(1);
+    } finally {
+      await proxy.close();
+    }
   }, 60_000);
 
   it("fails closed, saying the merge was not recorded, when GitHub refuses the write", async () => {

@@ -37,6 +37,8 @@ export interface FakeRepo {
   collaborators?: Record<string, string>;
   /** sha -> parents, oldest commit first in insertion order. */
   commits?: Record<string, string[]>;
+  /** sha -> commit message (compare answers them; default ""). */
+  messages?: Record<string, string>;
   deployments?: { id: number; sha: string; environment: string; statuses: string[] }[];
 }
 
@@ -301,7 +303,7 @@ export async function startFakeApi(): Promise<FakeGitHub> {
         const ahead = Object.keys(commits).filter((sha) => fromHead.has(sha) && !fromBase.has(sha));
         const behind = [...fromBase].filter((sha) => !fromHead.has(sha));
         const status = ahead.length === 0 && behind.length === 0 ? "identical" : ahead.length === 0 ? "behind" : behind.length === 0 ? "ahead" : "diverged";
-        return [200, { status, ahead_by: ahead.length, behind_by: behind.length, total_commits: ahead.length, commits: page(ahead.map((sha) => ({ sha, parents: commits[sha]!.map((parent) => ({ sha: parent })) })), query), files: [] }];
+        return [200, { status, ahead_by: ahead.length, behind_by: behind.length, total_commits: ahead.length, commits: page(ahead.map((sha) => ({ sha, commit: { message: repo.messages?.[sha] ?? "" }, parents: commits[sha]!.map((parent) => ({ sha: parent })) })), query), files: [] }];
       }
       case "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls": {
         const sha = params["commit_sha"]!;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeApi, type FakeGitHub, type FakePull } from "./fake-api.js";
+import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { ROOT, runAction, type ActionRun } from "./run-action.js";
 
 /**
@@ -125,6 +126,58 @@ describe("mode: check", () => {
     expect(again.code).toBe(0);
     expect(fake.checkRuns(REPO)).toHaveLength(3);
     expect(fake.requests.filter((request) => request.method !== "GET")).toEqual([]);
+  });
+
+  it("a check-run create whose answer is lost (the run was created, the client saw a 502) is not sent again: one run of each name", async () => {
+    seed();
+    const proxy = await startLossyProxy(fake.url);
+    try {
+      proxy.loseNext({ route: "POST /repos/{owner}/{repo}/check-runs" });
+      const result = await runAction({ inputs: { token: "test-token", mode: "check" }, eventName: "pull_request_target", payload: example("pull_request", "opened"), repository: REPO, sha: HEAD, apiUrl: proxy.url });
+      expect(result.code).toBe(0);
+      expect(proxy.lost).toEqual([{ route: "POST /repos/{owner}/{repo}/check-runs", upstreamStatus: 201 }]);
+      expect(fake.checkRuns(REPO).map((check) => check.name).sort()).toEqual(["changegate/approvals", "changegate/risk", "changegate/schedule"]);
+      expect(fake.requests.filter((request) => request.method === "POST")).toHaveLength(3);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("on merge_group: posts the three checks on the group's head, each the worst of its pull requests'", async () => {
+    const GROUP_HEAD = "2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d";
+    const BASE = "380387fbc80638b734a49e1be1c4dfec1c01b33c";
+    const SECOND = "b".repeat(40);
+    // Two pull requests queued: #2 (approved) and #3 (not approved) ahead of it.
+    seed({ pulls: [pull(), pull({ number: 3, title: "Tune", head: { sha: SECOND }, reviews: [] })] });
+    fake.repos[REPO]!.commits = { [BASE]: [], [SECOND]: [BASE], [GROUP_HEAD]: [SECOND] };
+    fake.repos[REPO]!.messages = { [SECOND]: "Tune (#3)", [GROUP_HEAD]: "Merge pull request #2 from Codertocat/patch-1" };
+    const payload = example("merge_group", "checks_requested") as { merge_group: Record<string, unknown> };
+    payload.merge_group = { ...payload.merge_group, head_sha: GROUP_HEAD, base_sha: BASE, base_ref: "refs/heads/master", head_ref: `refs/heads/gh-readonly-queue/master/pr-2-${BASE}` };
+    const result = await run({ mode: "check" }, "merge_group", payload, { sha: GROUP_HEAD });
+    expect(result.code).toBe(1);
+    const onGroup = fake.checkRuns(REPO).filter((check) => check.head_sha === GROUP_HEAD);
+    expect(Object.fromEntries(onGroup.map((check) => [check.name, check.conclusion]))).toEqual({ "changegate/risk": "success", "changegate/schedule": "success", "changegate/approvals": "failure" });
+    expect(onGroup.find((check) => check.name === "changegate/approvals")!.output.title).toMatch(/^#3: Needs 1 more approval/);
+    expect(result.outputs["reason"]).toMatch(/^changegate\/approvals: #3: /);
+    expect(result.summary).toContain("merge group");
+    expect(result.summary).toContain("#2, #3");
+
+    // Once #3 is approved the group passes.
+    fake.repos[REPO]!.pulls![1]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: SECOND, submitted_at: "2026-01-02T10:00:00Z" }];
+    const again = await run({ mode: "check" }, "merge_group", payload, { sha: GROUP_HEAD });
+    expect(again.code).toBe(0);
+    expect(fake.checkRuns(REPO).filter((check) => check.head_sha === GROUP_HEAD).map((check) => check.conclusion)).toEqual(["success", "success", "success"]);
+  });
+
+  it("an organisation's lock holds: the repository's enforcement: report is not used, and is a warning annotation at its line", async () => {
+    seed({ policy: `_extends: .github\nversion: 1\nenforcement: report\n`, pulls: [pull({ reviews: [] })] });
+    fake.repos[`${ORG}/.github`] = { files: { main: { [POLICY_PATH]: `${POLICY}locked: [enforcement]\n` } } };
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure" });
+    expect(result.annotations).toContainEqual(
+      expect.objectContaining({ level: "warning", properties: expect.stringMatching(/file=\.github\/changegate\.yml,line=3/), message: expect.stringMatching(/: enforcement: locked by Codertocat\/\.github/) }),
+    );
   });
 
   it("blocks during a freeze: the step fails, the schedule check says when it opens", async () => {

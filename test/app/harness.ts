@@ -44,7 +44,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions = {}, limits: OctokitLimits = {}): Promise<App> {
+/** `env` overrides the environment (GHE_HOST of a proxy in front of the fake, for one). */
+export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions = {}, limits: OctokitLimits = {}, extraEnv: NodeJS.ProcessEnv = {}): Promise<App> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     APP_ID: String(fake.app.id),
@@ -57,6 +58,7 @@ export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions =
     LOG_LEVEL: (process.env["TEST_LOG_LEVEL"] as NodeJS.ProcessEnv["LOG_LEVEL"]) ?? "fatal",
     LOG_FORMAT: "json",
     NODE_ENV: "test",
+    ...extraEnv,
   };
   const started = await startChangegate(env, { ...FAST, ...options }, { ...FAST_LIMITS, ...limits });
   const url = `http://127.0.0.1:${port}/api/github/webhooks`;

@@ -3,13 +3,19 @@ import { FeedSecrets } from "../../src/app/pages/feed-secrets.js";
 import { AccessCache } from "../../src/app/pages/github-user.js";
 import { sealer } from "../../src/app/pages/session.js";
 import { oauthClientSecret, signInAs, startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
-import { MemoryRedis } from "./memory-redis.js";
+import type { RedisLike } from "../../src/app/lock.js";
+import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 
 let fake: FakeGitHub;
+let redis: RedisServer;
 beforeAll(async () => {
   fake = await startFakeGitHub();
+  redis = await startRedisServer();
 });
-afterAll(async () => fake?.close());
+afterAll(async () => {
+  await fake?.close();
+  await redis?.stop();
+});
 
 /** A user token for `login`, through the fake's web flow. */
 async function userToken(login: string): Promise<string> {
@@ -85,8 +91,8 @@ describe("sealed cookies", () => {
 
 describe("feed secrets", () => {
   it("with Redis, replicas agree on one secret and on its rotation; the old one no longer matches", async () => {
-    const redis = new MemoryRedis();
-    const [one, two] = [new FeedSecrets(redis), new FeedSecrets(redis)];
+    // Two replicas, each with its own connection to the one Redis.
+    const [one, two] = [new FeedSecrets(redis.client() as unknown as RedisLike), new FeedSecrets(redis.client() as unknown as RedisLike)];
     const [a, b] = await Promise.all([one.secret("acme/shop"), two.secret("ACME/shop")]);
     expect(a).toBe(b);
     expect(a).toMatch(/^[\w-]{32}$/);

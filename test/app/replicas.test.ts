@@ -1,20 +1,51 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
 import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, type App } from "./harness.js";
-import { MemoryRedis } from "./memory-redis.js";
+import type { Redis } from "ioredis";
+import type { RedisLike } from "../../src/app/lock.js";
+import { startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { verifyChain } from "../../src/audit/chain.js";
+import { HEAD_PATH } from "../../src/audit/layout.js";
 
-/** Several replicas behind a load balancer, sharing a Redis: one pull request evaluated by two at once writes once. */
+/**
+ * Several replicas behind a load balancer, sharing a real Redis (redis-server, started for
+ * this file): one pull request evaluated by two at once writes once.
+ */
 let fake: FakeGitHub;
-let redis: MemoryRedis;
+let server: RedisServer;
+let redis: Redis;
+/** The first replica's connection, which can lose its plain SETs (as a connection that drops would). */
+let flaky: DroppingSets;
 const apps: App[] = [];
+
+class DroppingSets implements RedisLike {
+  failPlainSets = false;
+  constructor(private readonly redis: Redis) {}
+  set(key: string, value: string, px: "PX", ttl: number, nx?: "NX"): Promise<"OK" | null> {
+    if (nx === undefined && this.failPlainSets) return Promise.reject(new Error("connection lost"));
+    return nx === undefined ? this.redis.set(key, value, px, ttl) : this.redis.set(key, value, px, ttl, nx);
+  }
+  get(key: string): Promise<string | null> {
+    return this.redis.get(key);
+  }
+  del(key: string): Promise<number> {
+    return this.redis.del(key);
+  }
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
+    return this.redis.eval(script, numKeys, ...args);
+  }
+}
 
 beforeAll(async () => {
   fake = await startFake();
-  redis = new MemoryRedis();
-  apps.push(await startApp(fake, { redis }), await startApp(fake, { redis }));
+  server = await startRedisServer();
+  redis = server.client();
+  flaky = new DroppingSets(server.client());
+  apps.push(await startApp(fake, { redis: flaky }), await startApp(fake, { redis: server.client() as unknown as RedisLike }));
 });
 afterAll(async () => {
   for (const app of apps) await app.stop();
+  await server?.stop();
   await fake?.close();
 });
 
@@ -61,23 +92,44 @@ it("when what the runs say could not be stored after a write, nothing stale is k
   fake.setPermission("acme", "api", "alice", "write");
   const pull = fake.openPullRequest({ owner: "acme", repo: "api", user: "carol", body: CHANGE_REQUEST("normal"), changes: { "a.txt": "a\n" } });
   await apps[0]!.deliver(pullRequestEvent(fake, "opened", pull));
-  const stored = () => [...redis.values.keys()].filter((key) => key.startsWith("changegate:runs:") && key.includes("acme/api"));
-  expect(stored()).toHaveLength(1);
+  const stored = async () => (await redis.keys("changegate:runs:*")).filter((key) => key.includes("acme/api"));
+  expect(await stored()).toHaveLength(1);
 
   // The approval is written to GitHub, but Redis loses the new state: the old one must not survive.
   const review = pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" }));
-  redis.failPlainSets = true;
+  flaky.failPlainSets = true;
   try {
     await apps[0]!.deliver(review);
   } finally {
-    redis.failPlainSets = false;
+    flaky.failPlainSets = false;
   }
   expect(conclusions(fake, "acme", "api", pull.head.sha)).toEqual(["success", "success", "success"]);
-  expect(stored()).toEqual([]);
+  expect(await stored()).toEqual([]);
 
   fake.resetRequests();
   await apps[1]!.deliver(review);
   expect(fake.requests({ method: "GET", route: /check-runs/ }).length).toBeGreaterThan(0);
   expect(fake.requests({ excludeInstallationToken: true }).filter((request) => request.method !== "GET")).toEqual([]);
   for (const check of Object.values(checks(fake, "acme", "api", pull.head.sha))) expect(check.count).toBe(1);
+});
+
+it("merges delivered to two replicas at once go into one trail through the Redis lock: every record once, chained, no conflicting ref update", async () => {
+  fake.addRepository({ owner: "acme", name: "svc", files: { ".github/changegate.yml": "version: 1\napprovals: { medium: { count: 1 } }\n" } });
+  fake.setPermission("acme", "svc", "alice", "write");
+  const closed = Array.from({ length: 6 }, (_, index) => {
+    const pull = fake.openPullRequest({ owner: "acme", repo: "svc", user: "carol", body: CHANGE_REQUEST("normal"), changes: { [`src/${index}.ts`]: "x\n" } });
+    fake.submitReview(pull, { user: "alice", state: "APPROVED" });
+    fake.mergePullRequest(pull, { by: "alice" });
+    return pullRequestEvent(fake, "closed", pull);
+  });
+  fake.resetRequests();
+  const results = await Promise.all(closed.map((event, index) => apps[index % 2]!.deliver(event)));
+  expect(results.map((result) => result.status)).toEqual(Array(6).fill(200));
+  const paths = fake.listFiles("acme", "svc", "changegate/audit", "records");
+  const files = paths.map((path) => ({ path, bytes: Buffer.from(fake.getFile("acme", "svc", "changegate/audit", path)!) }));
+  const head = JSON.parse(fake.getFile("acme", "svc", "changegate/audit", HEAD_PATH)!) as { seq: number; hash: string };
+  expect(verifyChain(files, head)).toMatchObject({ intact: true, count: 6 });
+  // The replicas took turns under the lock: no ref update was refused, none had to be rebuilt.
+  expect(fake.requests({ method: "PATCH", route: "PATCH /repos/{owner}/{repo}/git/refs/{ref}", status: 422 })).toEqual([]);
+  expect(fake.countRequests({ route: "POST /repos/{owner}/{repo}/git/commits" })).toBe(fake.countRequests({ route: /git\/refs/ }));
 });

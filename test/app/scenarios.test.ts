@@ -187,6 +187,20 @@ describe("the change request and the policy", () => {
     expect(typo.annotations).toBeGreaterThan(0);
   });
 
+  it("an organisation's locked keys hold: a repository's enforcement: report is not used, and shows as a warning annotation at its line", async () => {
+    fake.addRepository({ owner: "acme", name: ".github", files: { ".github/changegate.yml": `${POLICY}locked: [enforcement, approvals]\n` } });
+    const repo = repository("_extends: .github\nversion: 1\nenforcement: report\napprovals:\n  medium: { count: 0 }\n");
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { "src/a.ts": "x\n" } });
+    expect((await app.deliver(pullRequestEvent(fake, "opened", pull))).status).toBe(200);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "failure"]);
+    const [risk] = fake.checkRuns("acme", repo, { headSha: pull.head.sha, name: "changegate/risk" });
+    expect(risk!.output.annotations.map((annotation) => [annotation.annotation_level, annotation.path, annotation.start_line, annotation.title])).toEqual([
+      ["warning", ".github/changegate.yml", 3, "enforcement"],
+      ["warning", ".github/changegate.yml", 4, "approvals"],
+    ]);
+    expect(risk!.output.summary).toMatch(/Policy warnings/);
+  });
+
   it("an invalid policy fails all three checks closed, annotated at its lines", async () => {
     const repo = repository("version: 1\ntimezone: Mars/Olympus\n");
     const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { "a.txt": "a\n" } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { KeyedMutex, Locks } from "../../src/app/lock.js";
-import { MemoryRedis } from "./memory-redis.js";
+import { KeyedMutex, Locks, type RedisLike } from "../../src/app/lock.js";
+import { startRedisServer } from "../support/redis-server.js";
 import { PRIORITY, Scheduler, WorkQueue, type Boundary } from "../../src/app/scheduler.js";
 
 const pull = (number: number) => ({ installationId: 1, owner: "acme", repo: "shop", number });
@@ -78,14 +78,26 @@ describe("Locks", () => {
     await Promise.all([mutex.run("k", section("a", 20)), mutex.run("k", section("b", 1)), mutex.run("other", section("c", 1))]);
     expect(trace.indexOf("b+")).toBeGreaterThan(trace.indexOf("a-"));
 
-    const redis = new MemoryRedis();
-    const one = new Locks(redis, { pollMs: 5 });
-    const two = new Locks(redis, { pollMs: 5 });
-    trace.length = 0;
-    await Promise.all([one.run("head", section("x", 30)), two.run("head", section("y", 1))]);
-    expect(trace).toEqual(["x+", "x-", "y+", "y-"]);
-    expect(redis.values.size).toBe(0);
-    expect(await one.claim("redeliver:1", 1_000)).toBe(true);
-    expect(await two.claim("redeliver:1", 1_000)).toBe(false);
+    // Two processes: two connections to a real redis-server.
+    const server = await startRedisServer();
+    try {
+      const [a, b] = [server.client(), server.client()];
+      const one = new Locks(a as unknown as RedisLike, { pollMs: 5 });
+      const two = new Locks(b as unknown as RedisLike, { pollMs: 5 });
+      trace.length = 0;
+      await Promise.all([one.run("head", section("x", 30)), two.run("head", section("y", 1))]);
+      expect(trace).toEqual(["x+", "x-", "y+", "y-"]);
+      expect(await a.keys("changegate:lock:*")).toEqual([]);
+      expect(await one.claim("redeliver:1", 1_000)).toBe(true);
+      expect(await two.claim("redeliver:1", 1_000)).toBe(false);
+      // A holder that dies keeps its lock no longer than its TTL.
+      const short = new Locks(a as unknown as RedisLike, { ttlMs: 200, pollMs: 5 });
+      expect(await short.claim("crashed", 200)).toBe(true);
+      expect(await b.pttl("changegate:lock:crashed")).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await two.claim("crashed", 1_000)).toBe(true);
+    } finally {
+      await server.stop();
+    }
   });
 });

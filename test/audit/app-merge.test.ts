@@ -136,6 +136,31 @@ describe("a merge becomes one audit record", () => {
     expect(auditComments(repo, pull.number)).toHaveLength(1);
   });
 
+  it("an emergency whose PR title is as long as GitHub allows: the retrospective's title is cut to GitHub's 256 characters, keeping the PR's number", async () => {
+    const repo = repository();
+    const title = `Hotfix ${"ü".repeat(200)} ${"🚒".repeat(48)}`;
+    expect([...title].length).toBe(256);
+    const { pull, closed } = await mergeApproved(repo, { type: "emergency", approver: "ic", title });
+    expect((await app.deliver(closed)).status).toBe(200);
+    const [issue] = fake.issues("acme", repo).filter((candidate) => candidate.title.startsWith("Retrospective:"));
+    expect([...issue!.title].length).toBeLessThanOrEqual(256);
+    expect(issue!.title).toMatch(new RegExp(`^Retrospective: Hotfix ü+ 🚒*… \\(#${pull.number}\\)$`, "u"));
+    expect(trail(repo).records).toHaveLength(1);
+  });
+
+  it("a request's 404 inside the handler is answered 500 (the delivery shows as failed and is asked for again), and the redelivery finishes the work", async () => {
+    const repo = repository();
+    const { pull, closed } = await mergeApproved(repo, { approver: "bob" });
+    fake.failNext({ route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", status: 404 });
+    const failed = await app.deliver(closed);
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatch(/DeliveryFailed: changegate could not handle pull_request\.closed .*GitHub answered 404 to POST \/repos\/acme\/svc\d+\/issues\/\d+\/comments/);
+    expect(failed.body).not.toMatch(/ at /);
+    expect((await app.deliver(closed)).status).toBe(200);
+    expect(trail(repo).records).toHaveLength(1);
+    expect(auditComments(repo, pull.number)).toHaveLength(1);
+  });
+
   it("a redelivered merge webhook writes nothing twice", async () => {
     const repo = repository();
     const { pull, closed } = await mergeApproved(repo, { approver: "bob" });

@@ -60,7 +60,22 @@ function checkRunRules(creating: boolean): Rule {
   };
 }
 
+const MAX_ISSUE_TITLE = 256;
+const MAX_BODY_CHARS = 65_536;
+
+/** GitHub's answers: "title is too long (maximum is 256 characters)", "body is too long (maximum is 65536 characters)". */
+function textRules(resource: "Issue" | "IssueComment", limits: Record<string, number>): Rule {
+  return (body) =>
+    Object.entries(limits).flatMap(([field, max]) => {
+      const value = body[field];
+      return typeof value === "string" && [...value].length > max ? [{ resource, field, code: "custom" as const, message: `${field} is too long (maximum is ${max} characters)` }] : [];
+    });
+}
+
 export const EXTRA_RULES: Record<string, Rule> = {
+  "POST /repos/{owner}/{repo}/issues": textRules("Issue", { title: MAX_ISSUE_TITLE, body: MAX_BODY_CHARS }),
+  "PATCH /repos/{owner}/{repo}/issues/{issue_number}": textRules("Issue", { title: MAX_ISSUE_TITLE, body: MAX_BODY_CHARS }),
+  "POST /repos/{owner}/{repo}/issues/{issue_number}/comments": textRules("IssueComment", { body: MAX_BODY_CHARS }),
   "POST /repos/{owner}/{repo}/check-runs": checkRunRules(true),
   "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}": checkRunRules(false),
 };

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { Redis } from "ioredis";
+
+/**
+ * A real `redis-server` (the Debian package; `.ci/run` installs it when absent) for one test
+ * file: started on a free port on 127.0.0.1, in memory only (no RDB, no AOF), stopped with
+ * the file. Tests talk to it with ioredis, as the App does.
+ */
+export interface RedisServer {
+  readonly url: string;
+  /** A new client (closed by `stop`). */
+  client(): Redis;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port}:\n${output}`)), 10_000);
+    const ready = () => {
+      if (!/Ready to accept connections/.test(output)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    child.stdout?.on("data", ready);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run redis-server (install the redis-server package): ${error.message}`));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${output}`));
+    });
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const clients: Redis[] = [];
+  return {
+    url,
+    client() {
+      const client = new Redis(url, { maxRetriesPerRequest: 2 });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((client) => client.quit().catch(() => undefined)));
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
