@@ -30,6 +30,8 @@ export function metricsPage(data: SiteData): void {
       width: chartWidth(target),
       height: 220,
       scales: { x: { time: true } },
+      // Weeks start Monday 00:00 UTC, and every time on the pages is UTC: not the reader's zone.
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"),
       axes: [{}, { values: (_, ticks) => ticks.map((tick) => `${tick}${chart.unit}`), size: 60 }],
       series: [{}, ...chart.series.map((series) => ({ label: series.label, stroke: series.color, width: 2, spanGaps: false, ...(series.dash === undefined ? {} : { dash: series.dash }) }))],
     };
