@@ -105,14 +105,27 @@ const yamlAsModule = {
   },
 };
 
+/**
+ * The calendar layer (rrule, ical.js, date-holidays with its data and moment-timezone:
+ * ~1.5 MiB) as a file of its own, `calendar.js`, which the policy loader imports only for a
+ * policy with calendar forms (src/github/policy-source.ts): every other run neither loads
+ * nor parses it.
+ */
+const calendarApart = {
+  name: "calendar-apart",
+  setup(plugin) {
+    plugin.onResolve({ filter: /[\\/]?calendar-inputs\.js$/ }, (args) =>
+      /policy-source\.ts$/.test(args.importer) ? { path: "./calendar.js", external: true } : undefined,
+    );
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
-const result = await build({
+const common = {
   absWorkingDir: root,
   metafile: true,
-  entryPoints: ["action/main.ts"],
-  outfile,
   bundle: true,
   platform: "node",
   target: "node20",
@@ -121,12 +134,18 @@ const result = await build({
   legalComments: "none",
   charset: "utf8",
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
-  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule],
   logLevel: "warning",
+};
+const result = await build({ ...common, entryPoints: ["action/main.ts"], outfile, plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule] });
+const calendar = await build({
+  ...common,
+  entryPoints: ["src/github/calendar-inputs.ts"],
+  outfile: join(outdir, "calendar.js"),
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule],
 });
 // The bundle is ESM whatever package.json surrounds it.
 writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
-writeFileSync(join(outdir, "LICENSES.md"), licenses(Object.keys(result.metafile.inputs)));
+writeFileSync(join(outdir, "LICENSES.md"), licenses([...Object.keys(result.metafile.inputs), ...Object.keys(calendar.metafile.inputs)]));
 
 // mode: site writes the pages' script and styles beside the pages: they travel with the bundle.
 await import("./build-site.js");
@@ -138,6 +157,7 @@ appendFileSync(join(outdir, "LICENSES.md"), `\n\`site-assets/site.js\` (the site
 if (process.env.CHANGEGATE_METAFILE) writeFileSync(process.env.CHANGEGATE_METAFILE, JSON.stringify(result.metafile));
 if (!process.argv.includes("--quiet")) {
   console.log(`action/dist/index.js  ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
+  console.log(`action/dist/calendar.js  ${(statSync(join(outdir, "calendar.js")).size / 1024).toFixed(0)} KiB (loaded only for calendar forms)`);
 }
 
 /** The packages bundled, with their licenses, for redistribution. */

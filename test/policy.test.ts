@@ -116,7 +116,7 @@ change_request:
     expect(result.policy.freezes.map((freeze) => freeze.name)).toEqual(["Org freeze", "Repo freeze"]);
     expect(result.policy.change_request.environments).toEqual(["production"]);
     // The org zone applies to the repository's dates too.
-    expect(result.policy.freezes[1]!.interval.start).toBe(Date.parse("2026-05-31T22:00:00Z"));
+    expect(result.policy.freezes[1]!.interval?.start).toBe(Date.parse("2026-05-31T22:00:00Z"));
   });
 
   it("organisation locks (§9): a locked key keeps the org's value, the repository's attempt is a warning at its line, the policy stays valid", () => {

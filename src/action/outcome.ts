@@ -47,7 +47,8 @@ export type ModeRunner = (environment: ModeEnvironment) => Promise<ActionOutcome
 /** Problems as annotations: a policy problem in this repository's file at its line. */
 export function annotateProblems(log: ActionLog, problems: readonly Problem[], level: "error" | "warning"): void {
   for (const problem of problems) {
-    const inRepository = problem.source === "policy" && problem.file === POLICY_PATH && problem.line !== null;
+    // The policy file and the files it names (an `ics:` calendar) are in this repository; `_extends` layers ("owner/repo:path") are not.
+    const inRepository = problem.source === "policy" && (problem.file === POLICY_PATH || !problem.file.includes(":")) && problem.line !== null;
     const place = inRepository
       ? { title: `changegate: ${problem.path || "policy"}`, file: problem.file, startLine: problem.line!, ...(problem.column === null ? {} : { startColumn: problem.column }) }
       : { title: problem.source === "change-request" ? "changegate: change request" : "changegate: policy" };

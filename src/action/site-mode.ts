@@ -5,6 +5,8 @@ import { localTrail } from "../audit/local-trail.js";
 import { trailOf } from "../audit/merge.js";
 import { readTrailArchive } from "../audit/trail-archive.js";
 import type { Policy } from "../engine/policy.js";
+import { formatProblem } from "../engine/problems.js";
+import { attachCalendarFromGitHub } from "../github/calendar-inputs.js";
 import { loadPolicy } from "../github/policy-source.js";
 import { SiteBuilder } from "../site/site-data.js";
 import { visitVerifiedRecords } from "../site/verified-records.js";
@@ -31,7 +33,17 @@ export async function runSiteMode({ context, inputs, log, now }: ModeEnvironment
       annotateProblems(log, loaded.problems, "error");
       throw new ActionError(`the policy on ${defaultBranch} is invalid (see the annotations): the site's calendar and the trail's location come from it. Fix the policy and re-run this job.`);
     }
-    const policy: Policy | null = loaded.status === "valid" ? loaded.policy : null;
+    let policy: Policy | null = loaded.status === "valid" ? loaded.policy : null;
+    const calendarNotes: string[] = [];
+    if (policy !== null) {
+      // Its calendar as the checks read it; unreadable, the dated entries still show and the page says why.
+      const attached = await attachCalendarFromGitHub(client.octokit, { owner, repo, ref: defaultBranch }, policy);
+      if (attached.ok) policy = attached.policy;
+      else {
+        annotateProblems(log, attached.problems, "warning");
+        calendarNotes.push(`The policy's calendar could not be read: ${formatProblem(attached.problems[0]!)}`);
+      }
+    }
     const workspace = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
     let trail: TrailSource;
     let where: string;
@@ -51,7 +63,7 @@ export async function runSiteMode({ context, inputs, log, now }: ModeEnvironment
     }
     const out = resolve(workspace, inputs.out);
     prepareSiteFolder(out);
-    const builder = new SiteBuilder(policy, { now: now(), failureWindowMs: 24 * 3_600_000 }, detailsFiles(out));
+    const builder = new SiteBuilder(policy, { now: now(), failureWindowMs: 24 * 3_600_000, calendarNotes }, detailsFiles(out));
     const status = visitVerifiedRecords(trail, where, (record) => builder.add(record));
     const data = builder.finish(status);
     writeSiteData(out, data, `changegate: ${owner}/${repo}`);

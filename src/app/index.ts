@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
 import { registerHandlers } from "./handlers.js";
+import { registerIssueHandlers } from "./issue-events.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { pagesFromEnv } from "./pages/handler.js";
@@ -62,6 +63,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
+    registerIssueHandlers(app, service);
     addHandler(healthHandler(() => service));
     // The site's pages at /changegate/, when GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and CHANGEGATE_SESSION_SECRET are set.
     const pages = pagesFromEnv(env, { appClient: async () => (await app.auth()) as unknown as Client, installationClient: async (id) => (await app.auth(id)) as unknown as Client, redis, log: app.log });

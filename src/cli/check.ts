@@ -5,6 +5,7 @@ import type { ChangedFiles } from "../engine/paths.js";
 import { parsePolicy, POLICY_PATH, type Policy } from "../engine/policy.js";
 import { formatProblem, type Problem } from "../engine/problems.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
+import { attachCliCalendar } from "./calendar-inputs.js";
 import { changedFilesSince, defaultBaseRef, fileAtRef, headSha, isGitCheckout } from "./git.js";
 import { parseFileList, parseInstant, parsePermissions, parseReviews, parseTeams, readInput } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
@@ -12,7 +13,7 @@ import { decisionJson } from "./json.js";
 
 export const CHECK_USAGE = `usage: changegate check [--body FILE|-] [--policy FILE] [--org-policy FILE] [--files FILE] [--labels a,b]
                         [--author LOGIN] [--reviews FILE] [--teams FILE] [--permissions FILE]
-                        [--head SHA] [--at ISO8601] [--json]
+                        [--head SHA] [--at ISO8601] [--json] [--releases FILE] [--issues FILE]
                         [--base REF] [--repo OWNER/NAME] [--number N] [--title TEXT] [--pusher LOGIN]`;
 
 /** `changegate check`: evaluate one pull request's inputs and print the three decisions. */
@@ -39,14 +40,16 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
       number: { type: "string" },
       title: { type: "string" },
       pusher: { type: "string" },
+      releases: { type: "string" },
+      issues: { type: "string" },
     },
   });
 
   const inCheckout = isGitCheckout(io.cwd);
   const base = values.base ?? (inCheckout ? defaultBaseRef(io.cwd, io.env) : null);
 
-  const policy = await loadPolicy(io, values.policy, inCheckout ? base : null, values["org-policy"]);
-  for (const warning of policy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+  const parsedPolicy = await loadPolicy(io, values.policy, inCheckout ? base : null, values["org-policy"]);
+  for (const warning of parsedPolicy.lockWarnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
   const body = values.body === undefined ? "" : await readInput(io, values.body, "PR description");
   const files = await loadFiles(io, values.files, inCheckout ? base : null);
   const [owner, repo] = (values.repo ?? io.env["GITHUB_REPOSITORY"] ?? "local/repository").split("/");
@@ -54,6 +57,19 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
   const number = values.number === undefined ? null : Number(values.number);
   if (number !== null && !(Number.isInteger(number) && number > 0)) throw new UsageError(`--number expects a pull request number; got "${values.number}"`);
 
+  const teams = values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams);
+  const permissions = values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions);
+  const attached = await attachCliCalendar(io, parsedPolicy, {
+    policyFile: values.policy,
+    base: inCheckout ? base : null,
+    releases: values.releases,
+    issues: values.issues,
+    teams,
+    permissions,
+    repository: values.repo ?? io.env["GITHUB_REPOSITORY"],
+  });
+  if (!attached.ok) throw new UsageError(`invalid policy: ${summarizeProblems(attached.problems)}`);
+  const policy = attached.policy;
   const input: EvaluationInput = {
     policy,
     pullRequest: {
@@ -69,8 +85,8 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     },
     files,
     reviews: values.reviews === undefined ? [] : parseReviews(await readInput(io, values.reviews, "reviews"), values.reviews),
-    teams: values.teams === undefined ? {} : parseTeams(await readInput(io, values.teams, "teams"), values.teams),
-    permissions: values.permissions === undefined ? null : parsePermissions(await readInput(io, values.permissions, "permissions"), values.permissions),
+    teams,
+    permissions,
     at: values.at === undefined ? Date.now() : parseInstant(values.at, "--at"),
     changeRequest: parseChangeRequest(body),
     proposedPolicyProblems: proposedPolicyProblems(io, files, inCheckout, values.policy),

@@ -1,5 +1,6 @@
 import type { EvaluatedDecision } from "../engine/evaluate.js";
 import type { RenderedCheck } from "../report/checks.js";
+import { OPEN_ENDED } from "../engine/occurrences.js";
 import { riskJson } from "../engine/risk.js";
 
 /**
@@ -7,7 +8,8 @@ import { riskJson } from "../engine/risk.js";
  * `checks` in order, extended with the rest of the decision. Instants are ISO strings.
  */
 export function decisionJson(decision: EvaluatedDecision, checks: readonly RenderedCheck[]): Record<string, unknown> {
-  const iso = (instant: number | null | undefined) => (instant === null || instant === undefined ? null : new Date(instant).toISOString());
+  // An open issue's freeze has no end: null, with the issue beside it.
+  const iso = (instant: number | null | undefined) => (instant === null || instant === undefined || instant >= OPEN_ENDED ? null : new Date(instant).toISOString());
   const { risk, schedule } = decision;
   return {
     at: iso(decision.at),
@@ -25,8 +27,9 @@ export function decisionJson(decision: EvaluatedDecision, checks: readonly Rende
               ...blocker,
               ...("start" in blocker ? { start: iso(blocker.start) } : {}),
               ...("end" in blocker ? { end: iso(blocker.end) } : {}),
+              ...("next" in blocker && blocker.next != null ? { next: iso(blocker.next) } : {}),
             })),
-            inEffect: schedule.inEffect.map((entry) => ({ ...entry, start: iso(entry.start), end: iso(entry.end) })),
+            inEffect: schedule.inEffect.map((entry) => ({ ...entry, start: iso(entry.start), end: iso(entry.end), ...(entry.next == null ? {} : { next: iso(entry.next) }) })),
             opensAt: iso(schedule.opensAt),
             closesAt: iso(schedule.closesAt),
             nextBoundary: iso(schedule.nextBoundary),

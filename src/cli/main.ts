@@ -1,4 +1,5 @@
 import { AUDIT_USAGE, runAudit, runChanges, runMetrics } from "./audit.js";
+import { CALENDAR_USAGE, runCalendar } from "./calendar.js";
 import { runCheck, CHECK_USAGE } from "./check.js";
 import { runInit } from "./init.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
@@ -10,6 +11,7 @@ const USAGE = `changegate: change management as pull-request gates
 
 ${CHECK_USAGE}
 ${VALIDATE_USAGE}
+${CALENDAR_USAGE}
 ${SCHEMA_USAGE}
 usage: changegate init
 ${AUDIT_USAGE}
@@ -22,6 +24,7 @@ type Command = (args: string[], io: CliIo) => Promise<number> | number;
 const COMMANDS: Record<string, Command> = {
   check: runCheck,
   validate: runValidate,
+  calendar: runCalendar,
   schema: runSchema,
   init: runInit,
   audit: runAudit,

@@ -10,13 +10,16 @@ import { detailsFiles, prepareSiteFolder, writeSiteData } from "../site/write-si
 import { memoryTrail } from "../audit/chain.js";
 import { readTrailArchive } from "../audit/trail-archive.js";
 import { apiClient, ownerAndName, readTrail, SOURCE_OPTIONS, type SourceValues } from "./audit.js";
+import { attachCliCalendar } from "./calendar-inputs.js";
 import { parseInstant } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
-export const SITE_USAGE = `usage: changegate site [--dir CHECKOUT | --repo OWNER/NAME [--branch B]] [--policy FILE] [--failure-window 24h] --out DIR
+export const SITE_USAGE = `usage: changegate site [--dir CHECKOUT | --repo OWNER/NAME [--branch B]] [--policy FILE [--releases FILE] [--issues FILE]]
+                       [--failure-window 24h] --out DIR
   Writes a static site of the trail to DIR (index.html, investigate.html, calendar.html,
   metrics.html, calendar.ics) that opens from disk with no network. --policy adds its
-  windows, blackouts and freezes to the calendar. A trail that does not verify is shown up to
+  windows, blackouts and freeze occurrences to the calendar (its ICS files read from the
+  repository root; --releases and --issues as for changegate check). A trail that does not verify is shown up to
   its first broken record, the page says what does not verify, and the exit status is 1.`;
 
 export async function runSite(args: string[], io: CliIo): Promise<number> {
@@ -24,12 +27,13 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
     args,
     strict: true,
     allowPositionals: false,
-    options: { ...SOURCE_OPTIONS, policy: { type: "string" }, out: { type: "string" }, "failure-window": { type: "string", default: "24h" } },
+    options: { ...SOURCE_OPTIONS, policy: { type: "string" }, releases: { type: "string" }, issues: { type: "string" }, out: { type: "string" }, "failure-window": { type: "string", default: "24h" } },
   });
   if (values.out === undefined) throw new UsageError("--out DIR is required: the folder to write the site to");
   const window = parseDuration(values["failure-window"]);
   if (window === null) throw new UsageError(`--failure-window expects a duration such as 24h or 7d; got "${values["failure-window"]}"`);
-  const policy = values.policy === undefined ? null : readPolicy(resolve(io.cwd, values.policy), values.policy);
+  if (values.policy === undefined && (values.releases !== undefined || values.issues !== undefined)) throw new UsageError("--releases and --issues go with --policy (they feed its calendar)");
+  const policy = values.policy === undefined ? null : await withCalendar(io, readPolicy(resolve(io.cwd, values.policy), values.policy), { policyFile: values.policy, releases: values.releases, issues: values.issues });
   const trail = await siteTrail(values, io);
   const now = io.env["CHANGEGATE_NOW"] === undefined ? Date.now() : parseInstant(io.env["CHANGEGATE_NOW"], "CHANGEGATE_NOW");
   const out = resolve(io.cwd, values.out);
@@ -52,6 +56,13 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
   if (count === 0 && status.problem === null) io.stderr.write(`changegate site: ${trail.where} holds no record (is it the audit branch?): the site is empty\n`);
   if (status.problem !== null) io.stderr.write(`changegate site: the trail does not verify: ${status.problem}\n`);
   return status.problem === null ? EXIT.ok : EXIT.blocked;
+}
+
+/** The policy with its calendar attached (SPEC §10), as changegate calendar reads it. */
+async function withCalendar(io: CliIo, policy: Policy, sources: { policyFile: string; releases: string | undefined; issues: string | undefined }): Promise<Policy> {
+  const attached = await attachCliCalendar(io, policy, { ...sources, base: null, teams: {}, permissions: null });
+  if (!attached.ok) throw new UsageError(`invalid policy: ${formatProblem(attached.problems[0]!)}${attached.problems.length > 1 ? ` (and ${attached.problems.length - 1} more)` : ""}`);
+  return attached.policy;
 }
 
 function readPolicy(path: string, shown: string): Policy {

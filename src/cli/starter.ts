@@ -41,10 +41,19 @@ windows:                         # when each type may merge: "always", "never" o
 
 blackouts: []                    # e.g. - { name: "Holidays", start: "2026-12-24T00:00", end: "2026-12-27T00:00" }
 
+                                 # or repeating, from a calendar (each form also works under freezes):
+                                 #    - { name: "Public holidays", holidays: { country: "DE", region: "BY" } }
+                                 #    - { name: "Company calendar", ics: ".github/changegate-holidays.ics" }
+
 freezes: []                      # e.g. - name: "End of quarter"
                                  #        start: "2026-03-28T00:00:00Z"
                                  #        end: "2026-04-02T00:00:00Z"
                                  #        exceptions: { labels: ["security-critical"], approvers: ["vp-engineering"] }
+                                 # repeating (RFC 5545 rule, wall-clock time in timezone):
+                                 #      - { name: "Friday afternoons", start: "2026-01-02T15:00", duration: "9h", rrule: "FREQ=WEEKLY;BYDAY=FR" }
+                                 # after each matching GitHub release, and while an issue is open (the big red button):
+                                 #      - { name: "After a major release", after_release: { tags: ["v*.0.0"], for: "48h" } }
+                                 #      - { name: "Open incident", while_issues_open: { labels: ["incident"] } }
 
 emergency:
   approvers: []                  # team slugs of incident commanders, e.g. ["incident-commanders"]

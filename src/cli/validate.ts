@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { parseChangeRequest } from "../engine/change-request.js";
 import { parsePolicy, POLICY_PATH } from "../engine/policy.js";
 import { formatProblem } from "../engine/problems.js";
+import { attachCliCalendar } from "./calendar-inputs.js";
 import { readInput } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
@@ -25,7 +26,9 @@ export async function runValidate(args: string[], io: CliIo): Promise<number> {
     return result.status === "absent" ? EXIT.blocked : EXIT.ok;
   }
   const file = positionals[0] ?? POLICY_PATH;
-  const result = parsePolicy({ file, text: await readInput(io, file, "policy") });
+  const parsed = parsePolicy({ file, text: await readInput(io, file, "policy") });
+  // The calendar's rules, regions and files are checked too (no releases or issues: those need none).
+  const result = parsed.ok ? await attachCliCalendar(io, parsed.policy, { policyFile: file, base: null, releases: undefined, issues: undefined, teams: {}, permissions: null }) : parsed;
   if (!result.ok) {
     for (const problem of result.problems) io.stderr.write(`${formatProblem(problem)}\n`);
     return EXIT.blocked;

@@ -1,16 +1,16 @@
 import * as z from "zod/mini";
 import "./zod-setup.js";
+import { calendarFields, resolveCalendarForm, type ResolvedEntry } from "./calendar-forms.js";
 import { POLICY_PATH } from "./policy-path.js";
+import type { CalendarOccurrences } from "./occurrences.js";
 import { formatPath, nearestName, type Problem } from "./problems.js";
 import { schemaProblems } from "./schema-problems.js";
 import {
-  instantOfDateTimeText,
   isKnownZone,
   knownZones,
   parseClock,
   parseDateTimeText,
   WEEKDAYS,
-  type DateTimeText,
 } from "./wall-clock.js";
 import { parseYaml, type YamlOrigin, type YamlText } from "./yaml-document.js";
 
@@ -59,8 +59,10 @@ const scores = z.strictObject({
 
 const dated = {
   name: z.string().check(z.minLength(1)),
-  start: dateTime,
-  end: dateTime,
+  // One dated interval (start, end), or one of the calendar forms (SPEC §10).
+  start: z.optional(dateTime),
+  end: z.optional(dateTime),
+  ...calendarFields,
   environments: z.optional(names),
   services: z.optional(names),
 };
@@ -197,10 +199,16 @@ export interface FreezeWindow extends DatedInterval {
   exceptions: { labels: string[]; approvers: string[] } | null;
 }
 
-/** A validated policy with its dated entries resolved to instants in its zone. */
+/**
+ * A validated policy with its dated entries resolved to instants in its zone. Every entry
+ * has its `form`; a dated one also its `interval`. The other forms' occurrences come from
+ * `calendar`, which the edges attach (src/calendar/): without it those forms cannot be
+ * decided and block.
+ */
 export interface Policy extends PolicyDocument {
-  blackouts: (PolicyDocument["blackouts"][number] & { interval: DatedInterval })[];
-  freezes: (PolicyDocument["freezes"][number] & { interval: FreezeWindow })[];
+  blackouts: (PolicyDocument["blackouts"][number] & { interval: DatedInterval | null; form: ResolvedEntry })[];
+  freezes: (PolicyDocument["freezes"][number] & { interval: FreezeWindow | null; form: ResolvedEntry })[];
+  calendar?: CalendarOccurrences;
   /** A layer's values for keys a layer under it locked: not used, shown as warnings at their lines. */
   lockWarnings: Problem[];
 }
@@ -465,37 +473,42 @@ function resolveDates(document: PolicyDocument, at: (path: PropertyKey[]) => Pro
   }
   if (problems.length === 0 && expected !== 17) fail(["risk", "tiers", "critical"], "tier ranges must end at 16");
 
-  const resolve = (entry: { start: string; end: string }, path: PropertyKey[]): { start: number; end: number } | null => {
-    const start = instantOfDateTimeText(parseDateTimeText(entry.start) as DateTimeText, document.timezone);
-    const end = instantOfDateTimeText(parseDateTimeText(entry.end) as DateTimeText, document.timezone);
-    if (end <= start) {
-      fail([...path, "end"], `end (${entry.end}) must be after start (${entry.start})`);
-      return null;
-    }
-    return { start, end };
-  };
   const scope = (list: string[] | undefined) => (list === undefined || list.length === 0 ? null : list);
+  const form = (entry: PolicyDocument["blackouts"][number], path: PropertyKey[]): ResolvedEntry | null =>
+    resolveCalendarForm(
+      entry,
+      document.timezone,
+      (field) => {
+        const { message: _message, ...where } = at([...path, ...field]);
+        return where;
+      },
+      (field, message, suggestion) => fail([...path, ...field], message, suggestion),
+    );
 
   const blackouts: Policy["blackouts"] = [];
   document.blackouts.forEach((blackout, index) => {
-    const range = resolve(blackout, ["blackouts", index]);
-    if (range) blackouts.push({ ...blackout, interval: { name: blackout.name, ...range, environments: scope(blackout.environments), services: scope(blackout.services) } });
+    const resolved = form(blackout, ["blackouts", index]);
+    if (resolved === null) return;
+    const interval = resolved.kind === "dated"
+      ? { name: blackout.name, start: resolved.start, end: resolved.end, environments: scope(blackout.environments), services: scope(blackout.services) }
+      : null;
+    blackouts.push({ ...blackout, interval, form: resolved });
   });
   const freezes: Policy["freezes"] = [];
   document.freezes.forEach((freeze, index) => {
-    const range = resolve(freeze, ["freezes", index]);
-    if (range) {
-      freezes.push({
-        ...freeze,
-        interval: {
+    const resolved = form(freeze, ["freezes", index]);
+    if (resolved === null) return;
+    const interval = resolved.kind === "dated"
+      ? {
           name: freeze.name,
-          ...range,
+          start: resolved.start,
+          end: resolved.end,
           environments: scope(freeze.environments),
           services: scope(freeze.services),
           exceptions: freeze.exceptions ?? null,
-        },
-      });
-    }
+        }
+      : null;
+    freezes.push({ ...freeze, interval, form: resolved });
   });
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, policy: { ...document, blackouts, freezes, lockWarnings: [] } };

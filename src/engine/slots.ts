@@ -25,7 +25,7 @@ interface CompiledSlot {
 // Policies are parsed once and evaluated many times: compile each slot list once, and
 // remember each local day's occurrences (a pure function of slots, zone and date).
 const compiled = new WeakMap<readonly Slot[], CompiledSlot[]>();
-const occurrenceCache = new WeakMap<readonly Slot[], Map<string, Interval[]>>();
+const occurrenceCache = new WeakMap<readonly Slot[], Map<string, Map<number, Interval[]>>>();
 const OCCURRENCE_CACHE_LIMIT = 4096;
 
 function compile(slots: readonly Slot[]): CompiledSlot[] {
@@ -53,12 +53,18 @@ function localDayNumber(instant: number, zone: string): number {
 
 /** The occurrences of `slots` that start on local day `dayNumber`, ascending by start. */
 function occurrencesOn(slots: readonly Slot[], dayNumber: number, zone: string): Interval[] {
-  let perList = occurrenceCache.get(slots);
+  let perZone = occurrenceCache.get(slots);
+  if (perZone === undefined) {
+    perZone = new Map();
+    occurrenceCache.set(slots, perZone);
+  }
+  // Keyed by zone, then by day number: no key string is built on this hot path.
+  let perList = perZone.get(zone);
   if (perList === undefined) {
     perList = new Map();
-    occurrenceCache.set(slots, perList);
+    perZone.set(zone, perList);
   }
-  const key = `${zone}|${dayNumber}`;
+  const key = dayNumber;
   let intervals = perList.get(key);
   if (intervals === undefined) {
     intervals = [];
@@ -109,4 +115,17 @@ export function slotBoundariesAfter(slots: readonly Slot[], instant: number, zon
   }
   boundaries.sort((a, b) => a - b);
   return boundaries.filter((boundary, index) => index === 0 || boundary !== boundaries[index - 1]);
+}
+
+/** The occurrences of `slots` that overlap [from, to] (both ends included), ascending by start. */
+export function slotOccurrencesBetween(slots: readonly Slot[], from: number, to: number, zone: string): Interval[] {
+  if (slots.length === 0) return [];
+  const occurrences: Interval[] = [];
+  const last = localDayNumber(to, zone);
+  for (let dayNumber = localDayNumber(from, zone) - 1; dayNumber <= last; dayNumber++) {
+    for (const interval of occurrencesOn(slots, dayNumber, zone)) {
+      if (interval.end >= from && interval.start <= to) occurrences.push(interval);
+    }
+  }
+  return occurrences;
 }

@@ -80,6 +80,19 @@ export class PolicyCache {
     return false;
   }
 
+  /** The cached policies of `owner/repo` (every ref), for the App's issue events. */
+  cachedFor(owner: string, repo: string): LoadedPolicy[] {
+    const found: LoadedPolicy[] = [];
+    for (const [, { key, loaded }] of this.#entries.entries()) if (same(key.owner, owner) && same(key.repo, repo)) found.push(loaded);
+    return found;
+  }
+
+  /** Forgets every cached policy of `owner/repo` (their calendars read issues that changed). */
+  forgetRepository(owner: string, repo: string): void {
+    this.#generation++;
+    this.#entries.deleteWhere((_, { key }) => same(key.owner, owner) && same(key.repo, repo));
+  }
+
   clear(): void {
     this.#generation++;
     this.#entries.clear();

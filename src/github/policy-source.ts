@@ -17,11 +17,14 @@ export type LoadedPolicy =
 const MAX_EXTENDS = 5;
 
 export async function loadPolicy(client: GitHubClient, target: { owner: string; repo: string; ref: string }): Promise<LoadedPolicy> {
-  return layerPolicy(client, await readPolicyFile(client, { owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false));
+  return layerPolicy(client, await readPolicyFile(client, { owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false), target.ref);
 }
 
-/** The policy from a repository's own file (null: none, so not enrolled), read already. */
-export async function layerPolicy(client: GitHubClient, own: PolicyFile | null): Promise<LoadedPolicy> {
+/**
+ * The policy from a repository's own file (null: none, so not enrolled), read already,
+ * at `ref` (null: the default branch), where its calendar's files are read too.
+ */
+export async function layerPolicy(client: GitHubClient, own: PolicyFile | null, ref: string | null = null): Promise<LoadedPolicy> {
   if (own === null) return { status: "not-enrolled" };
   const files = [own];
   for (let current = own; ; ) {
@@ -40,7 +43,16 @@ export async function layerPolicy(client: GitHubClient, own: PolicyFile | null):
     current = next;
   }
   const result = parsePolicy(files.map((file): PolicySource => ({ file: file.name, text: file.text })));
-  return result.ok ? { status: "valid", policy: result.policy, files } : { status: "invalid", problems: result.problems, files };
+  if (!result.ok) return { status: "invalid", problems: result.problems, files };
+  if (!result.policy.freezes.some(isCalendarForm) && !result.policy.blackouts.some(isCalendarForm)) return { status: "valid", policy: result.policy, files };
+  // Only a policy with calendar forms loads the calendar's libraries (the Action's cold start).
+  const { attachCalendarFromGitHub } = await import("./calendar-inputs.js");
+  const attached = await attachCalendarFromGitHub(client, { owner: own.owner, repo: own.repo, ref }, result.policy);
+  return attached.ok ? { status: "valid", policy: attached.policy, files } : { status: "invalid", problems: attached.problems, files };
+}
+
+function isCalendarForm(entry: Policy["freezes"][number] | Policy["blackouts"][number]): boolean {
+  return entry.form.kind !== "dated";
 }
 
 /** A `.github/changegate.yml` as edited at a pull request's head: its problems, empty when valid (it does not judge). */

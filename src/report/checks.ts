@@ -6,6 +6,7 @@ import { DIMENSIONS, type Dimension } from "../engine/policy.js";
 import { formatProblem, type Problem } from "../engine/problems.js";
 import type { DimensionAssessment, RiskReason } from "../engine/risk.js";
 import type { ScheduleBlocker } from "../engine/schedule.js";
+import { notGivenNote, occurrenceNotes, untilText } from "./calendar-texts.js";
 import { wallTimeAt, zoneOffsetMinutes } from "../engine/wall-clock.js";
 
 /**
@@ -319,6 +320,7 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
       );
     }
     if (schedule.closesAt !== null) lines.push("", `The schedule closes at ${at(schedule.closesAt)}; this check turns blocked then.`);
+    if (schedule.notGiven.length > 0) lines.push("", ...notGivenNote(schedule));
     return check(name, "success", title, lines.join("\n"));
   }
 
@@ -326,11 +328,17 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
   const opens = schedule.opensAt === null ? "" : ` · opens ${at(schedule.opensAt)}`;
   const title = describeScheduleBlocker(first, at, true) + opens;
   lines.push(`**Blocked.** ${now}`, "");
-  for (const blocker of schedule.blockers) lines.push(`- ${describeScheduleBlocker(blocker, at, false)}`);
+  for (const blocker of schedule.blockers) {
+    lines.push(`- ${describeScheduleBlocker(blocker, at, false)}`);
+    if (blocker.kind === "freeze" || blocker.kind === "blackout") lines.push(...occurrenceNotes(blocker, at));
+  }
+  if (schedule.notGiven.length > 0) lines.push("", ...notGivenNote(schedule));
   lines.push(
     "",
     schedule.opensAt === null
-      ? "No opening within the next two years under the current policy."
+      ? schedule.blockers.some((blocker) => "issue" in blocker && blocker.issue !== undefined)
+        ? "Opens when the issue above is closed (and nothing else blocks then)."
+        : "No opening within the next two years under the current policy."
       : `**Opens ${at(schedule.opensAt)}** (${new Date(schedule.opensAt).toISOString()}); this check turns green on its own then.`,
   );
   return check(name, "failure", title, lines.join("\n"));
@@ -344,9 +352,9 @@ export function describeScheduleBlocker(blocker: ScheduleBlocker, at: (instant: 
     case "no-window":
       return `${capitalize(blocker.type)} changes have no window (\`windows.${blocker.type}: never\`)`;
     case "blackout":
-      return `Blackout “${blocker.name}” until ${at(blocker.end)}`;
+      return `Blackout “${blocker.name}” ${untilText(blocker, at)}`;
     case "freeze": {
-      const base = `Freeze “${blocker.name}” until ${at(blocker.end)}`;
+      const base = `Freeze “${blocker.name}” ${untilText(blocker, at)}`;
       if (short || blocker.exception === null) return base;
       const parts = [
         blocker.exception.labels.length > 0 ? `one of the labels ${blocker.exception.labels.map(code).join(", ")}` : null,
@@ -356,6 +364,8 @@ export function describeScheduleBlocker(blocker: ScheduleBlocker, at: (instant: 
     }
     case "awaiting-incident-commander":
       return `Freeze “${blocker.name}”: an emergency passes once ${blocker.approvers.length > 0 ? blocker.approvers.join(" or ") : "an incident commander"} approves`;
+    case "calendar-unavailable":
+      return `“${blocker.name}” cannot be decided: its calendar (recurrence, holidays, file, releases or issues) was not read`;
   }
 }
 

@@ -127,6 +127,8 @@ function blockerText(blocker: ScheduleBlocker): string {
       return `freeze "${blocker.name}" until ${iso(blocker.end)}`;
     case "awaiting-incident-commander":
       return `freeze "${blocker.name}": awaiting an approval from ${blocker.approvers.join(", ")}`;
+    case "calendar-unavailable":
+      return `"${blocker.name}": its calendar could not be read, so it blocked`;
   }
 }
 

@@ -15,6 +15,8 @@ export interface SiteOptions {
   detailsChunk?: number;
   /** Only these repositories' changes (the App's view of one repository); all when omitted. */
   repositories?: ReadonlySet<string>;
+  /** What the edge could not read of the policy's calendar, said beside it. */
+  calendarNotes?: readonly string[];
 }
 
 /** Receives a details file whenever it is complete, and again (whole) when a later record joins it. */
@@ -83,8 +85,9 @@ export class SiteBuilder {
       people: this.names.people.list,
       changes,
       detailsChunk: this.chunkSize,
-      events: mergeEvents(policy === null ? [] : policyEvents(policy, from, to), [...this.recorded.values()]),
-      calendarNotes: policy === null ? ["No policy was given (--policy): the calendar shows the freezes and blackouts recorded at merges, and no windows."] : policyNotes(policy),
+      // A freeze held by an open issue was recorded as open-ended: drawn up to the range's end.
+      events: mergeEvents(policy === null ? [] : policyEvents(policy, from, to), [...this.recorded.values()].map((event) => ({ ...event, end: Math.min(event.end, to) }))),
+      calendarNotes: [...(policy === null ? ["No policy was given (--policy): the calendar shows the freezes and blackouts recorded at merges, and no windows."] : policyNotes(policy)), ...(this.options.calendarNotes ?? [])],
       weeks: weeklyMetrics(this.metricsRecords, failureWindowMs),
       failureWindowHours: failureWindowMs / 3_600_000,
     };

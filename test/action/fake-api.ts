@@ -40,6 +40,10 @@ export interface FakeRepo {
   /** sha -> commit message (compare answers them; default ""). */
   messages?: Record<string, string>;
   deployments?: { id: number; sha: string; environment: string; statuses: string[] }[];
+  /** Releases, newest first, as GitHub lists them (calendars: after_release). */
+  releases?: { tag_name: string; published_at: string | null; draft?: boolean; prerelease?: boolean }[];
+  /** Issues (calendars: while_issues_open). */
+  issues?: { number: number; title: string; state: "open" | "closed"; labels: string[]; user: string; created_at: string }[];
 }
 
 export interface FakeCheckRun {
@@ -217,6 +221,21 @@ export async function startFakeApi(): Promise<FakeGitHub> {
         const content = repo.files?.[ref]?.[params["path"]!];
         if (content === undefined) return null;
         return [200, { type: "file", name: params["path"]!.split("/").pop(), path: params["path"], sha: `blob-${content.length}`, size: content.length, encoding: "base64", content: Buffer.from(content).toString("base64") }];
+      }
+      case "GET /repos/{owner}/{repo}/releases":
+        return [200, page((repo.releases ?? []).map((release, index) => ({
+          id: index + 1, tag_name: release.tag_name, name: release.tag_name, draft: release.draft ?? false, prerelease: release.prerelease ?? false,
+          created_at: release.published_at ?? "2026-01-01T00:00:00Z", published_at: release.published_at, html_url: `https://github.com/${repoName}/releases/tag/${release.tag_name}`,
+        })), query)];
+      case "GET /repos/{owner}/{repo}/issues": {
+        const labels = (query.get("labels") ?? "").split(",").filter((label) => label !== "");
+        const wanted = query.get("state") ?? "open";
+        return [200, page((repo.issues ?? [])
+          .filter((issue) => (wanted === "all" || issue.state === wanted) && labels.every((label) => issue.labels.includes(label)))
+          .map((issue) => ({
+            id: issue.number, number: issue.number, title: issue.title, state: issue.state, labels: issue.labels.map((name, index) => ({ id: index + 1, name })),
+            user: userOf(issue.user), created_at: issue.created_at, updated_at: issue.created_at, html_url: `https://github.com/${repoName}/issues/${issue.number}`,
+          })), query)];
       }
       case "GET /repos/{owner}/{repo}/pulls":
         return [200, page((repo.pulls ?? []).filter((candidate) => (candidate.state ?? "open") === (query.get("state") ?? "open")).map((candidate) => pullJson(repoName, repo, candidate)), query)];

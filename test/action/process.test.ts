@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeApi, type FakeGitHub, type FakePull } from "./fake-api.js";
+import { startFakeApi, type FakeGitHub, type FakePull, type FakeRepo } from "./fake-api.js";
 import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { ROOT, runAction, type ActionRun } from "./run-action.js";
 
@@ -457,5 +457,63 @@ describe("inputs", () => {
     const result = await run({ mode: "check", wait: "1h" }, "pull_request_target", example("pull_request", "opened"));
     expect(result.code).toBe(0);
     expect(result.annotations).toContainEqual(expect.objectContaining({ level: "warning", message: 'Input "wait" does not apply to mode: check; it is ignored.' }));
+  });
+});
+
+describe("calendars (SPEC §10)", () => {
+  const CALENDAR = `${POLICY}freezes:
+  - name: "Incident"
+    while_issues_open: { labels: ["incident"] }
+  - name: "After a major release"
+    after_release: { tags: ["v*.0.0"], for: "48h" }
+blackouts:
+  - name: "Company"
+    ics: ".github/company.ics"
+`;
+  const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\nDTSTART;VALUE=DATE:20200101\r\nDTEND;VALUE=DATE:20200102\r\nSUMMARY:Old\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  const seedCalendar = (extra: Partial<FakeRepo> = {}, ics = ICS) => {
+    seed({ policy: CALENDAR });
+    fake.repos[REPO]!.files!["master"]![".github/company.ics"] = ics;
+    Object.assign(fake.repos[REPO]!, extra);
+  };
+
+  it("check mode: an open issue with the freeze label, opened by a writer, blocks and names the issue", async () => {
+    seedCalendar({ issues: [{ number: 9, title: "Checkout down", state: "open", labels: ["incident"], user: "alice", created_at: iso(Date.now() - HOUR) }] });
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/schedule"]).toMatchObject({ conclusion: "failure", title: "Freeze “Incident: #9 Checkout down” until #9 is closed" });
+    // The release and issue lists were each read once.
+    expect(fake.requests.filter((request) => request.route === "/repos/{owner}/{repo}/issues")).toHaveLength(1);
+    expectNoStack(result);
+  });
+
+  it("check mode: a recent major release freezes; an issue by someone without write access does not", async () => {
+    seedCalendar({
+      releases: [{ tag_name: "v3.0.0", published_at: iso(Date.now() - HOUR) }],
+      issues: [{ number: 9, title: "Freeze please", state: "open", labels: ["incident"], user: "carol", created_at: iso(Date.now() - HOUR) }],
+    });
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/schedule"]).toMatchObject({ conclusion: "failure", title: expect.stringMatching(/^Freeze “After a major release: v3\.0\.0” until /) });
+  });
+
+  it("check mode: a malformed ICS file fails every check closed, annotated at its line", async () => {
+    seedCalendar({}, ICS.replace("DTEND;VALUE=DATE:20200102", "DTEND 20200102"));
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(Object.values(checksOf()).map((check) => check.conclusion)).toEqual(["failure", "failure", "failure"]);
+    expect(result.annotations).toContainEqual(expect.objectContaining({ level: "error", properties: expect.stringContaining("file=.github/company.ics,line=7") }));
+    expectNoStack(result);
+  });
+
+  it("gate mode: an open incident issue holds a deployment", async () => {
+    const MERGE = "d".repeat(40);
+    seedCalendar({ issues: [{ number: 4, title: "Sev1", state: "open", labels: ["incident"], user: "bob", created_at: iso(Date.now() - HOUR) }] });
+    fake.repos[REPO]!.pulls = [pull({ state: "closed", merged_at: "2026-01-02T12:00:00Z", merge_commit_sha: MERGE })];
+    fake.repos[REPO]!.commits = { ["a".repeat(40)]: [], [MERGE]: ["a".repeat(40)] };
+    fake.repos[REPO]!.deployments = [];
+    const result = await run({ mode: "gate" }, "push", example("push"), { sha: MERGE });
+    expect(result.code).toBe(1);
+    expect(result.outputs["reason"]).toMatch(/^Blocked: Freeze “Incident: #4 Sev1” until #4 is closed/);
   });
 });

@@ -6,6 +6,7 @@ import { parseDocument } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import type { Probot } from "probot";
 import { registerHandlers } from "../../src/app/handlers.js";
+import { registerIssueHandlers } from "../../src/app/issue-events.js";
 import type { ChangegateService } from "../../src/app/service.js";
 import { startChangegate } from "../../src/app/server.js";
 
@@ -37,6 +38,7 @@ const PERMISSION_OF_GROUP: Record<string, string | null> = {
   teams: "members",
   "orgs/members": "members",
   deployments: "deployments",
+  releases: "contents",
   // The site's pages ask "who signed in?" with the user's own token: no App permission.
   "users/users": null,
 };
@@ -49,6 +51,7 @@ const PERMISSION_OF_EVENT: Record<string, string | null> = {
   check_suite: "checks",
   merge_group: "merge_queues",
   push: "contents",
+  issues: "issues",
   installation: null,
   installation_repositories: null,
 };
@@ -70,6 +73,7 @@ function handledEvents(): string[] {
   const names: string[] = [];
   const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
   registerHandlers(app, {} as ChangegateService);
+  registerIssueHandlers(app, {} as ChangegateService);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
 

@@ -256,6 +256,19 @@ export interface Repository {
   deployments: Deployment[];
   /** Ref updates, oldest first. */
   activity: RefActivity[];
+  /** Releases, oldest first (listed newest first). */
+  releases: Release[];
+}
+
+export interface Release {
+  id: number;
+  tagName: string;
+  name: string | null;
+  draft: boolean;
+  prerelease: boolean;
+  createdAt: string;
+  publishedAt: string | null;
+  author: Account;
 }
 
 export interface TeamMember {
@@ -473,6 +486,7 @@ export class FakeState {
       checkSuites: [],
       deployments: [],
       activity: [],
+      releases: [],
     };
     this.repositories.set(key(repo.fullName), repo);
     const tree = repo.git.treeFromFiles(options.files ?? {});
@@ -914,6 +928,26 @@ export class FakeState {
   requestReviewers(ref: PullRequestRef, ...logins: string[]): void {
     const pull = this.pullRequest(ref);
     for (const login of logins) if (!pull.requestedReviewers.some((user) => key(user.login) === key(login))) pull.requestedReviewers.push(this.user(login));
+  }
+
+  // ------------------------------------------------------------------ releases
+
+  addRelease(owner: string, repoName: string, options: { tag: string; publishedAt?: string | null; draft?: boolean; prerelease?: boolean; author?: string }): Release {
+    const repo = this.repository(owner, repoName);
+    const created = this.now();
+    const draft = options.draft ?? false;
+    const release: Release = {
+      id: this.nextId(),
+      tagName: options.tag,
+      name: options.tag,
+      draft,
+      prerelease: options.prerelease ?? false,
+      createdAt: created,
+      publishedAt: options.publishedAt !== undefined ? options.publishedAt : draft ? null : created,
+      author: this.user(options.author ?? "octocat"),
+    };
+    repo.releases.push(release);
+    return release;
   }
 
   // ------------------------------------------------------------------ issues

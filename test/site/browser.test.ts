@@ -27,6 +27,7 @@ const POLICY = [
   '  normal: [{ days: [mon, tue, wed, thu, fri], from: "08:00", to: "18:00" }]',
   "freezes:",
   '  - { name: "Black Friday", start: "2026-11-26T18:00:00Z", end: "2026-11-28T06:00:00Z", exceptions: { labels: ["incident-fix"] } }',
+  '  - { name: "Friday afternoons", start: "2026-10-02T15:00", duration: "9h", rrule: "FREQ=WEEKLY;BYDAY=FR" }',
   "",
 ].join("\n");
 
@@ -173,11 +174,15 @@ describe("the static site in Chromium", () => {
     await page.close();
   });
 
-  it("the calendar shows the freeze, and the change made in it under an exception is marked", async () => {
+  it("the calendar shows the freezes, a recurring one on each of its days, and marks the change made in one under an exception", async () => {
     const { page, watch } = await open("calendar.html?at=2026-11-26");
     expect(await page.textContent("#c-title")).toBe("November 2026");
     const friday = page.locator('[data-day="2026-11-27"]');
-    expect(await friday.locator(".ev.freeze").textContent()).toContain("Black Friday");
+    expect(await friday.locator(".ev.freeze").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("Black Friday"), "freeze: Friday afternoons 15:00–24:00"]));
+    // The recurring freeze: every Friday of the month, from 15:00 into the night, and not on other days.
+    for (const day of ["2026-11-06", "2026-11-13", "2026-11-20"]) expect(await page.locator(`[data-day="${day}"] .ev.freeze`).allTextContents()).toEqual(["freeze: Friday afternoons 15:00–24:00"]);
+    // [15:00, 24:00): it ends at midnight, so Saturday holds none of it.
+    for (const day of ["2026-11-07", "2026-11-10"]) expect(await page.locator(`[data-day="${day}"] .ev.freeze`).count()).toBe(0);
     await page.click("#c-week");
     expect(await page.textContent("#c-title")).toBe("Week of 2026-11-23");
     const marked = page.locator("#c-grid .chg.exception");
@@ -185,7 +190,9 @@ describe("the static site in Chromium", () => {
     expect(await marked.textContent()).toContain("acme/shop#144");
     expect(await page.locator('[data-day="2026-11-24"] .ev.window').count()).toBe(1);
     await page.screenshot({ path: join(SCREENS, "calendar-week.png") });
-    expect(readFileSync(join(out, "calendar.ics"), "utf8")).toContain("SUMMARY:freeze: Black Friday");
+    const ics = readFileSync(join(out, "calendar.ics"), "utf8");
+    expect(ics).toContain("SUMMARY:freeze: Black Friday");
+    expect(ics).toContain("DTSTART:20261106T150000Z\r\nDTEND:20261107T000000Z\r\nSUMMARY:freeze: Friday afternoons");
     expect(watch.errors).toEqual([]);
     await page.close();
   });

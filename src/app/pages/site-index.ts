@@ -6,6 +6,8 @@ import { HEAD_PATH, recordPath, type ChainHead } from "../../audit/layout.js";
 import { trailOf } from "../../audit/merge.js";
 import type { AuditRecord } from "../../audit/record.js";
 import type { GitHubClient } from "../../github/access.js";
+import { formatProblem } from "../../engine/problems.js";
+import { attachCalendarFromGitHub } from "../../github/calendar-inputs.js";
 import { loadPolicy } from "../../github/policy-source.js";
 import { icsCalendar } from "../../site/ics.js";
 import type { ChangeDetails, SiteData, TrailStatus } from "../../site/model.js";
@@ -93,11 +95,16 @@ export class SiteIndex {
     const { data: repository } = await client.request("GET /repos/{owner}/{repo}", { owner, repo });
     const loaded = await loadPolicy(client, { owner, repo, ref: repository.default_branch });
     if (loaded.status !== "valid") return null;
-    const trail = trailOf({ owner, repo, policy: loaded.policy });
+    // Its calendar (recurring, holidays, ICS, releases, issues), read as the checks read it;
+    // when it cannot be read, the dated entries still show and the page says why.
+    const attached = await attachCalendarFromGitHub(client, { owner, repo, ref: repository.default_branch }, loaded.policy);
+    const policy = attached.ok ? attached.policy : loaded.policy;
+    const calendarNotes = attached.ok ? [] : [`The policy's calendar could not be read: ${formatProblem(attached.problems[0]!)}`];
+    const trail = trailOf({ owner, repo, policy });
     const trailClient = trail.owner.toLowerCase() === owner.toLowerCase() && trail.repo.toLowerCase() === repo.toLowerCase() ? client : await this.options.client(trail.owner, trail.repo);
     const { files, head } = await readTrailArchive(trailClient, trail);
     const details = new Map<number, Record<number, ChangeDetails>>();
-    const builder = new SiteBuilder(loaded.policy, { now: this.now(), failureWindowMs: this.failureWindowMs, repositories: new Set([`${owner}/${repo}`]) }, (chunk, file) => details.set(chunk, file));
+    const builder = new SiteBuilder(policy, { now: this.now(), failureWindowMs: this.failureWindowMs, repositories: new Set([`${owner}/${repo}`]), calendarNotes }, (chunk, file) => details.set(chunk, file));
     let last: ChainHead | null = null;
     const status = visitVerifiedRecords(memoryTrail(files, head), `${trail.owner}/${trail.repo}@${trail.branch}`, (record) => {
       builder.add(record);

@@ -111,8 +111,8 @@ export function calendarPage(data: SiteData): void {
 function eventText(event: CalendarEvent, dayStart: number): string {
   const clock = (at: number) => new Date(at).toISOString().slice(11, 16);
   const from = event.start > dayStart ? clock(event.start) : "";
-  const to = event.end < dayStart + DAY ? clock(event.end) : "";
-  const span = from === "" && to === "" ? "all day" : `${from || "…"}–${to || "…"}`;
+  const to = event.end === dayStart + DAY ? "24:00" : event.end < dayStart + DAY ? clock(event.end) : "";
+  const span = from === "" && (to === "" || to === "24:00") ? "all day" : `${from || "00:00"}–${to || "…"}`;
   return `${event.kind === "window" ? "" : `${event.kind}: `}${event.name} ${span}`;
 }
 

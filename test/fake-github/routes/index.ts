@@ -5,6 +5,7 @@ import { deploymentRoutes } from "./deployments.js";
 import { gitRoutes } from "./git.js";
 import { issueRoutes } from "./issues.js";
 import { pullRoutes } from "./pulls.js";
+import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
 import { teamRoutes } from "./teams.js";
 import { archiveRoutes } from "../archive.js";
@@ -22,6 +23,7 @@ export const ROUTES: Routes = {
   ...issueRoutes,
   ...teamRoutes,
   ...deploymentRoutes,
+  ...releaseRoutes,
   ...userRoutes,
   ...archiveRoutes,
 };

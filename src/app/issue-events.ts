@@ -1,0 +1,67 @@
+import type { Probot } from "probot";
+import type { LoadedPolicy } from "../github/policy-source.js";
+import { listAll } from "../github/access.js";
+import type { PullSnapshot } from "../github/gather.js";
+import { PRIORITY } from "./scheduler.js";
+import type { ChangegateService, Client } from "./service.js";
+
+/**
+ * Issue events (SPEC §10, `while_issues_open`): opening, closing, reopening, labelling or
+ * unlabelling an issue can start or lift a freeze with no policy change, so when the
+ * issue's labels (before and after) include every label of such an entry in the
+ * repository's policy, the cached policies of the repository are forgotten (their
+ * calendars read the open issues again, once) and its open pull requests are evaluated
+ * again at once.
+ */
+const ACTIONS = ["opened", "closed", "reopened", "labeled", "unlabeled", "deleted", "transferred", "edited"] as const;
+
+interface IssuePayload {
+  installation?: { id: number };
+  repository?: { name: string; owner: { login: string }; default_branch?: string };
+  issue: { number: number; labels?: ({ name?: string } | string)[]; pull_request?: unknown };
+  label?: { name?: string };
+}
+
+export function registerIssueHandlers(app: Probot, service: ChangegateService): void {
+  app.on(
+    ACTIONS.map((action) => `issues.${action}` as const),
+    async (context) => {
+      const payload = context.payload as unknown as IssuePayload;
+      if (payload.installation?.id === undefined || payload.repository === undefined || payload.issue.pull_request !== undefined) return;
+      const labels = new Set((payload.issue.labels ?? []).map((label) => (typeof label === "string" ? label : label.name ?? "")));
+      if (payload.label?.name) labels.add(payload.label.name);
+      await issueChanged(service, context.octokit as unknown as Client, payload.installation.id, payload.repository.owner.login, payload.repository.name, payload.repository.default_branch ?? null, labels);
+    },
+  );
+}
+
+/** Returns how many open pull requests were queued for evaluation. */
+export async function issueChanged(
+  service: ChangegateService,
+  raw: Client,
+  installationId: number,
+  owner: string,
+  repo: string,
+  defaultBranch: string | null,
+  labels: ReadonlySet<string>,
+): Promise<number> {
+  const client = service.prepare(raw, installationId);
+  let policies = service.policies.cachedFor(owner, repo);
+  if (policies.length === 0 && defaultBranch !== null) {
+    policies = [await service.policies.load(client, { owner, repo, ref: defaultBranch }, { scope: String(installationId) })];
+  }
+  if (!policies.some((loaded) => followsIssues(loaded, labels))) return 0;
+  service.policies.forgetRepository(owner, repo);
+  const pulls = (await listAll(
+    (page) => client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", per_page: 100, page }),
+    1_000,
+  )) as unknown as PullSnapshot[];
+  for (const pull of pulls) service.enqueue({ installationId, owner, repo, number: pull.number, pull: null, trigger: "policy-change" }, PRIORITY.policyChange - 1);
+  return pulls.length;
+}
+
+/** Whether a policy has a `while_issues_open` entry whose labels the issue carries (or carried). */
+function followsIssues(loaded: LoadedPolicy, labels: ReadonlySet<string>): boolean {
+  if (loaded.status !== "valid") return false;
+  return [...loaded.policy.freezes, ...loaded.policy.blackouts].some((entry) => entry.form.kind === "while_issues_open" && entry.form.labels.every((label) => labels.has(label)));
+}

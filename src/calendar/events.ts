@@ -1,0 +1,67 @@
+import { CHANGE_TYPES, type Policy } from "../engine/policy.js";
+import { OPEN_ENDED } from "../engine/occurrences.js";
+import { slotOccurrencesBetween } from "../engine/slots.js";
+
+/**
+ * A policy's calendar as a list of events in a range (SPEC §10): each window slot, blackout
+ * and freeze occurrence that overlaps [from, to), what `changegate calendar --json` prints
+ * and what the site's calendar page shows. The policy needs its calendar attached
+ * (src/calendar/build.ts) for any form but dated ones; without it those list nothing.
+ */
+export interface CalendarEvent {
+  kind: "freeze" | "blackout" | "window";
+  name: string;
+  /** Epoch milliseconds. */
+  start: number;
+  /** Epoch milliseconds; an open issue's freeze ends at `to` here, and `until_closed` says so. */
+  end: number;
+  /** The issue that holds a `while_issues_open` freeze. */
+  issue?: { number: number; title: string; url: string; author: string };
+  untilClosed?: boolean;
+}
+
+export function calendarEvents(policy: Policy, from: number, to: number): CalendarEvent[] {
+  const events: CalendarEvent[] = [];
+  for (const type of CHANGE_TYPES) {
+    const window = policy.windows[type];
+    if (!Array.isArray(window)) continue;
+    for (const slot of slotOccurrencesBetween(window, from, to, policy.timezone)) {
+      if (slot.end > from && slot.start < to) events.push({ kind: "window", name: `${type} change window`, start: slot.start, end: slot.end });
+    }
+  }
+  for (const list of ["blackouts", "freezes"] as const) {
+    policy[list].forEach((entry, index) => {
+      const kind = list === "freezes" ? "freeze" : "blackout";
+      const form = entry.form;
+      if (form.kind === "dated") {
+        if (form.end > from && form.start < to) events.push({ kind, name: entry.name, start: form.start, end: form.end });
+        return;
+      }
+      for (const occurrence of policy.calendar?.between(list, index, from, to) ?? []) {
+        const open = occurrence.end >= OPEN_ENDED;
+        events.push({
+          kind,
+          name: occurrence.label === null ? entry.name : `${entry.name}: ${occurrence.label}`,
+          start: occurrence.start,
+          end: open ? Math.max(to, occurrence.start) : occurrence.end,
+          ...(occurrence.issue === undefined ? {} : { issue: occurrence.issue }),
+          ...(open ? { untilClosed: true } : {}),
+        });
+      }
+    });
+  }
+  const order = { freeze: 0, blackout: 1, window: 2 } as const;
+  return events.sort((a, b) => a.start - b.start || a.end - b.end || order[a.kind] - order[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The JSON form: instants in UTC with `Z`. */
+export function calendarEventsJson(events: readonly CalendarEvent[]): object[] {
+  return events.map((event) => ({
+    kind: event.kind,
+    name: event.name,
+    start: new Date(event.start).toISOString(),
+    end: new Date(event.end).toISOString(),
+    ...(event.issue === undefined ? {} : { issue: event.issue.url }),
+    ...(event.untilClosed ? { until_closed: true } : {}),
+  }));
+}

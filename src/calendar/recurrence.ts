@@ -1,0 +1,161 @@
+import * as rruleModule from "rrule";
+import type { CalendarDuration } from "../engine/calendar-forms.js";
+import { nearestName } from "../engine/problems.js";
+import { addDays, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+
+/**
+ * RFC 5545 recurrence rules, expanded by the `rrule` library in wall-clock time and turned
+ * into instants by changegate's own zone rules. rrule is given no TZID and dates whose UTC
+ * fields are the wall-clock time ("floating" time, as its documentation recommends), so
+ * neither its own zone handling nor the host's zone takes part: an occurrence keeps its
+ * wall-clock time across daylight-saving changes, and §3's rules for times that repeat or
+ * do not exist apply to each occurrence (instantOfWallTime).
+ */
+// rrule ships CommonJS under `main`: Node's ES module loader puts it on `default`, bundlers may not.
+const { RRule } = (rruleModule as unknown as { default?: typeof rruleModule }).default?.RRule ? (rruleModule as unknown as { default: typeof rruleModule }).default : rruleModule;
+type RRuleInstance = InstanceType<typeof RRule>;
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+export interface CompiledRule {
+  rule: RRuleInstance;
+  zone: string;
+  /** UNTIL written in UTC (`Z`): compared as an instant, after the wall-clock expansion. */
+  untilInstant: number | null;
+}
+
+export type RuleResult = { ok: true; rule: CompiledRule } | { ok: false; message: string; suggestion: string };
+
+const EXAMPLE = '"FREQ=WEEKLY;BYDAY=FR" or "FREQ=MONTHLY;BYMONTHDAY=-3,-2,-1"';
+
+/** A rule (`FREQ=...`, optionally prefixed `RRULE:`) starting at `start`, wall-clock time in `zone`. */
+export function compileRule(text: string, start: WallTime, zone: string): RuleResult {
+  const body = text.trim().replace(/^RRULE:/i, "");
+  if (/(^|\n)\s*(DTSTART|EXDATE|RDATE)/i.test(body) || body.includes("\n")) {
+    return { ok: false, message: "`rrule` holds one RRULE value", suggestion: "put the first occurrence in `start`, not in the rule" };
+  }
+  const syntax = ruleSyntaxProblem(body);
+  if (syntax !== null) return { ok: false, ...syntax };
+  let options: ReturnType<typeof RRule.parseString>;
+  try {
+    options = RRule.parseString(body);
+  } catch (error) {
+    return { ok: false, message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
+  }
+  if (options.freq === undefined || options.freq === null) {
+    return { ok: false, message: "a recurrence rule needs FREQ", suggestion: `e.g. ${EXAMPLE}` };
+  }
+  if (options.count != null && options.until != null) {
+    return { ok: false, message: "COUNT and UNTIL together (RFC 5545 allows one of them)", suggestion: "keep one" };
+  }
+  let untilInstant: number | null = null;
+  const untilText = /(?:^|;)UNTIL=([0-9TZ]+)/i.exec(body)?.[1];
+  if (options.until != null && untilText !== undefined && /Z$/i.test(untilText)) {
+    // In UTC: end the wall-clock expansion a day late, then cut at the instant itself.
+    untilInstant = options.until.getTime();
+    const wall = wallTimeAt(untilInstant, zone);
+    options.until = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY);
+  }
+  try {
+    const rule = new RRule({ ...options, dtstart: floating(start), tzid: null });
+    return { ok: true, rule: { rule, zone, untilInstant } };
+  } catch (error) {
+    return { ok: false, message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
+  }
+}
+
+const PARTS: Record<string, RegExp> = {
+  FREQ: /^(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)$/,
+  UNTIL: /^\d{8}(T\d{6}Z?)?$/,
+  COUNT: /^\d+$/,
+  INTERVAL: /^[1-9]\d*$/,
+  BYSECOND: /^\d{1,2}(,\d{1,2})*$/,
+  BYMINUTE: /^\d{1,2}(,\d{1,2})*$/,
+  BYHOUR: /^\d{1,2}(,\d{1,2})*$/,
+  BYDAY: /^[+-]?\d{0,2}(MO|TU|WE|TH|FR|SA|SU)(,[+-]?\d{0,2}(MO|TU|WE|TH|FR|SA|SU))*$/,
+  BYMONTHDAY: /^[+-]?\d{1,2}(,[+-]?\d{1,2})*$/,
+  BYYEARDAY: /^[+-]?\d{1,3}(,[+-]?\d{1,3})*$/,
+  BYWEEKNO: /^[+-]?\d{1,2}(,[+-]?\d{1,2})*$/,
+  BYMONTH: /^\d{1,2}(,\d{1,2})*$/,
+  BYSETPOS: /^[+-]?\d{1,3}(,[+-]?\d{1,3})*$/,
+  WKST: /^(MO|TU|WE|TH|FR|SA|SU)$/,
+};
+const EXPECTED: Record<string, string> = {
+  FREQ: "SECONDLY, MINUTELY, HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY",
+  UNTIL: "a date 20261231 or a date-time 20261231T235959Z",
+  BYDAY: "weekdays MO, TU, WE, TH, FR, SA, SU, each optionally with an ordinal (-1FR: the last Friday)",
+  WKST: "a weekday MO..SU",
+};
+
+/**
+ * The rule's parts checked one by one, so that a mistake gets its own message (rrule's
+ * parser accepts an unknown FREQ silently and fails on a bad BYDAY with a TypeError).
+ */
+function ruleSyntaxProblem(body: string): { message: string; suggestion: string } | null {
+  const seen = new Set<string>();
+  for (const part of body.split(";")) {
+    const [name, value, ...rest] = part.split("=");
+    const key = (name ?? "").trim().toUpperCase();
+    if (!(key in PARTS)) {
+      const near = nearestName(key, Object.keys(PARTS));
+      return { message: `unknown rule part "${name}"`, suggestion: near ? `did you mean ${near}?` : `expected NAME=VALUE parts such as ${EXAMPLE}` };
+    }
+    if (value === undefined || rest.length > 0) return { message: `rule part ${key} needs one value (${key}=...)`, suggestion: `e.g. ${EXAMPLE}` };
+    if (seen.has(key)) return { message: `rule part ${key} appears twice`, suggestion: "keep one" };
+    seen.add(key);
+    const upper = value.trim().toUpperCase();
+    if (!PARTS[key]!.test(upper)) {
+      const near = key === "FREQ" ? nearestName(upper, ["SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"]) : undefined;
+      return { message: `${key}=${value}: expected ${EXPECTED[key] ?? "a number or a list of numbers"}`, suggestion: near ? `did you mean FREQ=${near}?` : `e.g. ${EXAMPLE}` };
+    }
+  }
+  if (!seen.has("FREQ")) return { message: "a recurrence rule needs FREQ", suggestion: `e.g. ${EXAMPLE}` };
+  return null;
+}
+
+/** A wall-clock time as a Date whose UTC fields are that time. */
+function floating(wall: WallTime): Date {
+  return new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
+}
+
+function wallOf(date: Date): WallTime {
+  return {
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: date.getUTCHours(),
+    minute: date.getUTCMinutes(),
+    second: date.getUTCSeconds(),
+  };
+}
+
+/** When an occurrence starting at wall-clock `wall` ends: nominal days in the zone, then exact time. */
+export function occurrenceEnd(wall: WallTime, start: number, duration: CalendarDuration, zone: string): number {
+  if (duration.days === 0) return start + duration.ms;
+  return instantOfWallTime({ ...wall, ...addDays(wall, duration.days) }, zone) + duration.ms;
+}
+
+/** The starts of occurrences in [from, to), as instants with their wall-clock times, ascending. */
+export function ruleStarts(compiled: CompiledRule, from: number, to: number): { start: number; wall: WallTime }[] {
+  // Wall-clock time is within ±18 h of UTC: widen the window by that, then cut by instant.
+  const dates = compiled.rule.between(new Date(from - 18 * HOUR), new Date(to + 18 * HOUR), true);
+  const starts: { start: number; wall: WallTime }[] = [];
+  for (const date of dates) {
+    const wall = wallOf(date);
+    const start = instantOfWallTime(wall, compiled.zone);
+    if (start < from || start >= to) continue;
+    if (compiled.untilInstant !== null && start > compiled.untilInstant) break;
+    starts.push({ start, wall });
+  }
+  return starts;
+}
+
+/** The first occurrence's start, or null for a rule that never occurs (COUNT=0, UNTIL before start, 30 February). */
+export function firstStart(compiled: CompiledRule): number | null {
+  const first = compiled.rule.after(new Date(compiled.rule.options.dtstart.getTime() - 1), true);
+  if (first === null) return null;
+  const start = instantOfWallTime(wallOf(first), compiled.zone);
+  if (compiled.untilInstant !== null && start > compiled.untilInstant) return null;
+  return start;
+}

@@ -1,0 +1,95 @@
+import type { Permission } from "../engine/approvals.js";
+import type { Policy } from "../engine/policy.js";
+import { attachCalendar, calendarNeeds, type AttachedResult, type Issue, type Release } from "../calendar/build.js";
+import { MAX_ICS_BYTES } from "../calendar/limits.js";
+import { statusOf, withAccess, type GitHubClient } from "./access.js";
+import { permissionOf, teamMembers } from "./gather.js";
+import { readPolicyFile } from "./policy-file.js";
+
+/**
+ * A policy's calendar as GitHub holds it (SPEC §10), read once per policy read: its
+ * iCalendar files from the same ref as the policy (the base branch), the repository's
+ * releases when an entry follows releases, and its open issues with each label set a
+ * `while_issues_open` entry names, with what decides who may declare such a freeze. The
+ * client's conditional requests make a re-read of unchanged lists a 304.
+ */
+export async function attachCalendarFromGitHub(client: GitHubClient, target: { owner: string; repo: string; ref: string | null }, policy: Policy): Promise<AttachedResult> {
+  const needs = calendarNeeds(policy);
+  const { owner, repo } = target;
+  const [files, releases, issues, teams] = await Promise.all([
+    Promise.all(needs.files.map(async (path) => [path, await readCalendarFile(client, { ...target, path })] as const)),
+    needs.releases ? readReleases(client, owner, repo) : Promise.resolve(null),
+    needs.issueLabels.length > 0 ? readIssues(client, owner, repo, needs.issueLabels) : Promise.resolve(null),
+    Promise.all(needs.teams.map(async (team) => [team, await teamMembers(client, owner, team)] as const)),
+  ]);
+  let permissions: Record<string, Permission> | null = null;
+  if (needs.authorPermissions && issues !== null) {
+    const authors = [...new Set(issues.flatMap((issue) => (issue.user ? [issue.user.login] : [])))];
+    permissions = Object.fromEntries(await Promise.all(authors.map(async (login) => [login, await permissionOf(client, owner, repo, login)] as const)));
+  }
+  return attachCalendar(policy, {
+    files: new Map(files),
+    releases,
+    issues: issues ?? (needs.issueLabels.length > 0 ? [] : null),
+    teams: Object.fromEntries(teams),
+    permissions: permissions ?? (needs.authorPermissions ? {} : null),
+    repositoryUrl: `https://github.com/${owner}/${repo}`,
+  });
+}
+
+/** A file at the policy's ref, as text; null when it is not there; refused past the size cap. */
+async function readCalendarFile(client: GitHubClient, location: { owner: string; repo: string; ref: string | null; path: string }): Promise<string | null> {
+  const file = await readPolicyFile(client, location, false);
+  if (file === null) return null;
+  // The contents API returns files up to 1 MB inline; a larger one is refused by the parser's cap.
+  return Buffer.byteLength(file.text) > MAX_ICS_BYTES ? file.text.slice(0, MAX_ICS_BYTES + 1) : file.text;
+}
+
+/** The newest 100 releases: a freeze after a release lasts at most a year, and releases come newest first. */
+async function readReleases(client: GitHubClient, owner: string, repo: string): Promise<Release[]> {
+  const { data } = await withAccess("read the releases", "contents: read", () =>
+    client.request("GET /repos/{owner}/{repo}/releases", { owner, repo, per_page: 100 }),
+  );
+  return data.map((release) => ({
+    tag_name: release.tag_name,
+    name: release.name,
+    published_at: release.published_at,
+    created_at: release.created_at,
+    draft: release.draft,
+    prerelease: release.prerelease,
+    html_url: release.html_url,
+  }));
+}
+
+/** Open issues carrying each label set (one request a set; GitHub ANDs the labels of one request). */
+async function readIssues(client: GitHubClient, owner: string, repo: string, labelSets: readonly string[][]): Promise<Issue[]> {
+  const unique = [...new Map(labelSets.map((labels) => [[...labels].sort().join(","), labels])).values()];
+  const lists = await Promise.all(
+    unique.map(async (labels) => {
+      try {
+        const { data } = await withAccess("read the open issues", "issues: read", () =>
+          client.request("GET /repos/{owner}/{repo}/issues", { owner, repo, state: "open", labels: labels.join(","), per_page: 100 }),
+        );
+        return data;
+      } catch (error) {
+        // Issues switched off for the repository: nobody can declare such a freeze.
+        if (statusOf(error) === 410) return [];
+        throw error;
+      }
+    }),
+  );
+  const byNumber = new Map<number, Issue>();
+  for (const issue of lists.flat()) {
+    byNumber.set(issue.number, {
+      number: issue.number,
+      title: issue.title,
+      state: issue.state,
+      labels: issue.labels.map((label) => (typeof label === "string" ? label : { name: label.name ?? null })),
+      user: issue.user ? { login: issue.user.login } : null,
+      created_at: issue.created_at,
+      html_url: issue.html_url,
+      ...(issue.pull_request === undefined ? {} : { pull_request: issue.pull_request }),
+    });
+  }
+  return [...byNumber.values()];
+}
