@@ -15,6 +15,9 @@ export interface ActionContext {
   apiUrl: string;
   serverUrl: string;
   runUrl: string | null;
+  /** GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT: which run and attempt this step belongs to. */
+  runId: string | null;
+  runAttempt: string | null;
 }
 
 export class ActionError extends Error {}
@@ -45,5 +48,7 @@ export function readContext(env: NodeJS.ProcessEnv): ActionContext {
     apiUrl: (env["GITHUB_API_URL"] || "https://api.github.com").replace(/\/+$/, ""),
     serverUrl,
     runUrl: runId ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}` : null,
+    runId: runId || null,
+    runAttempt: env["GITHUB_RUN_ATTEMPT"] || null,
   };
 }

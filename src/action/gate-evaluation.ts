@@ -4,11 +4,10 @@ import type { ChangesToDeploy } from "../github/changes-to-deploy.js";
 import type { GitHubClient } from "../github/access.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import { layerPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest, pullRequestInputs } from "../github/pull-request-inputs.js";
+import { judgeDeployment } from "../github/judge-deployment.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import { formatProblem } from "../engine/problems.js";
 import { ActionError } from "./context.js";
-import { decideGate, type GatePull } from "../engine/gate.js";
 import type { GateRound } from "./gate-mode.js";
 import { annotateProblems, type ActionLog } from "./outcome.js";
 
@@ -23,8 +22,7 @@ export interface GateRecords {
 
 /**
  * The gate's decision at `at` from what GitHub returned (gate-github.ts): the policy layered
- * and validated, each pull request judged as it was when it merged (the reviews submitted by
- * then, the risk at that instant), then the pure `decideGate`.
+ * and validated, then judgeDeployment (shared with the App's deployment protection rule).
  */
 export async function decideFromRecords(
   octokit: GitHubClient,
@@ -35,34 +33,17 @@ export async function decideFromRecords(
 ): Promise<GateRound> {
   const { owner, repo, defaultBranch } = target;
   const { changes } = records;
-  // Each pull request's files and reviews are asked for before the policy is parsed, which
-  // then happens while they are in flight (none of those requests depends on the policy).
-  const merges = changes.pulls.map((pull) => {
-    const mergedAt = Date.parse(pull.merged_at!);
-    const gathered = pullRequestInputs(octokit, { owner, repo, pull, at: mergedAt, reviewsUntil: mergedAt });
-    gathered.catch(() => undefined); // awaited below, unless the policy fails first
-    return { pull, mergedAt, gathered };
-  });
-  if (merges.length > 0) await new Promise((resolve) => setImmediate(resolve));
-  const loaded = await layerPolicy(octokit, records.policyFile);
-  if (loaded.status === "not-enrolled") {
+  const judged = await judgeDeployment(octokit, target, changes, () => layerPolicy(octokit, records.policyFile), at);
+  if (judged.status === "not-enrolled") {
     throw new ActionError(`${owner}/${repo} is not enrolled: ${defaultBranch} has no ${POLICY_PATH}, so the gate has no policy to decide by (it fails closed).`);
   }
-  if (loaded.status === "invalid") {
-    annotateProblems(log, loaded.problems, "error");
-    throw new ActionError(`The policy on ${defaultBranch} is invalid (${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(loaded.problems[0]!)}`);
+  if (judged.status === "invalid") {
+    annotateProblems(log, judged.problems, "error");
+    throw new ActionError(`The policy on ${defaultBranch} is invalid (${judged.problems.length} problem${judged.problems.length === 1 ? "" : "s"}), so the gate fails closed: ${formatProblem(judged.problems[0]!)}`);
   }
-  const policy = loaded.policy;
+  const { policy, decision } = judged;
   if (changes.openPulls.length > 0) {
     log.info(`Not merged yet: ${changes.openPulls.map((number) => `#${number}`).join(", ")} contain${changes.openPulls.length === 1 ? "s" : ""} commits being deployed.`);
   }
-  const pulls = await Promise.all(
-    merges.map(async ({ pull, mergedAt, gathered }): Promise<GatePull> => {
-      const options = { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt };
-      const { input, decision } = await evaluatePullRequest(octokit, options, gathered);
-      return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: decision };
-    }),
-  );
-  const decision = decideGate({ policy, environment: target.environment, sha: target.sha, at, basis: changes.basis, pulls, directCommits: changes.directCommits });
-  return { decision, timezone: policy.timezone };
+  return { decision, timezone: policy.timezone, policy };
 }

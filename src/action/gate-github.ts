@@ -4,7 +4,7 @@ import { POLICY_PATH } from "../engine/policy-path.js";
 import { ActionError } from "./context.js";
 import { explainAccess } from "./explain.js";
 import type { GateRecords } from "./gate-evaluation.js";
-import type { DecideGate } from "./gate-mode.js";
+import type { DecideGate, GateRound } from "./gate-mode.js";
 import { actionClient } from "./octokit.js";
 import type { ActionOutcome, ModeEnvironment } from "./outcome.js";
 
@@ -46,13 +46,23 @@ export async function runGateMode(environment: ModeEnvironment): Promise<ActionO
     await new Promise((resolve) => setImmediate(resolve));
     const { decideFromRecords, gateWithWait } = await import("./gate-evaluation.js");
 
+    const rounds: GateRound[] = [];
     const decide: DecideGate = async (at) => {
       // Each round of a wait reads everything afresh: a freeze declared meanwhile applies.
       const records = await (first ?? read());
       first = null;
-      return decideFromRecords(octokit, target, records, at, log);
+      const round = await decideFromRecords(octokit, target, records, at, log);
+      rounds.push(round);
+      return round;
     };
-    return await gateWithWait(environment, decide);
+    const outcome = await gateWithWait(environment, decide);
+    if (inputs.record) {
+      // Loaded only when asked for: the trail's code stays out of a plain gate's cold start.
+      const { recordGateRounds } = await import("./gate-records.js");
+      const recorded = await recordGateRounds(octokit, { owner, repo, sha, environment: inputs.environment, ref: context.payload["ref"], runId: context.runId, runAttempt: context.runAttempt }, rounds, environment.now());
+      log.info(recorded);
+    }
+    return outcome;
   } catch (error) {
     if (error instanceof TooManyCommitsError) throw new ActionError(`The gate fails closed: ${error.message}`);
     throw explainAccess(error, context.eventName);

@@ -1,6 +1,7 @@
 import { formatInstant } from "../report/checks.js";
 import { formatDuration } from "../engine/duration.js";
 import type { GateDecision } from "../engine/gate.js";
+import type { Policy } from "../engine/policy.js";
 import type { ActionOutcome, ModeEnvironment } from "./outcome.js";
 import { gateSummary } from "./summary.js";
 
@@ -14,6 +15,8 @@ export interface GateRound {
   decision: GateDecision;
   /** The policy's zone, for the times in messages. */
   timezone: string;
+  /** The policy decided by (where the audit trail is, for `record: true`). */
+  policy?: Policy;
 }
 
 /** Decides at an instant, reading everything afresh. */

@@ -25,6 +25,8 @@ export interface ActionInputs {
   waitMs: number;
   /** gate: how long the job may live; a longer `wait` fails at once. */
   jobTimeoutMs: number;
+  /** gate: write the decision to the audit trail as deployment records (needs `contents: write`). */
+  record: boolean;
   /** site: a checkout of the audit branch (default: the trail is read through the API). */
   trailDir: string | null;
   /** site: the folder to write the site to (default "changegate-site"). */
@@ -36,11 +38,11 @@ export type InputsResult = { ok: true; inputs: ActionInputs; warnings: string[] 
 /** Which inputs each mode reads; others given are pointed out as ignored. */
 const MODE_INPUTS: Record<Mode, readonly string[]> = {
   check: ["fail-on-block"],
-  gate: ["environment", "sha", "fail-on-block", "wait", "job-timeout"],
+  gate: ["environment", "sha", "fail-on-block", "wait", "job-timeout", "record"],
   audit: [],
   site: ["trail-dir", "out"],
 };
-const ALL_INPUTS = ["mode", "token", "environment", "sha", "fail-on-block", "wait", "job-timeout", "trail-dir", "out"];
+const ALL_INPUTS = ["mode", "token", "environment", "sha", "fail-on-block", "wait", "job-timeout", "record", "trail-dir", "out"];
 
 /** `read(name)` returns the input's value, "" when unset (as `core.getInput` does). */
 export function readInputs(read: (name: string) => string): InputsResult {
@@ -58,13 +60,16 @@ export function readInputs(read: (name: string) => string): InputsResult {
     problems.push('Input "token" is empty: pass `token: ${{ secrets.GITHUB_TOKEN }}` or a token that can read the repository (see docs/action.md).');
   }
 
-  let failOnBlock = true;
-  const failText = value("fail-on-block");
-  if (failText !== "") {
-    if (/^(true|True|TRUE)$/.test(failText)) failOnBlock = true;
-    else if (/^(false|False|FALSE)$/.test(failText)) failOnBlock = false;
-    else problems.push(`Input "fail-on-block" must be true or false; got "${failText}".`);
-  }
+  const flag = (name: string, fallback: boolean): boolean => {
+    const text = value(name);
+    if (text === "") return fallback;
+    if (/^(true|True|TRUE)$/.test(text)) return true;
+    if (/^(false|False|FALSE)$/.test(text)) return false;
+    problems.push(`Input "${name}" must be true or false; got "${text}".`);
+    return fallback;
+  };
+  const failOnBlock = flag("fail-on-block", true);
+  const record = flag("record", false);
 
   const environment = value("environment") || "production";
   const shaText = value("sha");
@@ -96,7 +101,7 @@ export function readInputs(read: (name: string) => string): InputsResult {
   );
   return {
     ok: true,
-    inputs: { mode, token, failOnBlock, environment, sha: shaText === "" ? null : shaText.toLowerCase(), waitMs, jobTimeoutMs, trailDir: value("trail-dir") || null, out: value("out") || "changegate-site" },
+    inputs: { mode, token, failOnBlock, environment, sha: shaText === "" ? null : shaText.toLowerCase(), waitMs, jobTimeoutMs, record, trailDir: value("trail-dir") || null, out: value("out") || "changegate-site" },
     warnings,
   };
 }

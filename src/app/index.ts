@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
+import { registerDeploymentHandlers } from "./deployment-handlers.js";
+import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
+import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
 import { registerHandlers } from "./handlers.js";
 import { registerIssueHandlers } from "./issue-events.js";
 import type { RedisLike } from "./lock.js";
@@ -27,17 +30,22 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
   background?: boolean;
+  /** The deployment protection rule: its hold store (default: Redis with REDIS_URL, else memory) and callback retries. */
+  deployments?: DeploymentRuleOptions;
 }
 
 export interface ChangegateApp {
   appFn: ApplicationFunction;
   /** The running service, once Probot has loaded the app. */
   readonly service: ChangegateService | null;
+  /** The deployment protection rule, once Probot has loaded the app. */
+  readonly deployments: DeploymentRule | null;
   stop(): Promise<void>;
 }
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
   let service: ChangegateService | null = null;
+  let deployments: DeploymentRule | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
 
@@ -52,7 +60,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       redis = client as unknown as RedisLike;
       redisToClose = client;
     }
-    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, ...serviceOptions } = options;
+    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, deployments: deploymentOptions, ...serviceOptions } = options;
     service = new ChangegateService({
       mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now, (key, section) => service!.locks.run(key, section)),
       ...serviceOptions,
@@ -64,9 +72,26 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     });
     registerHandlers(app, service);
     registerIssueHandlers(app, service);
-    addHandler(healthHandler(() => service));
+    const live = service;
+    // What the deployment rule may use of the service (deployment-holds.ts).
+    const deps: DeploymentDeps = {
+      now: live.now,
+      log: app.log,
+      exclusive: (key, section) => live.locks.run(key, section),
+      loadPolicy: (client, target, installationId) => live.policies.load(client, target, { scope: String(installationId) }),
+      installationClient: (installationId) => live.clientFor(installationId),
+      prepare: (client, installationId) => live.prepare(client, installationId),
+    };
+    const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, deps.exclusive));
+    const appClient = async () => (await app.auth()) as unknown as Client;
+    deployments = new DeploymentRule(deps, { appClient, ...deploymentOptions, store: holds });
+    registerDeploymentHandlers(app, deps, deployments);
+    // Holds kept by a previous process (or another replica) are armed again: released on time.
+    const rule = deployments;
+    void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));
+    addHandler(healthHandler(() => service, () => deployments?.held ?? 0));
     // The site's pages at /changegate/, when GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and CHANGEGATE_SESSION_SECRET are set.
-    const pages = pagesFromEnv(env, { appClient: async () => (await app.auth()) as unknown as Client, installationClient: async (id) => (await app.auth(id)) as unknown as Client, redis, log: app.log });
+    const pages = pagesFromEnv(env, { appClient, installationClient: async (id) => (await app.auth(id)) as unknown as Client, redis, log: app.log });
     if (pages !== null) addHandler((request, response) => pages(request, response));
 
     if (options.background !== false) {
@@ -79,10 +104,12 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       const start = setTimeout(() => {
         void running.redeliverFailed();
         void running.reconcile();
+        // Without Redis a restart forgot the holds: GitHub's deliveries name them again.
+        if (redis === null && deploymentOptions?.store === undefined) void rule.recover().catch((error: unknown) => app.log.warn({ err: error }, "changegate: held deployments could not be found again"));
       }, options.startupDelayMs ?? 5_000);
       start.unref();
       timers.push(start);
-      every(options.reconcileIntervalMs ?? 10 * 60_000, () => running.reconcile());
+      every(options.reconcileIntervalMs ?? 10 * 60_000, () => Promise.all([running.reconcile(), rule.start()]));
       every(options.redeliverIntervalMs ?? 5 * 60_000, () => running.redeliverFailed());
     }
   };
@@ -92,8 +119,12 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     get service() {
       return service;
     },
+    get deployments() {
+      return deployments;
+    },
     async stop() {
       for (const timer of timers) clearTimeout(timer);
+      deployments?.stop();
       service?.stop();
       await redisToClose?.quit().catch(() => undefined);
     },
@@ -101,7 +132,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
 }
 
 /** `GET /healthz`: 200 while the app is loaded and running, with what it holds. */
-export function healthHandler(service: () => ChangegateService | null) {
+export function healthHandler(service: () => ChangegateService | null, heldDeployments: () => number = () => 0) {
   return (request: IncomingMessage, response: ServerResponse): boolean => {
     if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
     const running = service();
@@ -111,6 +142,7 @@ export function healthHandler(service: () => ChangegateService | null) {
       : {
           status: ok ? "ok" : "stopping",
           scheduled: running.scheduler.size,
+          heldDeployments: heldDeployments(),
           queued: running.queue.pending,
           running: running.queue.running,
           evaluations: running.stats.evaluations,

@@ -4,6 +4,7 @@ import { statusOf } from "../github/access.js";
 import { canonicalJson } from "./canonical.js";
 import type { TrailFile } from "./chain.js";
 import { HEAD_PATH, headFromMessage, headTrailer, indexPath, recordPath, seqOfPath, type ChainHead } from "./layout.js";
+import type { UnsealedDeploymentRecord } from "./deployment-record.js";
 import { sealRecord, type UnsealedRecord } from "./record.js";
 
 /** Where a trail lives: a branch of a repository (this one, or a central audit repository). */
@@ -17,6 +18,10 @@ export interface TrailLocation {
 export interface RecordKey {
   repository: string;
   number: number;
+  /** The index entry that makes it recorded once, when not the pull request's (a deployment's event). */
+  entry?: string;
+  /** What the commit message names, when not "owner/repo#number". */
+  label?: string;
 }
 
 export interface Appended {
@@ -57,7 +62,7 @@ interface Tip {
 interface Pending {
   client: GitHubClient;
   key: RecordKey;
-  build: () => Promise<UnsealedRecord>;
+  build: () => Promise<UnsealedRecord | UnsealedDeploymentRecord>;
   options: AppendOptions;
   settled: boolean;
   resolve(appended: Appended): void;
@@ -82,7 +87,7 @@ export function appendRecord(
   client: GitHubClient,
   trail: TrailLocation,
   key: RecordKey,
-  build: () => Promise<UnsealedRecord>,
+  build: () => Promise<UnsealedRecord | UnsealedDeploymentRecord>,
   options: AppendOptions = {},
 ): Promise<Appended> {
   return (options.groups ?? SHARED_GROUPS).append(trail, { client, key, build, options });
@@ -175,13 +180,13 @@ async function commitBatch(client: GitHubClient, trail: TrailLocation, batch: Pe
   const maxAttempts = options.maxAttempts ?? 40;
   const backoff = options.backoffMs ?? ((attempt) => Math.min(2_000, 25 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
   const where = { owner: trail.owner, repo: trail.repo };
-  const unsealed = new Map<Pending, UnsealedRecord>();
+  const unsealed = new Map<Pending, UnsealedRecord | UnsealedDeploymentRecord>();
 
   for (let attempt = 1; ; attempt++) {
     const tip = await readTip(client, trail);
     let open = batch.filter((entry) => !entry.settled);
     if (tip !== null) {
-      const indexed = await Promise.all(open.map((entry) => readJson<ChainHead>(client, trail, indexPath(entry.key.repository, entry.key.number), tip.sha)));
+      const indexed = await Promise.all(open.map((entry) => readJson<ChainHead>(client, trail, entryPath(entry.key), tip.sha)));
       open.forEach((entry, index) => {
         const found = indexed[index];
         if (found) entry.resolve({ status: "already-recorded", seq: found.seq, hash: found.hash, path: recordPath(found.seq), commit: tip.sha });
@@ -192,7 +197,7 @@ async function commitBatch(client: GitHubClient, trail: TrailLocation, batch: Pe
     const writers = new Map<string, Pending>();
     const followers: [Pending, Pending][] = [];
     for (const entry of open) {
-      const path = indexPath(entry.key.repository, entry.key.number);
+      const path = entryPath(entry.key);
       const writer = writers.get(path);
       if (writer === undefined) writers.set(path, entry);
       else followers.push([entry, writer]);
@@ -225,7 +230,7 @@ async function commitBatch(client: GitHubClient, trail: TrailLocation, batch: Pe
       tree: [
         ...sealed.flatMap(({ entry, record }) => [
           { path: recordPath(record.seq), mode: "100644" as const, type: "blob" as const, content: canonicalJson(record) },
-          { path: indexPath(entry.key.repository, entry.key.number), mode: "100644" as const, type: "blob" as const, content: canonicalJson({ seq: record.seq, hash: record.hash }) },
+          { path: entryPath(entry.key), mode: "100644" as const, type: "blob" as const, content: canonicalJson({ seq: record.seq, hash: record.hash }) },
         ]),
         { path: HEAD_PATH, mode: "100644", type: "blob", content: canonicalJson({ seq: last.seq, hash: last.hash }) },
       ],
@@ -233,8 +238,8 @@ async function commitBatch(client: GitHubClient, trail: TrailLocation, batch: Pe
     const first = sealed[0]!;
     const subject =
       sealed.length === 1
-        ? `Audit record ${first.record.seq}: ${first.entry.key.repository}#${first.entry.key.number}`
-        : `Audit records ${first.record.seq}-${last.seq}: ${sealed.length} merges\n\n${sealed.map(({ entry, record }) => `- record ${record.seq}: ${entry.key.repository}#${entry.key.number}`).join("\n")}`;
+        ? `Audit record ${first.record.seq}: ${labelOf(first.entry.key)}`
+        : `Audit records ${first.record.seq}-${last.seq}: ${sealed.length} records\n\n${sealed.map(({ entry, record }) => `- record ${record.seq}: ${labelOf(entry.key)}`).join("\n")}`;
     const { data: commit } = await client.request("POST /repos/{owner}/{repo}/git/commits", {
       ...where,
       // A nonce: two deliveries of one merge build identical commits, and a ref moved to the
@@ -272,6 +277,15 @@ async function commitBatch(client: GitHubClient, trail: TrailLocation, batch: Pe
   }
 }
 
+/** The index entry that makes a record's key recorded once: the pull request's, or the key's own (a deployment's event). */
+function entryPath(key: RecordKey): string {
+  return key.entry ?? indexPath(key.repository, key.number);
+}
+
+function labelOf(key: RecordKey): string {
+  return key.label ?? `${key.repository}#${key.number}`;
+}
+
 async function readTip(client: GitHubClient, trail: TrailLocation): Promise<Tip | null> {
   try {
     const { data } = await client.request("GET /repos/{owner}/{repo}/branches/{branch}", { owner: trail.owner, repo: trail.repo, branch: trail.branch });
@@ -293,10 +307,18 @@ async function readJson<T>(client: GitHubClient, trail: TrailLocation, path: str
   }
 }
 
-/** The record a pull request's merge wrote, when it was recorded. */
+/** The record a pull request's merge wrote (or, with `entry`, a deployment's event), when it was recorded. */
 export async function findRecorded(client: GitHubClient, trail: TrailLocation, key: RecordKey): Promise<ChainHead | null> {
   const tip = await readTip(client, trail);
-  return tip === null ? null : readJson<ChainHead>(client, trail, indexPath(key.repository, key.number), tip.sha);
+  return tip === null ? null : readJson<ChainHead>(client, trail, entryPath(key), tip.sha);
+}
+
+/** The record an index entry names, read from the branch (three requests); null when there is none. */
+export async function readIndexedRecord<T>(client: GitHubClient, trail: TrailLocation, entry: string): Promise<T | null> {
+  const tip = await readTip(client, trail);
+  if (tip === null) return null;
+  const pointer = await readJson<ChainHead>(client, trail, entry, tip.sha);
+  return pointer === null ? null : readJson<T>(client, trail, recordPath(pointer.seq), tip.sha);
 }
 
 /**

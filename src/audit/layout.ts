@@ -6,6 +6,7 @@
  *
  *   records/000/001/000001234.json      record 1234
  *   index/acme/shop/000/12.json         {"seq":1234,"hash":"…"} for acme/shop#12
+ *   index/acme/shop/deployments/77/success.json   the same for one event of deployment 77
  *   head.json                           {"seq":1234,"hash":"…"}: the newest record
  */
 export const RECORDS_FOLDER = "records";
@@ -31,6 +32,15 @@ export function seqOfPath(path: string): number | null {
 export function indexPath(repository: string, number: number): string {
   const [owner, name] = repository.toLowerCase().split("/");
   return `index/${owner}/${name}/${String(Math.floor(number / 1000)).padStart(3, "0")}/${number}.json`;
+}
+
+/**
+ * The index entry of one event of a deployment: each is recorded once. Keyed by GitHub's
+ * deployment id, or (the Action's gate step, which has none) "run-<id>-<attempt>-<environment>".
+ */
+export function deploymentIndexPath(repository: string, deployment: number | string, event: string): string {
+  const [owner, name] = repository.toLowerCase().split("/");
+  return `index/${owner}/${name}/deployments/${typeof deployment === "number" ? deployment : encodeURIComponent(deployment)}/${event}.json`;
 }
 
 export interface ChainHead {

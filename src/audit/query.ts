@@ -183,7 +183,7 @@ export function changeMetrics(all: readonly AuditRecord[], range: TimeRange, fai
   };
 }
 
-function summarize(values: number[]): Summary | null {
+export function summarize(values: number[]): Summary | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -194,3 +194,5 @@ function summarize(values: number[]): Summary | null {
 function hours(ms: number): string {
   return ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : `${Math.round((ms / 3_600_000) * 10) / 10}h`;
 }
+
+export { deliveryMetrics, weekOf, type DeliveryFigures, type DeliveryMetrics, type EnvironmentDelivery } from "./delivery-metrics.js";

@@ -196,7 +196,7 @@ export function buildAuditRecord(decision: EvaluatedDecision, facts: MergeFacts,
 }
 
 /** Chains a record after `previous` (null: the trail's first): its seq, the link, its hash. */
-export function sealRecord(unsealed: UnsealedRecord, previous: { seq: number; hash: string } | null): AuditRecord {
+export function sealRecord<T extends object = UnsealedRecord>(unsealed: T, previous: { seq: number; hash: string } | null): T & { seq: number; previous_hash: string | null; hash: string } {
   const linked = { ...unsealed, seq: previous === null ? 1 : previous.seq + 1, previous_hash: previous?.hash ?? null };
   return { ...linked, hash: recordHash(linked) };
 }

@@ -6,7 +6,8 @@ import { memoryTrail, verifyTrail, type TrailSource } from "../audit/chain.js";
 import { readTrailFromGitHub } from "../audit/github-trail.js";
 import { checkPostedHashes, readPostedHashes, type PostedHash } from "../audit/posted-hashes.js";
 import { localTrail, recordPathsInOrder } from "../audit/local-trail.js";
-import { changeLine, changeMetrics, changesTouching, CSV_COLUMNS, csvRow, recordsInRange, servicesOf, type TimeRange } from "../audit/query.js";
+import { changeLine, changeMetrics, changesTouching, CSV_COLUMNS, csvRow, deliveryMetrics, recordsInRange, servicesOf, type DeliveryFigures, type TimeRange } from "../audit/query.js";
+import { isDeploymentRecord, type DeploymentRecord } from "../audit/deployment-record.js";
 import type { AuditRecord } from "../audit/record.js";
 import { parseInstant } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
@@ -16,6 +17,8 @@ export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE} [--prs OWNE
        changegate audit export ${SOURCE} [--since T] [--until T] [--format jsonl|csv]
        changegate changes ${SOURCE} [--service NAME] [--since T] [--until T] [--json]
        changegate metrics ${SOURCE} [--since T] [--until T] [--failure-window 24h] [--json]
+  metrics reports the merged changes and, from the deployment records, per environment and
+  per week: deployment frequency, lead time to production, change failure rate, time to restore.
   The trail is read from a local checkout of the audit branch (--dir, default .) or through
   the API (--repo; token from GITHUB_TOKEN or GH_TOKEN, API from GITHUB_API_URL).
   T is a duration back from now (2h, 30d) or an ISO 8601 instant with its offset.
@@ -87,6 +90,12 @@ async function exportTrail(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...SOURCE_OPTIONS, ...RANGE_OPTIONS, format: { type: "string", default: "jsonl" } } });
   if (values.format !== "jsonl" && values.format !== "csv") throw new UsageError(`--format expects jsonl or csv; got "${values.format}"`);
   const range = timeRange(values, io);
+  if (values.format === "jsonl") {
+    // Every kind of record, merges and deployments, in the order of the chain.
+    const all = (await readAllRecords(values, io, range)).filter((record) => inRangeAt(isDeploymentRecord(record) ? record.at : record.merged.at, range));
+    for (const record of all) io.stdout.write(`${JSON.stringify(record)}\n`);
+    return EXIT.ok;
+  }
   const records = recordsInRange(await readRecords(values, io, range), range);
   if (values.format === "csv") {
     io.stdout.write(`${CSV_COLUMNS.join(",")}\n`);
@@ -125,9 +134,13 @@ export async function runMetrics(args: string[], io: CliIo): Promise<number> {
   if (window === null) throw new UsageError(`--failure-window expects a duration such as 24h or 7d; got "${values["failure-window"]}"`);
   const range = timeRange(values, io);
   // Every record: a later revert or emergency is evidence about a change inside the range.
-  const metrics = changeMetrics(await readRecords(values, io, { since: range.since, until: null }), range, window);
+  // Merge records from further back name the first commits of what the range deployed.
+  const all = await readAllRecords(values, io, { since: range.since === null ? null : range.since - LEAD_TIME_LOOKBACK_MS, until: null });
+  const merges = all.filter((record): record is AuditRecord => !isDeploymentRecord(record));
+  const metrics = changeMetrics(merges.filter((record) => range.since === null || Date.parse(record.recorded_at) >= range.since - RECORDING_SLACK_MS), range, window);
+  const delivery = deliveryMetrics(all.filter(isDeploymentRecord), merges, range);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ...metrics, delivery }, null, 2)}\n`);
     return EXIT.ok;
   }
   const percent = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(1)}%`);
@@ -146,9 +159,43 @@ export async function runMetrics(args: string[], io: CliIo): Promise<number> {
       `  change failure rate: ${percent(metrics.changeFailureRate)} (reverted, or an emergency on the same service within ${values["failure-window"]})`,
       ...metrics.failed.map((failure) => `    ${failure.pull}: ${failure.why}`),
       "",
+      ...deliveryLines(delivery.environments, describeRange(range)),
     ].join("\n"),
   );
   return EXIT.ok;
+}
+
+/** Lead time looks further back than the range: a change deployed in it may have merged weeks before. */
+const LEAD_TIME_LOOKBACK_MS = 90 * 24 * 3_600_000;
+
+function deliveryLines(environments: Record<string, DeliveryFigures & { weeks: Record<string, DeliveryFigures> }>, range: string): string[] {
+  const names = Object.keys(environments);
+  if (names.length === 0) return [`deployments ${range}: none recorded (the App records them as a deployment protection rule)`, ""];
+  const percent = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(1)}%`);
+  const hours = (summary: DeliveryFigures["leadTimeHours"]) => (summary === null ? "-" : `median ${summary.median}h, p90 ${summary.p90}h (${summary.count})`);
+  const lines: string[] = [];
+  for (const name of names) {
+    const figures = environments[name]!;
+    lines.push(
+      `deployments to ${name} ${range}: ${figures.deployments} (${figures.successful} successful)`,
+      `  frequency:           ${figures.deploymentsPerWeek === null ? "-" : `${figures.deploymentsPerWeek} a week`}`,
+      `  lead time:           ${hours(figures.leadTimeHours)} (first commit to successful deployment)`,
+      `  change failure rate: ${percent(figures.changeFailureRate)} (${figures.failed} failed or rolled back)`,
+      `  time to restore:     ${hours(figures.timeToRestoreHours)}`,
+      "  week of      deploys  failed  lead time (median)  restore (median)",
+    );
+    for (const [week, weekly] of Object.entries(figures.weeks)) {
+      const median = (summary: DeliveryFigures["leadTimeHours"]) => (summary === null ? "-" : `${summary.median}h`);
+      lines.push(`  ${week}   ${String(weekly.deployments).padStart(7)}  ${String(weekly.failed).padStart(6)}  ${median(weekly.leadTimeHours).padStart(18)}  ${median(weekly.timeToRestoreHours).padStart(16)}`);
+    }
+    lines.push("");
+  }
+  return lines;
+}
+
+function inRangeAt(text: string, range: TimeRange): boolean {
+  const at = Date.parse(text);
+  return (range.since === null || at >= range.since) && (range.until === null || at < range.until);
 }
 
 function changeSummary(record: AuditRecord): Record<string, unknown> {
@@ -197,9 +244,14 @@ export async function readTrail(values: SourceValues, io: CliIo): Promise<TrailS
  * files, not the whole trail.
  */
 async function readRecords(values: SourceValues, io: CliIo, range: TimeRange): Promise<AuditRecord[]> {
+  // Merge records only: deployment records share the chain but not the shape.
+  return (await readAllRecords(values, io, range)).filter((record): record is AuditRecord => !isDeploymentRecord(record));
+}
+
+async function readAllRecords(values: SourceValues, io: CliIo, range: TimeRange): Promise<(AuditRecord | DeploymentRecord)[]> {
   const trail = await readTrail(values, io);
   const paths = recordPathsInOrder(trail);
-  const records: AuditRecord[] = [];
+  const records: (AuditRecord | DeploymentRecord)[] = [];
   for (let index = paths.length - 1; index >= 0; index--) {
     const record = parseRecord(trail.read(paths[index]!).toString("utf8"), paths[index]!);
     if (range.since !== null && Date.parse(record.recorded_at) < range.since - RECORDING_SLACK_MS) break;
@@ -208,9 +260,9 @@ async function readRecords(values: SourceValues, io: CliIo, range: TimeRange): P
   return records.reverse();
 }
 
-function parseRecord(text: string, path: string): AuditRecord {
+function parseRecord(text: string, path: string): AuditRecord | DeploymentRecord {
   try {
-    return JSON.parse(text) as AuditRecord;
+    return JSON.parse(text) as AuditRecord | DeploymentRecord;
   } catch {
     throw new UsageError(`${path} is not valid JSON: run changegate audit verify`);
   }

@@ -1,3 +1,4 @@
+import { isDeploymentRecord } from "../audit/deployment-record.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { Policy } from "../engine/policy.js";
 import { mergeEvents, policyEvents, policyNotes, recordedEvents } from "./calendar-events.js";
@@ -52,6 +53,8 @@ export class SiteBuilder {
   }
 
   add(record: AuditRecord): void {
+    // Deployment records (SPEC §12) are verified with the chain; the pages draw merged changes.
+    if (isDeploymentRecord(record)) return;
     // A revert names its PR in any repository of the trail: evidence even when filtered out.
     if (record.reverts !== null) this.reverted.add(`${record.reverts.repository.toLowerCase()}#${record.reverts.number}`);
     if (this.wanted !== null && !this.wanted.has(record.repository.toLowerCase())) return;

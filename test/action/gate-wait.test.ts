@@ -44,7 +44,7 @@ function environment(inputs: Record<string, string>, start: number) {
   const logs: string[] = [];
   const env: ModeEnvironment = {
     inputs: read.inputs,
-    context: { owner: "acme", repo: "shop", eventName: "push", payload: {}, sha: "a".repeat(40), apiUrl: "", serverUrl: "", runUrl: null },
+    context: { owner: "acme", repo: "shop", eventName: "push", payload: {}, sha: "a".repeat(40), apiUrl: "", serverUrl: "", runUrl: null, runId: null, runAttempt: null },
     log: { info: (m) => logs.push(`info: ${m}`), debug: () => {}, warning: (m) => logs.push(`warning: ${m}`), error: (m) => logs.push(`error: ${m}`) },
     now: () => clock,
     sleep: async (ms) => void (clock += ms),

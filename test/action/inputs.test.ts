@@ -27,14 +27,15 @@ describe("readInputs", () => {
   it("applies the defaults", () => {
     expect(readInputs(reader({ mode: "gate", token: "t" }))).toEqual({
       ok: true,
-      inputs: { mode: "gate", token: "t", failOnBlock: true, environment: "production", sha: null, waitMs: 0, jobTimeoutMs: 6 * 3_600_000, trailDir: null, out: "changegate-site" },
+      inputs: { mode: "gate", token: "t", failOnBlock: true, environment: "production", sha: null, waitMs: 0, jobTimeoutMs: 6 * 3_600_000, record: false, trailDir: null, out: "changegate-site" },
       warnings: [],
     });
   });
 
   it("reads every gate input", () => {
-    const result = readInputs(reader({ mode: "gate", token: "t", environment: "staging", sha: "A".repeat(40), "fail-on-block": "False", wait: "45m", "job-timeout": "1h" }));
-    expect(result).toMatchObject({ ok: true, inputs: { environment: "staging", sha: "a".repeat(40), failOnBlock: false, waitMs: 2_700_000, jobTimeoutMs: 3_600_000 } });
+    const result = readInputs(reader({ mode: "gate", token: "t", environment: "staging", sha: "A".repeat(40), "fail-on-block": "False", wait: "45m", "job-timeout": "1h", record: "true" }));
+    expect(result).toMatchObject({ ok: true, inputs: { environment: "staging", sha: "a".repeat(40), failOnBlock: false, waitMs: 2_700_000, jobTimeoutMs: 3_600_000, record: true } });
+    expect(readInputs(reader({ mode: "gate", token: "t", record: "yes" }))).toMatchObject({ ok: false, problems: ['Input "record" must be true or false; got "yes".'] });
   });
 
   it("reports every problem at once, clearly", () => {

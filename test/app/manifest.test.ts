@@ -5,6 +5,9 @@ import { build } from "esbuild";
 import { parseDocument } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import type { Probot } from "probot";
+import { registerDeploymentHandlers } from "../../src/app/deployment-handlers.js";
+import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
+import type { DeploymentRule } from "../../src/app/deployment-rule.js";
 import { registerHandlers } from "../../src/app/handlers.js";
 import { registerIssueHandlers } from "../../src/app/issue-events.js";
 import type { ChangegateService } from "../../src/app/service.js";
@@ -38,9 +41,19 @@ const PERMISSION_OF_GROUP: Record<string, string | null> = {
   teams: "members",
   "orgs/members": "members",
   deployments: "deployments",
+  "actions/workflow-runs": "actions",
   releases: "contents",
   // The site's pages ask "who signed in?" with the user's own token: no App permission.
   "users/users": null,
+};
+
+/**
+ * Routes whose permission GitHub's docs give and its description does not: answering a
+ * custom deployment protection rule needs Deployments: write, not Actions (GitHub's
+ * "Creating custom deployment protection rules": Actions read-only, Deployments read and write).
+ */
+const PERMISSION_OF_ROUTE: Record<string, { permission: string; level: PermissionLevel }> = {
+  "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule": { permission: "deployments", level: "write" },
 };
 
 /** Event → the permission that subscribes to it (GitHub's "Webhook events and payloads"); installation events come to every App. */
@@ -54,6 +67,8 @@ const PERMISSION_OF_EVENT: Record<string, string | null> = {
   issues: "issues",
   installation: null,
   installation_repositories: null,
+  deployment_protection_rule: "deployments",
+  deployment_status: "deployments",
 };
 const EVERY_APP_RECEIVES = new Set(["installation", "installation_repositories"]);
 
@@ -73,6 +88,7 @@ function handledEvents(): string[] {
   const names: string[] = [];
   const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
   registerHandlers(app, {} as ChangegateService);
+  registerDeploymentHandlers(app, {} as DeploymentDeps, {} as DeploymentRule);
   registerIssueHandlers(app, {} as ChangegateService);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
@@ -91,6 +107,8 @@ function permissionOfRoute(spec: { paths: Record<string, Record<string, RawOpera
   const [method, path] = route.split(" ") as [string, string];
   const operation = spec.paths[path]?.[method.toLowerCase()];
   if (operation === undefined) throw new Error(`${route}: not in GitHub's OpenAPI description`);
+  const documented = PERMISSION_OF_ROUTE[route];
+  if (documented !== undefined) return { ...documented, source: "GitHub's docs" };
   const said = /`([a-z_]+):(read|write)` permission/.exec(operation.description ?? "");
   if (said !== null) return { permission: said[1]!, level: said[2] as PermissionLevel, source: "description" };
   const { category = "", subcategory = "" } = operation["x-github"] ?? {};

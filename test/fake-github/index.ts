@@ -2,4 +2,6 @@ export { startFakeGitHub, FakeGitHub, type FakeGitHubOptions, type FaultOptions,
 export * from "./webhooks.js";
 export * from "./state.js";
 export { blobSha, type CommitObject } from "./git.js";
+export * from "./protection-rules.js";
+export * from "./deployment-webhooks.js";
 export { expireUserToken, oauthClientSecret, signInAs } from "./oauth.js";

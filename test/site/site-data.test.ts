@@ -14,7 +14,9 @@ import { filterRows, NO_FILTER, searchTexts } from "../../src/site/filter.js";
 import { icsCalendar } from "../../src/site/ics.js";
 import { FLAG, type ChangeRow } from "../../src/site/model.js";
 import { rankBefore, RANKING } from "../../src/site/rank.js";
-import { buildSiteData } from "../../src/site/site-data.js";
+import { buildSiteData, SiteBuilder } from "../../src/site/site-data.js";
+import { outcomeRecord } from "../../src/audit/deployment-record.js";
+import { sealRecord, type UnsealedRecord } from "../../src/audit/record.js";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { visitVerifiedRecords } from "../../src/site/verified-records.js";
 import { weeklyMetrics, weekStart } from "../../src/site/weekly-metrics.js";
@@ -143,6 +145,27 @@ describe("a broken trail", () => {
     expect(status).toMatchObject({ verified: 6, unverified: 4 });
     expect(status.problem).toContain("record 7");
     expect(status.problem).toContain("edited");
+  });
+});
+
+describe("deployment records in the trail", () => {
+  it("verify with the chain and are not drawn as changes (nor counted in the change metrics)", () => {
+    const deployment = outcomeRecord("success", { at: new Date(T0 + 2 * H).toISOString(), login: "github-actions", description: "" }, null, {
+      repository: "acme/shop",
+      deployment: { id: 7, environment: "production", sha: "a".repeat(40), ref: "main", run_id: null },
+      recordedAt: new Date(T0 + 2 * H).toISOString(),
+      recordedBy: "app",
+    });
+    const unsealed = [changeRecord({ number: 1, mergedAt: T0 + H }), deployment as unknown as UnsealedRecord, changeRecord({ number: 2, mergedAt: T0 + 3 * H })];
+    const records: AuditRecord[] = [];
+    for (const record of unsealed) records.push(sealRecord(record, records.at(-1) ?? null));
+    const source = memoryTrail(records.map((record) => ({ path: recordPath(record.seq), bytes: Buffer.from(canonicalJson(record)) })), { seq: 3, hash: records[2]!.hash });
+    const builder = new SiteBuilder(null, { now: T0, failureWindowMs: DAY }, () => undefined);
+    const status = visitVerifiedRecords(source, "t", (record) => builder.add(record));
+    expect(status).toMatchObject({ verified: 3, problem: null });
+    const data = builder.finish(status);
+    expect(data.changes.map((change) => change.s)).toEqual([3, 1]);
+    expect(data.weeks.reduce((sum, week) => sum + week.changes, 0)).toBe(2);
   });
 });
 

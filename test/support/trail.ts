@@ -124,7 +124,7 @@ export function generateTrail(count: number, start = Date.parse("2026-01-01T00:0
 }
 
 /** Writes records as the audit branch holds them: one canonical file each, and head.json. */
-export function writeTrail(dir: string, records: readonly AuditRecord[]): void {
+export function writeTrail(dir: string, records: readonly { seq: number; hash: string }[]): void {
   const made = new Set<string>();
   for (const record of records) {
     const file = join(dir, recordPath(record.seq));

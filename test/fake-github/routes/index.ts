@@ -4,6 +4,7 @@ import { checkRoutes } from "./checks.js";
 import { deploymentRoutes } from "./deployments.js";
 import { gitRoutes } from "./git.js";
 import { issueRoutes } from "./issues.js";
+import { protectionRuleRoutes } from "./protection-rules.js";
 import { pullRoutes } from "./pulls.js";
 import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
@@ -23,6 +24,7 @@ export const ROUTES: Routes = {
   ...issueRoutes,
   ...teamRoutes,
   ...deploymentRoutes,
+  ...protectionRuleRoutes,
   ...releaseRoutes,
   ...userRoutes,
   ...archiveRoutes,
