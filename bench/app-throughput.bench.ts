@@ -55,7 +55,10 @@ function bareApp(app: Probot): void {
   app.on("pull_request.opened", async (context) => {
     const { owner, repo } = where(context);
     const pull = (context.payload as unknown as { pull_request: Pull }).pull_request;
+    // changegate reads a pull request it has not decided on yet (a first payload proves nothing newer), and its reviews always.
+    await context.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pull.number });
     await context.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { owner, repo, pull_number: pull.number, per_page: 100, page: 1 });
+    await context.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", { owner, repo, pull_number: pull.number, per_page: 100, page: 1 });
     await context.octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: pull.head.sha, filter: "latest", per_page: 100 });
     for (const name of ["changegate/risk", "changegate/schedule", "changegate/approvals"]) {
       const { data } = await context.octokit.request("POST /repos/{owner}/{repo}/check-runs", {

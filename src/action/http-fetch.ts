@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { HttpClient } from "@actions/http-client";
 
 /**
@@ -12,20 +13,41 @@ export interface ActionFetch {
   dispose(): void;
 }
 
-export function actionFetch(userAgent = "changegate-action"): ActionFetch {
-  const client = new HttpClient(userAgent, [], { keepAlive: true, allowRetries: false });
+/** The longest one request may take, answer and body: a job must not hang until its own timeout (6 h by default). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+export function actionFetch(userAgent = "changegate-action", timeoutMs = REQUEST_TIMEOUT_MS): ActionFetch {
+  const client = new HttpClient(userAgent, [], { keepAlive: true, allowRetries: false, socketTimeout: timeoutMs });
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries((init.headers ?? {}) as Record<string, string>)) headers[name.toLowerCase()] = String(value);
-    let response;
+    const noAnswer = () => Object.assign(new TypeError("fetch failed"), { cause: new Error(`GitHub did not answer within ${timeoutMs / 1_000} s`) });
+    let timer: NodeJS.Timeout | undefined;
+    let message: IncomingMessage | undefined;
+    // One deadline for the whole exchange; the socket timeout alone would let a trickling body go on.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        message?.destroy();
+        reject(noAnswer());
+      }, timeoutMs);
+    });
     try {
-      response = await client.request(init.method ?? "GET", url, typeof init.body === "string" ? init.body : null, headers);
-    } catch (error) {
-      throw Object.assign(new TypeError("fetch failed"), { cause: error });
+      let response;
+      try {
+        response = await Promise.race([client.request(init.method ?? "GET", url, typeof init.body === "string" ? init.body : null, headers), deadline]);
+      } catch (error) {
+        throw error instanceof TypeError ? error : Object.assign(new TypeError("fetch failed"), { cause: error });
+      }
+      message = response.message;
+      const body = await Promise.race([readBuffer(response.message), deadline]).catch((error: unknown) => {
+        throw error instanceof TypeError ? error : Object.assign(new TypeError("fetch failed"), { cause: error });
+      });
+      return new LiteResponse(response.message.statusCode ?? 0, response.message.statusMessage ?? "", url, response.message.headers, body) as unknown as Response;
+    } finally {
+      clearTimeout(timer);
+      deadline.catch(() => undefined);
     }
-    const body = await readBuffer(response.message);
-    return new LiteResponse(response.message.statusCode ?? 0, response.message.statusMessage ?? "", url, response.message.headers, body) as unknown as Response;
   };
   return { fetch: fetch as typeof globalThis.fetch, dispose: () => client.dispose() };
 }
@@ -36,6 +58,8 @@ function readBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("end", () => resolve(Buffer.concat(chunks)));
     stream.on("error", reject);
+    // Destroyed at the deadline: neither "end" nor "error" may come.
+    stream.on("close", () => reject(new Error("the answer was cut off")));
   });
 }
 

@@ -18,6 +18,8 @@ export function describeFailure(error: unknown): string {
       const when = Number.isFinite(reset) && reset > 0 ? ` (it resets at ${new Date(reset * 1000).toISOString().slice(11, 16)} UTC)` : "";
       return `GitHub's ${/secondary/i.test(message) ? "secondary " : ""}rate limit was reached${where}${when}`;
     }
+    // Octokit gives a request that got no answer (a timeout, a dropped connection) status 500 and no response.
+    if (status === 500 && (error as { response?: unknown }).response === undefined) return `No answer from GitHub${where} (${truncate(message, 120)}), also when asked again`;
     if (status >= 500) return `GitHub answered ${status}${where}, also when asked again`;
     return `GitHub answered ${status}${where}${message === "" ? "" : `: ${truncate(message, 120)}`}`;
   }

@@ -9,6 +9,7 @@ import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { pagesFromEnv } from "./pages/handler.js";
 import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
+import { webhookIntake, type WebhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
 
 /**
  * The changegate GitHub App, as a Probot application function. `npm start` runs it with
@@ -30,6 +31,8 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
   background?: boolean;
+  /** Serve the webhook path with changegate's capped, streaming intake (server.ts turns Probot's own away from it). */
+  webhookIntake?: WebhookIntakeOptions;
   /** The deployment protection rule: its hold store (default: Redis with REDIS_URL, else memory) and callback retries. */
   deployments?: DeploymentRuleOptions;
 }
@@ -40,7 +43,12 @@ export interface ChangegateApp {
   readonly service: ChangegateService | null;
   /** The deployment protection rule, once Probot has loaded the app. */
   readonly deployments: DeploymentRule | null;
-  stop(): Promise<void>;
+  /**
+   * Stops the timers and queued work, then drains: waits for the evaluations already
+   * running (webhooks and background jobs) to finish their writes, at most `drainMs`
+   * (default 20 s; a restart's reconciliation repairs what a cut-off one left).
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
@@ -48,6 +56,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
   let deployments: DeploymentRule | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
+  let intakeHandler: WebhookIntake | null = null;
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const appId = options.appId ?? Number(env.APP_ID);
@@ -60,7 +69,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       redis = client as unknown as RedisLike;
       redisToClose = client;
     }
-    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, deployments: deploymentOptions, ...serviceOptions } = options;
+    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, webhookIntake: intake, deployments: deploymentOptions, ...serviceOptions } = options;
     service = new ChangegateService({
       mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now, (key, section) => service!.locks.run(key, section)),
       ...serviceOptions,
@@ -71,6 +80,10 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: async () => (await app.auth()) as unknown as Client,
     });
     registerHandlers(app, service);
+    if (intake !== undefined) {
+      intakeHandler = webhookIntake(() => app.webhooks as unknown as WebhookReceiver, intake, app.log);
+      addHandler(intakeHandler);
+    }
     registerIssueHandlers(app, service);
     const live = service;
     // What the deployment rule may use of the service (deployment-holds.ts).
@@ -122,10 +135,15 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     get deployments() {
       return deployments;
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       for (const timer of timers) clearTimeout(timer);
       deployments?.stop();
       service?.stop();
+      const running = Promise.all([intakeHandler?.settled(), service?.idle()]);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopOptions.drainMs ?? 20_000)));
+      await Promise.race([running, bound]);
+      clearTimeout(timer);
       await redisToClose?.quit().catch(() => undefined);
     },
   };

@@ -9,7 +9,7 @@ import { ProbotOctokit } from "probot";
  * else the request fails, the evaluation fails closed and is retried later; server errors
  * are retried `retries` times. POSTs that create something (check runs, the retrospective
  * issue, the audit comment) opt out of the retry plugin and look before sending again
- * (publishChecks, createOnce).
+ * (publishChecks, createOnce). Every attempt has a deadline (`requestTimeoutMs`).
  */
 export interface OctokitLimits {
   /** The longest rate-limit wait one request accepts, seconds. */
@@ -24,6 +24,8 @@ export interface OctokitLimits {
   writeIntervalMs?: number;
   /** Minimum time between two comments or issues (the throttling plugin's default: 3 s, as GitHub asks). */
   notificationIntervalMs?: number;
+  /** The longest one attempt at a request may take, answer and body (default 10 s); then it fails like a dropped connection. */
+  requestTimeoutMs?: number;
 }
 
 interface RequestOptionsLike {
@@ -34,6 +36,34 @@ interface RequestOptionsLike {
 interface LoggerLike {
   warn(message: string): void;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * A `fetch` whose every call (each retry its own) ends within `timeoutMs`, the body's
+ * reading included: undici's own limit is about 300 s, during which a pull request's lock
+ * is held and its old checks stay. Octokit reports the timeout as a failed request (500,
+ * no answer), which is retried and then fails closed like a dropped connection.
+ */
+export function timedFetch(base: typeof globalThis.fetch, timeoutMs: number): typeof globalThis.fetch {
+  return async (input, init = {}) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    try {
+      const response = await base(input, { ...init, signal });
+      // The body is read here, under the deadline: Octokit reads it later and takes a failed read for an empty body.
+      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+      const buffered = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      Object.defineProperty(buffered, "url", { value: response.url });
+      return buffered;
+    } catch (error) {
+      if (!timeout.aborted) throw error;
+      throw new TypeError("fetch failed", { cause: new Error(`GitHub did not answer within ${timeoutMs / 1_000} s`) });
+    }
+  };
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 export function changegateOctokit(limits: OctokitLimits = {}): typeof ProbotOctokit {
   const maxWait = limits.maxRateLimitWaitS ?? 60;
@@ -61,8 +91,10 @@ export function changegateOctokit(limits: OctokitLimits = {}): typeof ProbotOcto
       limits.notificationIntervalMs === undefined
         ? {}
         : { notifications: new ((throttle["Bottleneck"] as typeof Bottleneck | undefined) ?? Bottleneck).Group({ id: "changegate-notifications", maxConcurrent: 1, minTime: limits.notificationIntervalMs, ...(connection === undefined ? {} : { connection }) } as never) };
+    const request = (instanceOptions["request"] ?? {}) as { fetch?: typeof globalThis.fetch };
     return {
       ...instanceOptions,
+      request: { ...request, fetch: timedFetch(request.fetch ?? globalThis.fetch, limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) },
       retry: { ...((instanceOptions["retry"] as object | undefined) ?? {}), retries, retryAfterBaseValue: limits.retryBaseMs ?? 1_000 },
       throttle: {
         ...throttle,

@@ -16,12 +16,15 @@ import { changegateOctokit, type OctokitLimits } from "./octokit.js";
  * Without APP_ID it starts Probot's setup page, which registers the App from app.yml.
  * changegate's own knobs (all optional): CHANGEGATE_RECONCILE_MINUTES (10),
  * CHANGEGATE_REDELIVER_MINUTES (5), CHANGEGATE_LEAD_SECONDS (60),
- * CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60).
+ * CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60), CHANGEGATE_REQUEST_TIMEOUT_SECONDS (10),
+ * CHANGEGATE_DRAIN_SECONDS (20: how long SIGTERM waits for evaluations in flight).
  */
+const PROBOT_UNREACHABLE_PATH = "changegate-intake-serves-webhooks";
+
 export interface Started {
   server: Server;
   app: ChangegateApp;
-  stop(): Promise<void>;
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 export async function startChangegate(env: NodeJS.ProcessEnv = process.env, options: ChangegateAppOptions = {}, limits: OctokitLimits = {}): Promise<Started> {
@@ -35,17 +38,24 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   if (redeliver !== undefined) fromEnv.redeliverIntervalMs = redeliver;
   if (lead !== undefined) fromEnv.leadMs = lead;
   const maxWait = env["CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS"];
-  const app = createChangegateApp({ ...fromEnv, ...options }, env);
+  const requestTimeout = seconds("CHANGEGATE_REQUEST_TIMEOUT_SECONDS");
+  // Webhooks go through changegate's intake (a 25 MB cap, the signature checked as the body
+  // streams); Probot's own middleware, which reads a body whole before checking it, is given a
+  // path no request can have (a URL's path starts with "/"). Smee (WEBHOOK_PROXY_URL) needs Probot's.
+  const intake = env["WEBHOOK_PROXY_URL"] ? {} : { webhookIntake: { path: env["WEBHOOK_PATH"] || "/api/github/webhooks", secret: env["WEBHOOK_SECRET"] || "development" } };
+  const app = createChangegateApp({ ...fromEnv, ...intake, ...options }, env);
   const server = await run(app.appFn, {
-    env,
-    Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...limits }),
+    env: env["WEBHOOK_PROXY_URL"] ? env : { ...env, WEBHOOK_PATH: PROBOT_UNREACHABLE_PATH },
+    Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...(requestTimeout === undefined ? {} : { requestTimeoutMs: requestTimeout }), ...limits }),
   });
   return {
     server,
     app,
-    async stop() {
-      await app.stop();
-      await server.stop();
+    async stop(stopOptions) {
+      // No new connections; what is in flight is drained (bounded) before the server is gone.
+      const closed = server.stop().catch(() => undefined);
+      await app.stop(stopOptions);
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     },
   };
 }
@@ -62,9 +72,9 @@ function isMain(): boolean {
 
 if (isMain()) {
   const started = await startChangegate();
+  const drain = process.env["CHANGEGATE_DRAIN_SECONDS"];
   const shutdown = (signal: string) => {
-    started.server.stop().catch(() => undefined);
-    void started.app.stop().finally(() => {
+    void started.stop(drain ? { drainMs: Number(drain) * 1_000 } : {}).finally(() => {
       console.error(`changegate: stopped on ${signal}`);
       process.exit(0);
     });

@@ -3,11 +3,13 @@ import type { MergedChange } from "../audit/merge.js";
 import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { LruCache } from "../github/cache.js";
-import { changegateCheckRuns, publishChecks, recordedNextChange, type CheckRunAction, type KnownCheck, type PublishedCheck } from "../github/check-runs.js";
+import { changegateCheckRuns, publishChecks, recordedInputs, recordedNextChange, type CheckRunAction, type DecisionInputs, type KnownCheck, type PublishedCheck } from "../github/check-runs.js";
+import { decisionInputs, runIsCurrent } from "../github/decision-inputs.js";
 import { ConditionalCache, useConditionalRequests } from "../github/conditional-requests.js";
-import { gatherAndEvaluate, GatherCaches, type PullSnapshot } from "../github/gather.js";
+import { gatherAndEvaluate, GatherCaches, pullReviews, type PullSnapshot } from "../github/gather.js";
 import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
 import { PolicyCache } from "../github/policy-cache.js";
+import { listingUnchanged, payloadProvesCurrent, pullContentKey, type PullReading } from "../github/pull-freshness.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../report/checks.js";
 import { describeFailure } from "./errors.js";
@@ -57,8 +59,6 @@ export interface ServiceOptions {
   policyFreshMs?: number;
   permissionsTtlMs?: number;
   teamsTtlMs?: number;
-  /** A pull_request.opened this recent is taken to have no reviews yet. */
-  freshOpenedMs?: number;
   /** Waits before evaluating again after a failure, one per attempt, the last repeated. */
   retryDelaysMs?: readonly number[];
   /** For a create that may have happened: the wait before listing the check runs again. */
@@ -84,6 +84,7 @@ export interface EvaluateRequest {
   fresh?: boolean;
   /** The boundary that made this evaluation due. */
   boundary?: Boundary | null;
+  /** The webhook's client; requests go through the installation's own (see evaluatePull). */
   client?: Client | null;
 }
 
@@ -96,10 +97,9 @@ export interface EvaluateOutcome {
 }
 
 /** What the process remembers of a pull request it evaluated. */
-interface PullMemory {
+interface PullMemory extends PullReading {
   headSha: string;
   baseRef: string;
-  updatedAt: string | null;
   failures: number;
 }
 
@@ -196,7 +196,10 @@ export class ChangegateService {
     let client: Client;
     let pull: PullSnapshot;
     try {
-      client = request.client ? this.prepare(request.client, request.installationId) : await this.clientFor(request.installationId);
+      // The installation's own client, not the webhook's: Probot's event client has no
+      // per-installation throttle key, so its writes would share one pace with every other
+      // installation's, and go beside (not behind) this installation's background writes.
+      client = await this.clientFor(request.installationId);
       pull = await this.#currentPull(client, key, request.pull);
     } catch (error) {
       return this.#failed(key, null, null, error);
@@ -220,10 +223,8 @@ export class ChangegateService {
   }
 
   async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<PullSnapshot> {
-    const memory = this.#pulls.get(pullId(key));
-    // A payload older than what was already evaluated (deliveries can arrive out of order) is read again.
-    const stale = given !== null && memory?.updatedAt != null && given.updated_at != null && Date.parse(given.updated_at) < Date.parse(memory.updatedAt);
-    if (given !== null && !stale) return given;
+    // A payload is a hint: unless its stamp proves it newer than what was decided on, GitHub is asked.
+    if (given !== null && payloadProvesCurrent(given, this.#pulls.get(pullId(key)))) return given;
     const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: key.owner, repo: key.repo, pull_number: key.number });
     return data as unknown as PullSnapshot;
   }
@@ -231,18 +232,23 @@ export class ChangegateService {
   async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest): Promise<EvaluateOutcome> {
     this.stats.evaluations++;
     const now = this.now();
+    const remember = (failures: number) => this.#remember(key, pull, failures, now);
     const scope = String(key.installationId);
     const loaded = await this.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope, fresh: request.fresh === true });
     if (loaded.status === "not-enrolled") {
       this.scheduler.delete(key);
-      const writes = request.trigger === "policy-change" || request.fresh === true ? await this.#neutralize(client, key, pull) : 0;
-      this.#remember(key, pull, 0);
+      // Runs from when the branch had a policy (or the PR had another base) turn neutral; elsewhere a not-enrolled PR costs nothing.
+      const retargeted = request.trigger === "retarget" || (this.#pulls.get(pullId(key))?.baseRef ?? pull.base.ref) !== pull.base.ref;
+      const writes = request.trigger === "policy-change" || request.fresh === true || retargeted ? await this.#neutralize(client, key, pull) : 0;
+      remember(0);
       return { status: "not-enrolled", writes };
     }
 
     let decision: Decision;
     let timezone = "UTC";
     let current: EvaluatedDecision | null = null;
+    // What the runs record they were decided on (reviews are not read for an invalid policy).
+    let inputs = decisionInputs(pull, [], loaded.files);
     if (loaded.status === "invalid") {
       decision = { kind: "policy-invalid", problems: loaded.problems };
     } else {
@@ -259,19 +265,19 @@ export class ChangegateService {
           policy: loaded.policy,
           at,
           scope,
-          skipReviews: request.trigger === "opened" && isFresh(pull, now, this.#options.freshOpenedMs ?? 60_000),
           fresh: request.fresh === true,
         },
         this.gather,
       );
       decision = gathered.decision;
+      inputs = decisionInputs(pull, gathered.input.reviews, loaded.files);
       if (at !== now) {
         current = evaluate({ ...gathered.input, at: now });
         if (loosens(renderChecks(current, { timezone }), renderChecks(decision, { timezone }))) {
           // Not a closing after all: publish what holds now, and open on time.
           const checks = renderChecks(current, { timezone });
-          const writes = await this.#publish(client, key, pull, checks, boundary!.at);
-          this.#remember(key, pull, 0);
+          const writes = await this.#publish(client, key, pull, checks, boundary!.at, inputs);
+          remember(0);
           this.scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checks, "opens"), headSha: pull.head.sha });
           return { status: "deferred", writes, decision: current, checks };
         }
@@ -280,8 +286,8 @@ export class ChangegateService {
 
     const checks = renderChecks(decision, { timezone });
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
-    const writes = await this.#publish(client, key, pull, checks, next?.at ?? null);
-    this.#remember(key, pull, 0);
+    const writes = await this.#publish(client, key, pull, checks, next?.at ?? null, inputs);
+    remember(0);
     if (next !== null && next !== undefined) {
       const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
       this.scheduler.set(key, { at: next.at, kind, mergeable: mergeableAfter(checks, kind), headSha: pull.head.sha });
@@ -321,11 +327,11 @@ export class ChangegateService {
   }
 
   /** Publishes on the pull request's head; returns the number of writes. */
-  async #publish(client: Client, key: PullKey, pull: PullSnapshot, checks: RenderedCheck[], nextChange: number | null): Promise<number> {
-    return this.#publishOn(client, key.installationId, key.owner, key.repo, pull.head.sha, checks, nextChange);
+  async #publish(client: Client, key: PullKey, pull: PullSnapshot, checks: RenderedCheck[], nextChange: number | null, inputs: DecisionInputs | null = null): Promise<number> {
+    return this.#publishOn(client, key.installationId, key.owner, key.repo, pull.head.sha, checks, nextChange, inputs);
   }
 
-  async #publishOn(client: Client, installationId: number, owner: string, repo: string, headSha: string, checks: readonly RenderedCheck[], nextChange: number | null): Promise<number> {
+  async #publishOn(client: Client, installationId: number, owner: string, repo: string, headSha: string, checks: readonly RenderedCheck[], nextChange: number | null, inputs: DecisionInputs | null = null): Promise<number> {
     const cacheKey = `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase();
     const known = await this.#knownRuns(cacheKey);
     let published: PublishedCheck[];
@@ -336,6 +342,9 @@ export class ChangegateService {
         actions: [REEVALUATE_ACTION],
         createRetryDelayMs: this.#options.createRetryDelayMs ?? 1_000,
         now: this.now,
+        inputs,
+        // The scheduler keeps the next change: a run is rewritten only for what a person sees.
+        externalIdIsContent: false,
       });
     } catch (error) {
       this.#published.delete(cacheKey);
@@ -357,8 +366,8 @@ export class ChangegateService {
     return this.#publish(client, key, pull, checks, null);
   }
 
-  #remember(key: PullKey, pull: PullSnapshot, failures: number): void {
-    this.#pulls.set(pullId(key), { headSha: pull.head.sha, baseRef: pull.base.ref, updatedAt: pull.updated_at ?? null, failures });
+  #remember(key: PullKey, pull: PullSnapshot, failures: number, readAt: number): void {
+    this.#pulls.set(pullId(key), { headSha: pull.head.sha, baseRef: pull.base.ref, updatedAt: pull.updated_at ?? null, contentKey: pullContentKey(pull), readAt, failures });
   }
 
   /** Fails closed: the checks say why and that changegate retries; a retry is scheduled. */
@@ -372,7 +381,7 @@ export class ChangegateService {
     const retryAt = this.now() + (delays[Math.min(failures, delays.length) - 1] ?? 600_000);
     this.log.warn({ err: error, pull: id, failures }, `changegate: could not evaluate ${id}: ${reason}`);
     if (memory !== undefined) this.#pulls.set(id, { ...memory, failures });
-    else if (pull !== null) this.#remember(key, pull, failures);
+    else if (pull !== null) this.#remember(key, pull, failures, this.now());
     let writes = 0;
     if (client !== null && pull !== null) {
       try {
@@ -546,7 +555,7 @@ export class ChangegateService {
     for (const pull of pulls) {
       const key: PullKey = { installationId, owner, repo, number: pull.number };
       const memory = this.#pulls.get(pullId(key));
-      if (memory !== undefined && memory.failures === 0 && memory.headSha === pull.head.sha && memory.baseRef === pull.base.ref && (memory.updatedAt ?? "") >= (pull.updated_at ?? "")) continue;
+      if (memory !== undefined && memory.failures === 0 && listingUnchanged(pull, memory)) continue;
       if (!enrolled.has(pull.base.ref)) {
         const loaded = await this.policies.load(client, { owner, repo, ref: pull.base.ref }, { scope: String(installationId) });
         enrolled.set(pull.base.ref, loaded.status !== "not-enrolled");
@@ -563,23 +572,27 @@ export class ChangegateService {
     return { pulls: pulls.length, queued };
   }
 
-  /** After a restart: a pull request whose runs are current gets its boundary back from them; any other is evaluated. */
+  /**
+   * After a restart: a pull request whose runs are each current (they recorded the inputs
+   * GitHub holds now: the PR's fields, its reviews, the policy's blobs; and their next
+   * change is ahead) gets its boundary back from them; any other is evaluated.
+   */
   async #restore(client: Client, key: PullKey, pull: PullSnapshot): Promise<void> {
     const runs = await changegateCheckRuns(client, { owner: key.owner, repo: key.repo, headSha: pull.head.sha }, { appId: this.appId });
     const now = this.now();
-    const evaluatedAt = Math.max(0, ...runs.map((run) => (run.completed_at === null ? 0 : Date.parse(run.completed_at))));
     const recorded = runs.map((run) => recordedNextChange(run));
-    const current =
-      runs.length === CHECK_ORDER.length &&
-      runs.every((run) => run.status === "completed") &&
-      !runs.some((run) => run.output.title?.startsWith("Could not evaluate")) &&
-      (pull.updated_at === undefined || Date.parse(pull.updated_at) <= evaluatedAt) &&
-      recorded.every((next) => next !== undefined && (next === "none" || next > now));
+    let current = false;
+    if (runs.length === CHECK_ORDER.length && runs.every((run) => recordedInputs(run) !== null)) {
+      const loaded = await this.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope: String(key.installationId) });
+      const reviews = loaded.status === "valid" ? await pullReviews(client, key.owner, key.repo, key.number) : [];
+      const inputs = decisionInputs(pull, reviews, loaded.status === "not-enrolled" ? null : loaded.files);
+      current = runs.every((run) => runIsCurrent(run, inputs, now));
+    }
     if (!current) {
       await this.evaluatePull({ ...key, pull, trigger: "restore" });
       return;
     }
-    this.#remember(key, pull, 0);
+    this.#remember(key, pull, 0, now);
     const next = recorded.find((value): value is number => typeof value === "number");
     if (next !== undefined) {
       const mergeable = runs.every((run) => run.conclusion !== "failure");
@@ -640,12 +653,6 @@ export class ChangegateService {
   idle(): Promise<void> {
     return this.queue.idle();
   }
-}
-
-function isFresh(pull: PullSnapshot, now: number, windowMs: number): boolean {
-  if (pull.created_at === undefined) return false;
-  const created = Date.parse(pull.created_at);
-  return Number.isFinite(created) && now - created >= -60_000 && now - created < windowMs;
 }
 
 /** Does going from `before` to `after` let anything through that was blocked? */

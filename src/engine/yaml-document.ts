@@ -3,6 +3,9 @@ import type { Problem, ProblemSource } from "./problems.js";
 
 /** Aliases a document may expand: ample for real config, fatal for a billion-laughs block. */
 const MAX_ALIAS_COUNT = 100;
+/** Levels of nesting a document may have: real config needs a handful; far deeper exhausts the parser's stack. */
+export const MAX_NESTING_DEPTH = 64;
+const TOO_DEEP = `nested too deeply (more than ${MAX_NESTING_DEPTH} levels of mappings and lists)`;
 
 export interface Position {
   line: number;
@@ -56,14 +59,23 @@ export function parseYaml(source: string, origin: YamlOrigin): YamlParse {
 
   // YAML 1.2 core schema: `no`/`on` stay strings; duplicate keys are errors. The library's
   // own logging off: whatever matters reaches the user as a problem, not on stderr.
-  const document = parseDocument(source, {
-    lineCounter,
-    logLevel: "error",
-    version: "1.2",
-    schema: "core",
-    uniqueKeys: true,
-    prettyErrors: false,
-  });
+  let document: ReturnType<typeof parseDocument>;
+  try {
+    document = parseDocument(source, {
+      lineCounter,
+      logLevel: "error",
+      version: "1.2",
+      schema: "core",
+      uniqueKeys: true,
+      prettyErrors: false,
+    });
+  } catch (error) {
+    if (error instanceof RangeError) return { ok: false, problems: [problem(0, TOO_DEEP, "flatten the structure: changegate's files need only a few levels")] };
+    throw error;
+  }
+  // The parser recurses per level: a document nested thousands deep ends its stack. One problem says so.
+  const overflow = document.errors.find((error) => /call stack/i.test(error.message));
+  if (overflow !== undefined) return { ok: false, problems: [problem(overflow.pos[0], TOO_DEEP, "flatten the structure: changegate's files need only a few levels")] };
   if (document.errors.length > 0) {
     return {
       ok: false,
@@ -72,6 +84,9 @@ export function parseYaml(source: string, origin: YamlOrigin): YamlParse {
       ),
     };
   }
+
+  const deep = deepestNode(document.contents);
+  if (deep !== null) return { ok: false, problems: [problem(deep.range?.[0] ?? 0, TOO_DEEP, "flatten the structure: changegate's files need only a few levels")] };
 
   let value: unknown;
   try {
@@ -117,6 +132,21 @@ export function parseYaml(source: string, origin: YamlOrigin): YamlParse {
       },
     },
   };
+}
+
+/** The first node nested past MAX_NESTING_DEPTH, found without recursion (so without a stack to exhaust); null when none. */
+function deepestNode(root: unknown): Node | null {
+  const pending: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (pending.length > 0) {
+    const { node, depth } = pending.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= MAX_NESTING_DEPTH) return node;
+    for (const item of node.items) {
+      if (isPair(item)) pending.push({ node: item.value, depth: depth + 1 }, { node: item.key, depth: depth + 1 });
+      else pending.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return null;
 }
 
 function isNodeLike(value: unknown): value is Node {

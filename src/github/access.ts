@@ -29,6 +29,28 @@ export function statusOf(error: unknown): number | null {
   return typeof status === "number" ? status : null;
 }
 
+/**
+ * A rate limit, primary or secondary, as GitHub answers it: 403 or 429 with
+ * `x-ratelimit-remaining: 0`, a `retry-after`, or a message that says so. Not a refusal:
+ * nothing is wrong with the request, it is only too early.
+ */
+export function isRateLimit(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== 403 && status !== 429) return false;
+  const headers = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers ?? {};
+  return status === 429 || headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined || /rate limit/i.test(githubMessage(error));
+}
+
+/** How long a rate limit asks to wait, ms: `retry-after`, else until `x-ratelimit-reset` (plus a second), else a minute (GitHub's advice for a secondary limit). */
+export function rateLimitWaitMs(error: unknown, now: number): number {
+  const headers = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers ?? {};
+  const retryAfter = Number(headers["retry-after"]);
+  if (Number.isFinite(retryAfter) && headers["retry-after"] !== undefined) return Math.max(0, retryAfter * 1_000);
+  const reset = Number(headers["x-ratelimit-reset"]);
+  if (headers["x-ratelimit-remaining"] === "0" && Number.isFinite(reset)) return Math.max(0, reset * 1_000 - now + 1_000);
+  return 60_000;
+}
+
 function githubMessage(error: unknown): string {
   const data = (error as { response?: { data?: { message?: unknown } } } | null)?.response?.data;
   return typeof data?.message === "string" ? data.message : "";
@@ -44,8 +66,7 @@ export async function withAccess<T>(action: string, permission: string, call: ()
   } catch (error) {
     const status = statusOf(error);
     // A rate limit also answers 403; that is not a missing permission.
-    const rateLimited = status === 403 && /rate limit/i.test(githubMessage(error));
-    if (!rateLimited && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
+    if (!isRateLimit(error) && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
       throw new GitHubAccessError(action, permission, status, githubMessage(error));
     }
     throw error;

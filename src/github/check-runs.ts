@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CheckAnnotation, RenderedCheck } from "../report/checks.js";
-import { statusOf, withAccess, type GitHubClient } from "./access.js";
+import { isRateLimit, statusOf, withAccess, type GitHubClient } from "./access.js";
 
 /**
  * Publishes the three rendered checks on a commit, idempotently: a check run of the same
@@ -10,7 +10,10 @@ import { statusOf, withAccess, type GitHubClient } from "./access.js";
  * annotations of an update to those a run already has, only the ones it does not have yet
  * are sent. The decision's next change rides in `external_id`, so a scheduled
  * re-evaluation can tell from the check runs alone whether a pull request's decision may
- * have changed.
+ * have changed, and with it (the App) the inputs the decision was made on, so that a
+ * current run can be told from a stale one, each run on its own. For the App a run's
+ * identity is what a person sees (conclusion, title, summary, annotations): a decision
+ * whose next change moved but whose text did not writes nothing.
  *
  * A create (POST) is never retried blindly: when it fails in a way that may have created
  * the run after all (a 5xx, a dropped connection), the runs are listed again first.
@@ -61,6 +64,24 @@ export interface PublishOptions {
   /** Wait between those attempts. */
   createRetryDelayMs?: number;
   now?: () => number;
+  /** What the decision was made on, recorded in `external_id` (see recordedInputs). */
+  inputs?: DecisionInputs | null;
+  /**
+   * Whether a changed `external_id` alone is a change worth a write (default true: the
+   * Action, which has no scheduler, reads each run's next change back). The App passes
+   * false: it keeps the next change itself, and a run is rewritten only for what it shows.
+   */
+  externalIdIsContent?: boolean;
+}
+
+/** The inputs a decision was made on, as a run records them (its head is the run's own). */
+export interface DecisionInputs {
+  /** The pull request's own fields (pullContentKey), shortened. */
+  pull: string;
+  /** The reviews' ids and states (a dismissal keeps the id), hashed and shortened. */
+  reviews: string;
+  /** The policy files' blobs, hashed and shortened; "none" when no policy applied. */
+  policy: string;
 }
 
 export async function publishChecks(
@@ -74,19 +95,20 @@ export async function publishChecks(
   const { owner, repo } = target;
   const appId = options.appId ?? null;
   const now = options.now ?? Date.now;
-  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}`;
+  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}${options.inputs == null ? "" : `;pr=${options.inputs.pull};rv=${options.inputs.reviews};po=${options.inputs.policy}`}`;
+  const identity = options.externalIdIsContent === false ? "" : externalId;
   let listed: ChangegateCheckRun[] | null = null;
   const list = async () => (listed ??= await changegateCheckRuns(client, target, { appId }));
   const current = async (name: string): Promise<CurrentRun | undefined> => {
     const known = options.known?.get(name);
     if (options.known != null) return known === undefined ? undefined : { id: known.id, fingerprint: known.fingerprint, annotations: new Set(known.annotations), annotationsCount: known.annotations.length };
     const run = (await list()).find((candidate) => candidate.name === name);
-    return run === undefined ? undefined : fromListed(run);
+    return run === undefined ? undefined : fromListed(run, options.externalIdIsContent !== false);
   };
 
   const published: PublishedCheck[] = [];
   for (const check of checks) {
-    const fingerprint = fingerprintOf(check.conclusion, check.title, check.summary, externalId);
+    const fingerprint = fingerprintOf(check.conclusion, check.title, check.summary, identity);
     const wanted = check.annotations.map((annotation) => ({ annotation, key: annotationKey(annotation) }));
     let run = await current(check.name);
     let missing = wanted;
@@ -145,12 +167,12 @@ interface CurrentRun {
   annotationsCount: number;
 }
 
-function fromListed(run: ChangegateCheckRun): CurrentRun {
+function fromListed(run: ChangegateCheckRun, externalIdIsContent: boolean): CurrentRun {
   return {
     id: run.id,
     fingerprint:
       run.status === "completed" && run.conclusion !== null && run.output.title !== null && run.output.summary !== null
-        ? fingerprintOf(run.conclusion, run.output.title, run.output.summary, run.external_id ?? "")
+        ? fingerprintOf(run.conclusion, run.output.title, run.output.summary, externalIdIsContent ? (run.external_id ?? "") : "")
         : null,
     annotations: run.output.annotations_count === 0 ? new Set() : null,
     annotationsCount: run.output.annotations_count,
@@ -193,12 +215,17 @@ async function annotationKeys(client: GitHubClient, target: CheckTarget, id: num
   return keys;
 }
 
-/** Updates a run in place; null when it belongs to another app (create one of our own instead). */
+/**
+ * Updates a run in place; null when it belongs to another app or is gone (create one of
+ * our own instead). A rate limit is not "another app's run": it is thrown (the client has
+ * waited what it may), so that no second run is created.
+ */
 async function updateRun(client: GitHubClient, id: number, body: Record<string, unknown> & { owner: string; repo: string }): Promise<number | null> {
   try {
     const { data } = await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { ...body, check_run_id: id } as never);
     return (data as { id: number }).id;
   } catch (error) {
+    if (isRateLimit(error)) throw error;
     if (statusOf(error) === 403 || statusOf(error) === 404) return null;
     throw error;
   }
@@ -279,8 +306,20 @@ export async function changegateCheckRuns(
 export function recordedNextChange(run: Pick<ChangegateCheckRun, "external_id">): number | "none" | undefined {
   const id = run.external_id ?? "";
   if (!id.startsWith(EXTERNAL_PREFIX)) return undefined;
-  const value = id.slice(EXTERNAL_PREFIX.length);
+  const value = id.slice(EXTERNAL_PREFIX.length).split(";")[0]!;
   if (value === "none") return "none";
   const instant = Date.parse(value);
   return Number.isNaN(instant) ? undefined : instant;
+}
+
+/** The inputs a run recorded it was decided on, or null when it recorded none (a failure, an older run, the Action). */
+export function recordedInputs(run: Pick<ChangegateCheckRun, "external_id">): DecisionInputs | null {
+  const id = run.external_id ?? "";
+  if (!id.startsWith(EXTERNAL_PREFIX)) return null;
+  const fields = new Map(id.split(";").slice(1).map((field) => [field.slice(0, field.indexOf("=")), field.slice(field.indexOf("=") + 1)] as const));
+  const pull = fields.get("pr");
+  const reviews = fields.get("rv");
+  const policy = fields.get("po");
+  if (pull === undefined || reviews === undefined || policy === undefined) return null;
+  return { pull, reviews, policy };
 }

@@ -15,8 +15,8 @@ import { MAX_LISTED_FILES, teamsThatMatter, type PullRequestFields } from "./pul
  *
  * - changed files: once per head commit and base branch (a head commit's diff against its
  *   merge base changes only with a push or a retarget);
- * - reviews: every time (they are what most events change), except for a pull request
- *   opened a moment ago, which cannot have any;
+ * - reviews: every time (they are what most events change; even for a pull request opened
+ *   a moment ago, whose `opened` may be delivered after its first review);
  * - reviewers' permissions and team members: kept for minutes (`permissionsTtlMs`,
  *   `teamsTtlMs`), and read only for reviewers whose opinion counts and for teams that can
  *   change the decision;
@@ -79,8 +79,6 @@ export interface GatherRequest {
   at: number;
   /** The installation: cache keys are per scope, since what a token may see differs. */
   scope?: string;
-  /** A pull request opened a moment ago has no reviews: don't ask. */
-  skipReviews?: boolean;
   /** Read everything again (the Re-evaluate button). */
   fresh?: boolean;
 }
@@ -100,7 +98,7 @@ export async function gatherAndEvaluate(client: GitHubClient, request: GatherReq
 
   const [files, reviews] = await Promise.all([
     cached(caches, caches.files, pullKey, request.fresh === true, () => changedFiles(client, owner, repo, pull)),
-    request.skipReviews === true ? Promise.resolve([] as Review[]) : pullReviews(client, owner, repo, pull.number),
+    pullReviews(client, owner, repo, pull.number),
   ]);
 
   const opinionated = [...new Set(reviews.filter((review) => !review.isBot && (review.state === "APPROVED" || review.state === "CHANGES_REQUESTED")).map((review) => review.login))];

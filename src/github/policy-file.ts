@@ -30,16 +30,23 @@ export async function readPolicyFile(
       () => client.request("GET /repos/{owner}/{repo}/contents/{path}", { owner, repo, path, ...(ref === null ? {} : { ref }) }),
     );
     if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+    // Over 1 MiB the contents API leaves the content out ("encoding": "none"); the blob API has it (up to 100 MB).
+    const content = data.encoding === "none" ? await blobContent(client, owner, repo, data.sha, what) : data.content;
     return {
       owner,
       repo,
       path,
       sha: data.sha,
-      text: Buffer.from(data.content, "base64").toString("utf8"),
+      text: Buffer.from(content, "base64").toString("utf8"),
       name: other ? `${owner}/${repo}:${path}` : path,
     };
   } catch (error) {
     if (statusOf(error) === 404) return null;
     throw error;
   }
+}
+
+async function blobContent(client: GitHubClient, owner: string, repo: string, sha: string, what: string): Promise<string> {
+  const { data } = await withAccess(what, "contents: read", () => client.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", { owner, repo, file_sha: sha }));
+  return data.encoding === "base64" ? data.content : Buffer.from(data.content, "utf8").toString("base64");
 }

@@ -266,14 +266,15 @@ function setBy(assessment: DimensionAssessment, decision: EvaluatedDecision, opt
   return top.join("; ") + (lower.length > 0 ? ` <sub>(raised from ${lower.join(", ")})</sub>` : "");
 }
 
-function describeReason(reason: RiskReason, decision: EvaluatedDecision, options: RenderOptions): string {
+function describeReason(reason: RiskReason, _decision: EvaluatedDecision, options: RenderOptions): string {
   switch (reason.source) {
     case "declared":
       return "declared";
     case "default":
       return "policy default";
     case "traffic":
-      return `${reason.trafficClass} traffic at ${formatInstant(decision.at, options.timezone)}`;
+      // Not the instant: a text that changes every evaluation would be a write every evaluation.
+      return `${reason.trafficClass} traffic now (traffic calendar, ${options.timezone})`;
     case "rule": {
       const what = reason.unlistedFiles
         ? "incomplete file list"
@@ -290,7 +291,6 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
   const schedule = decision.schedule;
   if (schedule === null) return waitingForChangeRequest(name, decision);
   const at = (instant: number) => formatInstant(instant, options.timezone);
-  const now = `Evaluated at ${at(decision.at)}.`;
 
   if (!schedule.gated) {
     return check(
@@ -310,7 +310,8 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
     } else if (schedule.window === "always") title = `May merge now: ${schedule.type} changes have no window`;
     else title = `Inside the ${schedule.type} change window`;
     if (schedule.closesAt !== null) title += ` · closes ${at(schedule.closesAt)}`;
-    lines.push(`**May merge now.** ${now}`);
+    // No "Evaluated at": GitHub shows when a run completed, and a line that changes every evaluation would be a write every evaluation.
+    lines.push("**May merge now.**");
     for (const bypassed of schedule.bypasses) {
       lines.push(
         "",
@@ -327,7 +328,7 @@ function renderSchedule(decision: EvaluatedDecision, options: RenderOptions): Re
   const first = schedule.blockers[0]!;
   const opens = schedule.opensAt === null ? "" : ` · opens ${at(schedule.opensAt)}`;
   const title = describeScheduleBlocker(first, at, true) + opens;
-  lines.push(`**Blocked.** ${now}`, "");
+  lines.push("**Blocked.**", "");
   for (const blocker of schedule.blockers) {
     lines.push(`- ${describeScheduleBlocker(blocker, at, false)}`);
     if (blocker.kind === "freeze" || blocker.kind === "blackout") lines.push(...occurrenceNotes(blocker, at));

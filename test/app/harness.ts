@@ -21,7 +21,6 @@ export const FAST: ChangegateAppOptions = {
   perFlipMs: 50,
   retryDelaysMs: [300, 600, 1_000],
   createRetryDelayMs: 10,
-  freshOpenedMs: 60_000,
 };
 export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
 
@@ -30,7 +29,8 @@ export interface App {
   url: string;
   service: ChangegateService;
   deliver(event: WebhookEvent, options?: { secret?: string }): Promise<DeliveryResult>;
-  stop(): Promise<void>;
+  /** As SIGTERM does: drains what is in flight, at most `drainMs` (0: a kill). */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -68,7 +68,7 @@ export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions =
     url,
     service: started.app.service!,
     deliver: (event, deliverOptions = {}) => deliverWebhook(fake, event, { url, secret: deliverOptions.secret ?? SECRET }),
-    stop: () => started.stop(),
+    stop: (options) => started.stop(options),
   };
 }
 

@@ -52,7 +52,8 @@ describe("a pull request's life", () => {
     fake.resetRequests();
     await app.deliver(pullRequestEvent(fake, "opened", second));
     const made = apiRequests(fake);
-    expect(made.length, JSON.stringify(made)).toBeLessThanOrEqual(5);
+    // The PR read again (a first payload proves nothing newer), files, reviews (an opened may come after one), list, create 3.
+    expect(made.length, JSON.stringify(made)).toBeLessThanOrEqual(7);
     expect(made.filter((request) => request.method === "POST")).toHaveLength(3);
   });
 
@@ -75,7 +76,7 @@ describe("a pull request's life", () => {
     for (const count of counts) expect(count).toBeLessThanOrEqual(4);
   });
 
-  it("a pull request of 100 files: opened within 5 requests, a review within 4", async () => {
+  it("a pull request of 100 files: opened within 7 requests, a review within 4", async () => {
     const repo = repository();
     await app.deliver(pullRequestEvent(fake, "opened", fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { "seen.txt": "policy seen\n" } })));
     const changes = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`src/module${i}/index.ts`, `export const n = ${i};\n`]));
@@ -83,7 +84,7 @@ describe("a pull request's life", () => {
     fake.resetRequests();
     await app.deliver(pullRequestEvent(fake, "opened", pull));
     const opened = apiRequests(fake);
-    expect(opened.length, JSON.stringify(opened)).toBeLessThanOrEqual(5);
+    expect(opened.length, JSON.stringify(opened)).toBeLessThanOrEqual(7);
     expect(opened.filter((request) => request.route === "GET /repos/{owner}/{repo}/pulls/{pull_number}/files")).toHaveLength(1);
     expect(checks(fake, "acme", repo, pull.head.sha)["changegate/risk"]!.conclusion).toBe("success");
 

@@ -85,7 +85,10 @@ describe("Locks", () => {
       const one = new Locks(a as unknown as RedisLike, { pollMs: 5 });
       const two = new Locks(b as unknown as RedisLike, { pollMs: 5 });
       trace.length = 0;
-      await Promise.all([one.run("head", section("x", 30)), two.run("head", section("y", 1))]);
+      // The second asks once the first holds the lock (which of two first asks wins is Redis's arrival order, not the test's).
+      const first = one.run("head", section("x", 30));
+      while (!trace.includes("x+")) await new Promise((resolve) => setTimeout(resolve, 1));
+      await Promise.all([first, two.run("head", section("y", 1))]);
       expect(trace).toEqual(["x+", "x-", "y+", "y-"]);
       expect(await a.keys("changegate:lock:*")).toEqual([]);
       expect(await one.claim("redeliver:1", 1_000)).toBe(true);

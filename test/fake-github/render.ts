@@ -28,6 +28,8 @@ import {
  */
 
 const HTML = "https://github.com";
+/** The contents API answers a file's content up to 1 MiB; above it, `encoding: "none"`. */
+export const CONTENTS_MAX_BYTES = 1024 * 1024;
 
 export function nodeId(type: string, id: number | string): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString("base64");
@@ -390,7 +392,14 @@ export class Renderer {
       _links: { self, git, html },
     };
     if (withContent && entry.type === "blob") {
-      const base64 = (repo.git.blobs.get(entry.sha) ?? Buffer.alloc(0)).toString("base64");
+      const blob = repo.git.blobs.get(entry.sha) ?? Buffer.alloc(0);
+      if (blob.length > CONTENTS_MAX_BYTES) {
+        // GitHub: files of 1-100 MB come without content ("encoding": "none"); read them as a blob or raw.
+        out["content"] = "";
+        out["encoding"] = "none";
+        return out;
+      }
+      const base64 = blob.toString("base64");
       out["content"] = base64 === "" ? "" : `${base64.replace(/.{60}/g, "$&\n")}${base64.length % 60 === 0 ? "" : "\n"}`;
       out["encoding"] = "base64";
     }

@@ -6,6 +6,7 @@ import { loadOpenApi, type OpenApi, type Operation } from "./openapi.js";
 import { JWT_ROUTES, ROUTES, TOKEN_ROUTE } from "./routes/index.js";
 import { archiveWebReply } from "./archive.js";
 import { oauthWebReply } from "./oauth.js";
+import { NetworkFaults, type HangOptions, type NetworkFaultOptions } from "./network-faults.js";
 import { extraRuleIssues } from "./rules.js";
 import { FakeState, NotFoundError, type HookDelivery, type RedeliveryRequest, type StateOptions } from "./state.js";
 
@@ -36,6 +37,7 @@ export interface RequestRecord {
   /** Path without the "/api/v3" prefix and without the query. */
   path: string;
   query: string;
+  /** -1: no answer was sent (a lost answer, or a hung request the client gave up on). */
   status: number;
   /** Date.now() when the request arrived. */
   timestamp: number;
@@ -120,6 +122,8 @@ export class FakeGitHub extends FakeState {
   private readonly latencies: Latency[] = [];
   private readonly problems: string[] = [];
   private readonly hooks: ServerHooks;
+  /** Lost answers and hung connections (see network-faults.ts). */
+  readonly network = new NetworkFaults();
 
   constructor(
     private readonly openApi: OpenApi,
@@ -204,6 +208,21 @@ export class FakeGitHub extends FakeState {
 
   clearFaults(): void {
     this.faults.length = 0;
+    this.network.clear();
+  }
+
+  /** The next `count` matching requests are done, but their answer is lost: the connection drops instead. */
+  loseAnswers(options: NetworkFaultOptions = {}): void {
+    this.network.loseAnswers(options);
+  }
+
+  /** The next `count` matching requests get no answer until the client gives up (or `releaseHung()`). */
+  hang(options: HangOptions = {}): void {
+    this.network.hang(options);
+  }
+
+  releaseHung(): void {
+    this.network.release();
   }
 
   /** Delays matching responses (every response without `match`); 0 removes the delays. */
@@ -311,12 +330,27 @@ export class FakeGitHub extends FakeState {
     };
     this.log.push(record);
 
+    const routeKey = match?.operation.key ?? null;
+    const held = await this.network.hold(routeKey, new Promise<void>((resolve) => response.once("close", () => resolve())));
+    if (held === "closed") {
+      record.status = -1;
+      record.durationMs = Date.now() - started;
+      return;
+    }
     let reply: Reply;
     try {
       for (const latency of this.latencies) if (latency.match === undefined || (match !== undefined && latency.match(method, match.operation.template))) await sleep(latency.ms);
-      reply = await this.answer(request, method, text, incoming, rawPath, api, auth, match, record);
+      reply = held === "unprocessed" ? { status: 502, body: errorBody(502, "Server Error") } : await this.answer(request, method, text, incoming, rawPath, api, auth, match, record);
     } catch (error) {
       reply = this.errorReply(error, record);
+    }
+    if (this.network.takeLostAnswer(routeKey)) {
+      // GitHub did the work; the client never hears of it.
+      this.network.lostAnswers++;
+      record.status = -1;
+      record.durationMs = Date.now() - started;
+      request.socket.destroy();
+      return;
     }
     this.send(request, response, method, reply, record, match?.operation);
     record.durationMs = Date.now() - started;

@@ -915,6 +915,8 @@ export class FakeState {
       submittedAt: options.submittedAt ?? this.now(),
     };
     pull.reviews.push(review);
+    // As on GitHub, a review is activity on the pull request.
+    pull.updatedAt = this.now();
     return review;
   }
 
@@ -922,6 +924,7 @@ export class FakeState {
     const review = this.pullRequest(ref).reviews.find((candidate) => candidate.id === reviewId);
     if (review === undefined) throw new NotFoundError(`review ${reviewId}`);
     review.state = "DISMISSED";
+    this.pullRequest(ref).updatedAt = this.now();
     return review;
   }
 

@@ -274,6 +274,9 @@ export function mergeGroupEvent(fake: FakeGitHub, ref: PullRequestRef, options: 
 
 // ------------------------------------------------------------------- delivery
 
+/** GitHub caps webhook payloads at 25 MB: a larger one is not delivered at all. */
+export const WEBHOOK_MAX_BYTES = 25 * 1024 * 1024;
+
 /** GitHub's `X-Hub-Signature-256` value for a body. */
 export function signWebhook(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -299,6 +302,7 @@ export interface DeliveryResult {
  */
 export async function deliverWebhook(fake: FakeGitHub, event: WebhookEvent, options: DeliveryOptions): Promise<DeliveryResult> {
   const body = JSON.stringify(event.payload);
+  if (Buffer.byteLength(body) > WEBHOOK_MAX_BYTES) throw new Error(`GitHub does not deliver a payload over 25 MB (this one is ${Buffer.byteLength(body)} bytes)`);
   const installation = event.payload["installation"] as { id?: number } | undefined;
   const repository = event.payload["repository"] as { id?: number } | undefined;
   const headers: Record<string, string> = {

@@ -171,8 +171,9 @@ describe("gatherAndEvaluate", () => {
     const snapshot = (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo, pull_number: pull.number })).data;
     const caches = new GatherCaches();
     fake.resetRequests();
-    await gatherAndEvaluate(octokit, { owner: "acme", repo, pull: snapshot, policy, at: Date.now(), skipReviews: true }, caches);
-    expect(fake.requests().map((record) => record.route)).toEqual(["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"]);
+    await gatherAndEvaluate(octokit, { owner: "acme", repo, pull: snapshot, policy, at: Date.now() }, caches);
+    // No approval yet: nobody's push can matter.
+    expect(fake.requests().map((record) => record.route)).toEqual(["GET /repos/{owner}/{repo}/pulls/{pull_number}/files", "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"]);
     fake.submitReview(pull, { user: "bob", state: "APPROVED" });
     recordPush(fake, "acme", repo, { ref: pull.head.ref, before: pull.base.sha, after: pull.head.sha, actor: "bob" });
     fake.resetRequests();

@@ -1,6 +1,6 @@
 import { errorBody, HttpError, intParam, json, notFound, paginate, repoOf, stringField, type JsonObject, type RouteContext, type Routes } from "../http.js";
 import { Renderer } from "../render.js";
-import type { Annotation, CheckConclusion, CheckRun, CheckRunAction, CheckStatus, Repository } from "../state.js";
+import { timestamp, type Annotation, type CheckConclusion, type CheckRun, type CheckRunAction, type CheckStatus, type Repository } from "../state.js";
 
 /**
  * Check runs and suites. Creating a run files it in the app's suite for the head SHA;
@@ -31,6 +31,12 @@ function shaOf(context: RouteContext, repo: Repository): string {
   throw new HttpError(422, errorBody(422, `No commit found for SHA: ${ref}`));
 }
 
+/** GitHub keeps a run's timestamps to the second: "…T10:00:00.999Z" reads back as "…T10:00:00Z". */
+function toSeconds(iso: string): string {
+  const instant = Date.parse(iso);
+  return Number.isNaN(instant) ? iso : timestamp(new Date(instant));
+}
+
 /** Applies the fields of a create/update body to a run. */
 function applyBody(context: RouteContext, run: CheckRun, body: JsonObject): void {
   const now = context.state.now();
@@ -39,7 +45,7 @@ function applyBody(context: RouteContext, run: CheckRun, body: JsonObject): void
   if (body["details_url"] !== undefined) run.detailsUrl = stringField(body, "details_url") ?? null;
   if (body["external_id"] !== undefined) run.externalId = stringField(body, "external_id") ?? null;
   const startedAt = stringField(body, "started_at");
-  if (startedAt !== undefined) run.startedAt = startedAt;
+  if (startedAt !== undefined) run.startedAt = toSeconds(startedAt);
   const status = stringField(body, "status") as CheckStatus | undefined;
   const conclusion = stringField(body, "conclusion") as CheckConclusion | undefined;
   if (status !== undefined) run.status = status;
@@ -47,7 +53,8 @@ function applyBody(context: RouteContext, run: CheckRun, body: JsonObject): void
     run.conclusion = conclusion;
     run.status = "completed";
   }
-  if (run.status === "completed") run.completedAt = stringField(body, "completed_at") ?? run.completedAt ?? now;
+  const completedAt = stringField(body, "completed_at");
+  if (run.status === "completed") run.completedAt = (completedAt === undefined ? undefined : toSeconds(completedAt)) ?? run.completedAt ?? now;
   else {
     run.conclusion = null;
     run.completedAt = null;

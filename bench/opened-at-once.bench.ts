@@ -1,0 +1,83 @@
+// Pull requests opened at once (issue 11, finding 7): 20 in one installation, then 20 in
+// each of two installations at the same time, all `opened` delivered together to the App
+// as `npm start` runs it. Measured per pull request: from its delivery to its three check
+// runs on GitHub, median and p99, per installation; writes are paced per installation at
+// BENCH_WRITE_MS (100 ms, a tenth of Probot's 1 s: production's times are about 10x these).
+// Two installations should not slow each other.
+//
+//   node --import tsx bench/opened-at-once.bench.ts        (npm run bench runs it)
+//   BENCH_PULLS=20 BENCH_WRITE_MS=100 BENCH_SRC=<another checkout>/src ...
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type * as ServerModule from "../src/app/server.js";
+import { deliverWebhook, pullRequestEvent, startFakeGitHub, type PullRequestRef } from "../test/fake-github/index.js";
+
+const PULLS = Number(process.env["BENCH_PULLS"] ?? 20);
+const WRITE_MS = Number(process.env["BENCH_WRITE_MS"] ?? 100);
+const SRC = resolve(process.env["BENCH_SRC"] ?? new URL("../src", import.meta.url).pathname);
+const SECRET = "bench-opened-secret";
+const POLICY = "version: 1\ntimezone: UTC\n";
+const BODY = ["Opened.", "", "```yaml", "change_request:", "  type: normal", "  implementation_plan: |", "    1. deploy", "  rollback_plan: |", "    1. roll back", "```", ""].join("\n");
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+}
+
+const fake = await startFakeGitHub();
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const port = await freePort();
+const env: NodeJS.ProcessEnv = { APP_ID: String(fake.app.id), PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: fake.host, GHE_PROTOCOL: "http", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "fatal", LOG_FORMAT: "json", NODE_ENV: "production" };
+const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
+const started = await startChangegate(env, { background: false }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
+const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+console.log(`opened at once: ${PULLS} pull requests per installation, writes paced at ${WRITE_MS} ms, src ${SRC}`);
+
+const owners = ["acme", "globex"];
+for (const owner of owners) {
+  fake.addRepository({ owner, name: "warm", files: { ".github/changegate.yml": POLICY } });
+  // The policy and the installation's token read once before the measured round.
+  await deliverWebhook(fake, pullRequestEvent(fake, "opened", fake.openPullRequest({ owner, repo: "warm", user: "carol", body: BODY, changes: { "w.txt": "w\n" } })), { url, secret: SECRET });
+}
+
+let round = 0;
+for (const installations of [1, 2]) {
+  round++;
+  const pulls: { owner: string; ref: PullRequestRef; sent: number; done: number | null }[] = [];
+  for (const owner of owners.slice(0, installations)) {
+    const repo = `round${round}`;
+    fake.addRepository({ owner, name: repo, files: { ".github/changegate.yml": POLICY } });
+    for (let i = 0; i < PULLS; i++) pulls.push({ owner, ref: fake.openPullRequest({ owner, repo, user: "carol", body: BODY, changes: { [`f${i}.txt`]: `${i}\n` } }), sent: 0, done: null });
+  }
+  const deliveries = pulls.map((pull) => {
+    pull.sent = Date.now();
+    return deliverWebhook(fake, pullRequestEvent(fake, "opened", pull.ref), { url, secret: SECRET }).catch(() => undefined);
+  });
+  const deadline = Date.now() + 10 * 60_000;
+  while (Date.now() < deadline && pulls.some((pull) => pull.done === null)) {
+    const now = Date.now();
+    for (const pull of pulls) {
+      if (pull.done !== null) continue;
+      const runs = fake.checkRuns(pull.owner, pull.ref.repo, { headSha: fake.pullRequest(pull.ref).head.sha }).filter((run) => run.status === "completed");
+      if (runs.length >= 3) pull.done = now;
+    }
+    await new Promise((done) => setTimeout(done, 25));
+  }
+  await Promise.all(deliveries);
+  for (const owner of owners.slice(0, installations)) {
+    const times = pulls.filter((pull) => pull.owner === owner).map((pull) => (pull.done ?? Number.NaN) - pull.sent).sort((a, b) => a - b);
+    const at = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]! / 1000;
+    console.log(`  ${installations} installation${installations === 1 ? "" : "s"}, ${owner}: three runs after median ${at(0.5).toFixed(2)} s, p99 ${at(0.99).toFixed(2)} s`);
+  }
+}
+await started.stop({ drainMs: 1_000 });
+await fake.close();
+process.exit(0);

@@ -1,0 +1,32 @@
+import { createHash } from "node:crypto";
+import { recordedInputs, recordedNextChange, type ChangegateCheckRun, type DecisionInputs } from "./check-runs.js";
+import type { PullSnapshot } from "./gather.js";
+import { pullContentKey } from "./pull-freshness.js";
+
+/**
+ * The inputs a decision is made on, as short digests a check run can carry in its
+ * `external_id` (the head is the run's own commit), and whether a run is current for the
+ * inputs GitHub holds now: run by run, not by the newest of three.
+ */
+const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("base64url").slice(0, 16);
+
+export function decisionInputs(pull: PullSnapshot, reviews: readonly { id: number | null; state: string }[], policyFiles: readonly { sha: string }[] | null): DecisionInputs {
+  return {
+    pull: pullContentKey(pull).slice(0, 16),
+    reviews: digest(reviews.map((review) => [review.id, review.state])),
+    policy: policyFiles === null ? "none" : digest(policyFiles.map((file) => file.sha)),
+  };
+}
+
+/**
+ * A run is current when it completed with a decision (not "Could not evaluate"), recorded
+ * exactly these inputs, and its next change is still ahead: then, decided again now, it
+ * would say the same.
+ */
+export function runIsCurrent(run: ChangegateCheckRun, current: DecisionInputs, now: number): boolean {
+  if (run.status !== "completed" || run.output.title?.startsWith("Could not evaluate")) return false;
+  const recorded = recordedInputs(run);
+  if (recorded === null || recorded.pull !== current.pull || recorded.reviews !== current.reviews || recorded.policy !== current.policy) return false;
+  const next = recordedNextChange(run);
+  return next === "none" || (next !== undefined && next > now);
+}
