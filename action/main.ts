@@ -2,11 +2,10 @@
 // mode it runs (a cold start pays for what that mode needs), and publishes the outcome:
 // outputs, job summary, annotations, and a failed step when the decision blocks.
 import * as core from "@actions/core";
-import { ActionError, readContext } from "../src/action/context.js";
+import { readContext } from "../src/action/context.js";
+import { ActionError } from "../src/action/errors.js";
 import { readInputs, type Mode } from "../src/action/inputs.js";
 import type { ActionLog, ActionOutcome, ModeRunner } from "../src/action/outcome.js";
-import { hostZoneOffsets } from "../src/action/host-zone.js";
-import { useZoneOffsets } from "../src/engine/wall-clock.js";
 
 const RUNNERS: Record<Mode, () => Promise<ModeRunner>> = {
   check: async () => (await import("../src/action/check-mode.js")).runCheckMode,
@@ -23,7 +22,6 @@ const log: ActionLog = {
 };
 
 async function main(): Promise<void> {
-  useZoneOffsets(hostZoneOffsets());
   const read = readInputs((name) => core.getInput(name));
   if (!read.ok) {
     for (const problem of read.problems) core.error(problem, { title: "changegate: invalid input" });

@@ -9,14 +9,14 @@
 // in the same alternation, so that machine drift falls on every build alike).
 //
 // The gate's scenario is a realistic one: one successful deployment on record, one pull
-// request merged since, approved; 8 API requests (policy, deployments, statuses, compare,
-// the commit's pull request, its files, its reviews, the reviewer's permission).
+// request merged since, approved; 9 API requests (policy, deployments, statuses, compare,
+// the commit's pull request, its files, its reviews, the reviewer's permission, who pushed its head).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { startFakeApi } from "../test/action/fake-api.js";
+import { startSeededGitHub } from "../test/fake-github/seed.js";
 import { ROOT } from "../test/action/run-action.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 40);
@@ -41,10 +41,10 @@ await build({
   logLevel: "warning",
 });
 
-const fake = await startFakeApi();
+const fake = await startSeededGitHub();
 const REPO = "acme/shop";
 const [DEPLOYED, MERGE, HEAD] = ["1".repeat(40), "2".repeat(40), "3".repeat(40)];
-fake.repos[REPO] = {
+fake.seed(REPO, {
   defaultBranch: "main",
   files: {
     main: {
@@ -74,7 +74,7 @@ freezes:
   collaborators: { alice: "write" },
   commits: { [DEPLOYED]: [], [MERGE]: [DEPLOYED] },
   deployments: [{ id: 1, sha: DEPLOYED, environment: "production", statuses: ["in_progress", "success"] }],
-};
+});
 
 const execArgv: string[] = [];
 // A runner's step sees little of this machine's environment; BENCH_ENV=inherit passes it all

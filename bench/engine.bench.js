@@ -5,10 +5,10 @@
 // holds an answer from the previous run.
 import { performance } from "node:perf_hooks";
 import { parse as parseYamlBare } from "yaml";
-import { parseChangeRequest } from "../dist/change-request.js";
-import { evaluate } from "../dist/evaluate.js";
-import { parsePolicy } from "../dist/policy.js";
-import { renderChecks } from "../dist/render.js";
+import { parseChangeRequest } from "../dist/engine/change-request.js";
+import { evaluate } from "../dist/engine/evaluate.js";
+import { parsePolicy } from "../dist/engine/policy.js";
+import { renderChecks } from "../dist/report/checks.js";
 
 function policyText(ruleCount) {
   const rules = Array.from({ length: ruleCount }, (_, i) =>

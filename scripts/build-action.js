@@ -12,7 +12,8 @@
 //   never uses (its requests go through http-client's own proxy-aware agents), and which
 //   costs ~28 ms to evaluate at every start; `tunnel` (http-client's proxy agents), loaded
 //   on first use instead of at start; zod's table of ~40 message locales, of which only
-//   English is used; and `json-with-bigint`, by JSON itself.
+//   English is used; `json-with-bigint`, by JSON itself; and the engine's zone offsets, by
+//   offsets from the process's own zone (scripts/zone-offsets-plugin.js).
 // - For profiling: CHANGEGATE_NO_MINIFY=1 keeps names readable (do not commit that build);
 //   CHANGEGATE_METAFILE=FILE writes esbuild's metafile (what each package adds to the bundle).
 import { build } from "esbuild";
@@ -20,6 +21,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { zoneOffsetsPlugin } from "./zone-offsets-plugin.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "action", "dist");
@@ -136,7 +138,7 @@ const common = {
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
   logLevel: "warning",
 };
-const result = await build({ ...common, entryPoints: ["action/main.ts"], outfile, plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule] });
+const result = await build({ ...common, entryPoints: ["action/main.ts"], outfile, plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)] });
 const calendar = await build({
   ...common,
   entryPoints: ["src/github/calendar-inputs.ts"],

@@ -152,6 +152,23 @@ describe("changegate check inside a git checkout", () => {
     expect(json.checks[0]).toMatchObject({ conclusion: "failure", title: expect.stringMatching(/This PR's changegate policy is invalid/) });
   });
 
+  it("follows _extends in the policy the branch proposes, as the App does: layered over --org-policy's file", async () => {
+    const dir = repository();
+    // Invalid alone (no version); layered over the org's file, which has one, valid.
+    writeFileSync(join(dir, "org.yml"), "version: 1\n");
+    writeFileSync(join(dir, ".github/changegate.yml"), POLICY.replace(/^version: 1\n/m, "_extends: .github\n"));
+    execFileSync("git", ["commit", "-qam", "extend the org's defaults"], { cwd: dir });
+    const args = ["check", "--at", "2026-02-25T03:00:00Z", "--json", "--body", "-", "--repo", "acme/shop"];
+    const layered = await runCli([...args, "--org-policy", "org.yml"], { cwd: dir, stdin: NORMAL_BODY });
+    const json = JSON.parse(layered.stdout) as { checks: { name: string; conclusion: string; title: string }[]; proposed_policy_problems: { path: string; message: string }[] };
+    expect(json.proposed_policy_problems).toEqual([]);
+    expect(json.checks[0]!.title).not.toMatch(/policy is invalid/);
+    // Without it the edit decides alone, and the command line says it could not layer it.
+    const alone = await runCli(args, { cwd: dir, stdin: NORMAL_BODY });
+    expect((JSON.parse(alone.stdout) as typeof json).proposed_policy_problems).toEqual([expect.objectContaining({ path: "version" })]);
+    expect(alone.stderr).toMatch(/^warning: \.github\/changegate\.yml: _extends: "\.github" names a file the command line cannot read/m);
+  });
+
   it("exits 2 when the base branch has no policy (not enrolled)", async () => {
     const dir = repository();
     execFileSync("git", ["rm", "-q", ".github/changegate.yml"], { cwd: dir });

@@ -1,9 +1,9 @@
 import "./zod-jitless.js";
 import { recordMerge, type MergedPull } from "../audit/merge.js";
-import { loadPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
-import { ActionError } from "./context.js";
-import { explainAccess } from "./explain.js";
+import { restReader } from "../github/rest-reader.js";
+import { gatherAndEvaluate } from "../pipeline/gather.js";
+import type { PullRequestFields } from "../pipeline/reader.js";
+import { ActionError, explainAccess } from "./errors.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 
@@ -28,14 +28,15 @@ export async function runAuditMode({ context, inputs, log, now }: ModeEnvironmen
   const client = actionClient(inputs.token, context);
   try {
     // The policy that judged the merge: the base as it was before it (the merged PR may edit the policy).
-    const loaded = await loadPolicy(client.octokit, { owner: context.owner, repo: context.repo, ref: pull.base.sha ?? pull.base.ref });
+    const reader = restReader(client.octokit, context.owner, context.repo);
+    const loaded = await reader.policyAt(pull.base.sha ?? pull.base.ref);
     if (loaded.status === "not-enrolled") return nothing(`${context.owner}/${context.repo} has no changegate policy on ${pull.base.ref}: nothing to record.`);
     if (loaded.status === "invalid") {
       annotateProblems(log, loaded.problems, "error");
       throw new ActionError(`cannot record PR #${pull.number}: the policy on ${pull.base.ref} is invalid, so the audit trail's location is unknown. The merge was not recorded; fix the policy and re-run this job.`);
     }
     const at = pull.merged_at ? Date.parse(pull.merged_at) : now();
-    const { input, decision } = await evaluatePullRequest(client.octokit, { owner: context.owner, repo: context.repo, policy: loaded.policy, pull, at, reviewsUntil: at });
+    const { input, decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at, reviewsUntil: at, eagerPusher: true });
     const recorded = await recordMerge(
       client.octokit,
       { owner: context.owner, repo: context.repo, pull, policy: loaded.policy, decision, files: input.files, policySha: loaded.files.at(-1)?.sha ?? null },
@@ -71,7 +72,7 @@ export async function runAuditMode({ context, inputs, log, now }: ModeEnvironmen
     if (error instanceof ActionError) throw error;
     // Fails closed: a merge must never go unrecorded silently.
     const explained = explainAccess(error, context.eventName);
-    throw new ActionError(`cannot record PR #${pull.number} in the audit trail: ${(explained as Error).message ?? String(explained)}. The merge was not recorded; re-run this job (recording is idempotent).`);
+    throw new ActionError(`cannot record PR #${pull.number} in the audit trail: ${explained.message}. The merge was not recorded; re-run this job (recording is idempotent).`);
   } finally {
     client.dispose();
   }

@@ -1,18 +1,22 @@
 // First: zod is configured before any schema is built.
 import "./zod-jitless.js";
-import type { Decision, EvaluatedDecision } from "../engine/evaluate.js";
+import type { Decision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
-import { changegateCheckRuns, publishChecks, recordedNextChange } from "../github/check-runs.js";
-import { loadPolicy } from "../github/policy-source.js";
-import { evaluatePullRequest, type PullRequestFields } from "../github/pull-request-inputs.js";
+import { changegateCheckRuns, publishChecks, recordedNextChange, type PublishedCheck } from "../github/check-runs.js";
+import { restReader } from "../github/rest-reader.js";
+import { gatherAndEvaluate } from "../pipeline/gather.js";
+import { evaluateAndPublish as runPipeline } from "../pipeline/pipeline.js";
+import type { CheckPublisher } from "../pipeline/publisher.js";
+import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
-import { ActionError } from "./context.js";
-import { explainAccess } from "./explain.js";
+import { ActionError, explainAccess } from "./errors.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
-import { branchName, combineGroupChecks, pullsInMergeGroup, type GroupMember, type MergeGroup } from "../github/merge-group.js";
+import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
+import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
 import { checkSummary, mergeGroupSummary, recheckSummary, type RecheckRow } from "./summary.js";
+import { plural } from "../report/text.js";
 
 /**
  * `mode: check`. On a pull request's events: evaluate it with the policy of its base branch
@@ -46,7 +50,7 @@ export async function runCheckMode(environment: ModeEnvironment): Promise<Action
     if (recheck) return await recheckOpenPulls(client.octokit, environment);
     if (group !== null) return await checkMergeGroup(client.octokit, environment, group);
     const { data } = await client.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: context.owner, repo: context.repo, pull_number: number as number });
-    return await checkOne(client.octokit, environment, data as PullRequest);
+    return await checkOne(client.octokit, environment, data);
   } catch (error) {
     throw explainAccess(error, context.eventName);
   } finally {
@@ -58,38 +62,47 @@ type Published =
   | { kind: "not-enrolled" }
   | { kind: "published"; decision: Decision; checks: RenderedCheck[]; changed: number; ids: number[] };
 
+/** Check runs on the pull request's head, the job's run linked from them; remembers what it published last. */
+function actionPublisher(client: GitHubClient, target: { owner: string; repo: string; headSha: string }, runUrl: string | null): CheckPublisher & { last: PublishedCheck[] } {
+  const publisher = {
+    last: [] as PublishedCheck[],
+    async publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision): Promise<number> {
+      publisher.last = await publishChecks(client, target, checks, nextChange, runUrl, { decision: decision.kind });
+      return publisher.last.filter((check) => check.action !== "unchanged").length;
+    },
+  };
+  return publisher;
+}
+
 /** Evaluates one pull request and publishes its checks; an evaluation that fails publishes failing checks that say why, then throws. */
 async function evaluateAndPublish(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest): Promise<Published> {
   const { context, log } = environment;
-  const target = { owner: context.owner, repo: context.repo, headSha: pull.head.sha };
-  const publish = async (decision: Decision, timezone: string, nextChange: number | null): Promise<Published> => {
-    const checks = renderChecks(decision, { timezone });
-    const published = await publishChecks(client, target, checks, nextChange, context.runUrl);
-    return { kind: "published", decision, checks, changed: published.filter((check) => check.action !== "unchanged").length, ids: published.map((check) => check.id) };
+  const publisher = actionPublisher(client, { owner: context.owner, repo: context.repo, headSha: pull.head.sha }, context.runUrl);
+  const published = (decision: Decision, checks: RenderedCheck[], changed: number): Published => ({ kind: "published", decision, checks, changed, ids: publisher.last.map((check) => check.id) });
+  const publishAlone = async (decision: Decision): Promise<Published> => {
+    const checks = renderChecks(decision, { timezone: "UTC" });
+    return published(decision, checks, await publisher.publish(checks, null, decision));
   };
 
-  let decision: EvaluatedDecision;
-  let timezone: string;
   try {
-    const loaded = await loadPolicy(client, { owner: context.owner, repo: context.repo, ref: pull.base.ref });
+    const reader = restReader(client, context.owner, context.repo);
+    const loaded = await reader.policyAt(pull.base.ref);
     if (loaded.status === "not-enrolled") return { kind: "not-enrolled" };
     if (loaded.status === "invalid") {
       annotateProblems(log, loaded.problems, "error");
-      return await publish({ kind: "policy-invalid", problems: loaded.problems }, "UTC", null);
+      return await publishAlone({ kind: "policy-invalid", problems: loaded.problems });
     }
-    timezone = loaded.policy.timezone;
-    ({ decision } = await evaluatePullRequest(client, { owner: context.owner, repo: context.repo, policy: loaded.policy, pull, at: environment.now() }));
+    const result = await runPipeline(reader, publisher, pull, loaded.policy, { at: environment.now(), eagerPusher: true });
+    annotateProblems(log, result.decision.changeRequest.problems, "error");
+    annotateProblems(log, result.decision.proposedPolicyProblems, "warning");
+    annotateProblems(log, result.decision.policyWarnings, "warning");
+    return published(result.decision, result.checks, result.writes);
   } catch (error) {
     const explained = explainAccess(error, context.eventName);
-    const reason = (explained as Error).message ?? String(explained);
     // Fail closed where it shows: the checks say why (if the token may publish them at all).
-    await publish({ kind: "unavailable", reason }, "UTC", null).catch(() => undefined);
+    await publishAlone({ kind: "unavailable", reason: explained.message }).catch(() => undefined);
     throw explained;
   }
-  annotateProblems(log, decision.changeRequest.problems, "error");
-  annotateProblems(log, decision.proposedPolicyProblems, "warning");
-  annotateProblems(log, decision.policyWarnings, "warning");
-  return publish(decision, timezone, decision.nextChange?.at ?? null);
 }
 
 async function checkOne(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest): Promise<ActionOutcome> {
@@ -139,7 +152,8 @@ async function checkMergeGroup(client: GitHubClient, environment: ModeEnvironmen
   const { context, log } = environment;
   const { owner, repo } = context;
   const base = branchName(group.base_ref);
-  const loaded = await loadPolicy(client, { owner, repo, ref: base });
+  const reader = restReader(client, owner, repo);
+  const loaded = await reader.policyAt(base);
   if (loaded.status === "not-enrolled") {
     const reason = `${owner}/${repo} is not enrolled: ${base} has no ${POLICY_PATH}, so changegate posts no checks.`;
     return { blocked: false, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: "" };
@@ -153,14 +167,13 @@ async function checkMergeGroup(client: GitHubClient, environment: ModeEnvironmen
     numbers.push(...(await pullsInMergeGroup(client, owner, repo, group)));
     const members: GroupMember[] = [];
     for (const number of numbers) {
-      const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
-      const pull = data as unknown as PullRequest;
-      const { decision } = await evaluatePullRequest(client, { owner, repo, policy: loaded.policy, pull, at: environment.now() });
+      const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
+      const { decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now(), eagerPusher: true });
       members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
     }
     checks = combineGroupChecks(members);
   }
-  await publishChecks(client, { owner, repo, headSha: group.head_sha }, checks, null, context.runUrl);
+  await publishChecks(client, { owner, repo, headSha: group.head_sha }, checks, null, context.runUrl, loaded.status === "invalid" ? { decision: "policy-invalid" } : {});
   const failing = checks.filter((check) => check.conclusion === "failure");
   return {
     blocked: failing.length > 0,
@@ -177,10 +190,10 @@ async function checkMergeGroup(client: GitHubClient, environment: ModeEnvironmen
 async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironment): Promise<ActionOutcome> {
   const { context, log } = environment;
   const { owner, repo } = context;
-  const pulls = (await listAll(
+  const pulls: PullRequest[] = await listAll(
     (page) => client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", sort: "created", direction: "asc", per_page: 100, page }),
     MAX_OPEN_PULLS,
-  )) as unknown as PullRequest[];
+  );
   const now = environment.now();
   const rows: RecheckRow[] = [];
   const failures: string[] = [];
@@ -202,9 +215,9 @@ async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironme
         // Nothing changed: mark it evaluated now, so an edit that changed nothing is not evaluated again.
         await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: result.ids[0], completed_at: new Date(now).toISOString() });
       }
-      rows.push({ number: pull.number, title: pull.title, checks: result.checks, note: `${due}${result.changed > 0 ? `; ${result.changed} check${result.changed === 1 ? "" : "s"} updated` : "; checks unchanged"}` });
+      rows.push({ number: pull.number, title: pull.title, checks: result.checks, note: `${due}${result.changed > 0 ? `; ${plural(result.changed, "check")} updated` : "; checks unchanged"}` });
     } catch (error) {
-      const message = (explainAccess(error, context.eventName) as Error).message;
+      const message = explainAccess(error, context.eventName).message;
       log.error(`PR #${pull.number}: ${message}`);
       failures.push(`PR #${pull.number}: ${message}`);
       rows.push({ number: pull.number, title: pull.title, checks: null, note: `could not evaluate: ${message}` });
@@ -213,8 +226,8 @@ async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironme
   const evaluated = rows.filter((row) => row.checks !== null).length;
   const reason =
     failures.length > 0
-      ? `Could not re-evaluate ${failures.length} open pull request${failures.length === 1 ? "" : "s"}: ${failures[0]}`
-      : `Re-evaluated ${evaluated} of ${pulls.length} open pull request${pulls.length === 1 ? "" : "s"}; ${changed} check run${changed === 1 ? "" : "s"} updated`;
+      ? `Could not re-evaluate ${plural(failures.length, "open pull request")}: ${failures[0]}`
+      : `Re-evaluated ${evaluated} of ${plural(pulls.length, "open pull request")}; ${plural(changed, "check run")} updated`;
   return { blocked: failures.length > 0, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: recheckSummary(`${owner}/${repo}`, rows) };
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { ActionError } from "./errors.js";
 
 /**
  * What the runner tells a step about its run, from the environment it sets: the repository,
@@ -19,8 +20,6 @@ export interface ActionContext {
   runId: string | null;
   runAttempt: string | null;
 }
-
-export class ActionError extends Error {}
 
 export function readContext(env: NodeJS.ProcessEnv): ActionContext {
   const repository = env["GITHUB_REPOSITORY"] ?? "";

@@ -1,8 +1,7 @@
 import { changesToDeploy, TooManyCommitsError } from "../github/changes-to-deploy.js";
 import { readPolicyFile } from "../github/policy-file.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
-import { ActionError } from "./context.js";
-import { explainAccess } from "./explain.js";
+import { ActionError, explainAccess } from "./errors.js";
 import type { GateRecords } from "./gate-evaluation.js";
 import type { DecideGate, GateRound } from "./gate-mode.js";
 import { actionClient } from "./octokit.js";

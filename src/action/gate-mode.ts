@@ -1,4 +1,5 @@
 import { formatInstant } from "../report/checks.js";
+import { gateReason } from "../report/gate.js";
 import { formatDuration } from "../engine/duration.js";
 import type { GateDecision } from "../engine/gate.js";
 import type { Policy } from "../engine/policy.js";
@@ -32,12 +33,13 @@ export async function gateWithWait({ inputs, log, now, sleep }: ModeEnvironment,
   for (;;) {
     const { decision, timezone } = await decide(now());
     const at = (instant: number) => formatInstant(instant, timezone);
+    const reason = gateReason(decision, timezone);
     if (decision.allowed || !decision.waitable || inputs.waitMs === 0) {
-      if (decision.allowed && !decision.wouldAllow) log.warning(decision.reason);
-      return outcome(decision, timezone, notes);
+      if (decision.allowed && !decision.wouldAllow) log.warning(reason);
+      return outcome(decision, timezone, notes, reason);
     }
     if (decision.opensAt === null) {
-      return outcome(decision, timezone, notes, `${decision.reason}; it does not open within two years under the current policy, so the gate does not wait`);
+      return outcome(decision, timezone, notes, `${reason}; it does not open within two years under the current policy, so the gate does not wait`);
     }
     if (decision.opensAt > deadline) {
       const waited = now() - started;
@@ -45,11 +47,11 @@ export async function gateWithWait({ inputs, log, now, sleep }: ModeEnvironment,
         decision,
         timezone,
         notes,
-        `${decision.reason}, after the wait ends (wait: ${formatDuration(inputs.waitMs)}${waited >= 1_000 ? `, ${formatDuration(waited)} of it spent` : ""} until ${at(deadline)}), so the gate does not wait`,
+        `${reason}, after the wait ends (wait: ${formatDuration(inputs.waitMs)}${waited >= 1_000 ? `, ${formatDuration(waited)} of it spent` : ""} until ${at(deadline)}), so the gate does not wait`,
       );
     }
-    log.info(`${decision.reason}. Waiting ${formatDuration(decision.opensAt - now())} for it to open (wait: ${formatDuration(inputs.waitMs)}, until ${at(deadline)}).`);
-    notes.push(`Waited from ${at(now())} for the schedule to open at ${at(decision.opensAt)}: ${decision.reason}.`);
+    log.info(`${reason}. Waiting ${formatDuration(decision.opensAt - now())} for it to open (wait: ${formatDuration(inputs.waitMs)}, until ${at(deadline)}).`);
+    notes.push(`Waited from ${at(now())} for the schedule to open at ${at(decision.opensAt)}: ${reason}.`);
     while (now() < decision.opensAt) {
       await sleep(Math.min(decision.opensAt - now(), HEARTBEAT_MS));
       if (now() < decision.opensAt) log.info(`Still waiting: opens in ${formatDuration(decision.opensAt - now())} (${at(decision.opensAt)}).`);
@@ -57,7 +59,7 @@ export async function gateWithWait({ inputs, log, now, sleep }: ModeEnvironment,
   }
 }
 
-function outcome(decision: GateDecision, timezone: string, notes: readonly string[], reason = decision.reason): ActionOutcome {
+function outcome(decision: GateDecision, timezone: string, notes: readonly string[], reason: string): ActionOutcome {
   return {
     blocked: !decision.allowed,
     allowed: decision.allowed,

@@ -5,6 +5,7 @@ import { trailOf } from "../audit/merge.js";
 import type { GitHubClient } from "../github/access.js";
 import { gateReasonOf } from "./gate-reason.js";
 import type { GateRound } from "./gate-mode.js";
+import { nounFor } from "../report/text.js";
 
 /**
  * `mode: gate` with `record: true`: the step's decision written to the audit trail as the
@@ -53,5 +54,5 @@ export async function recordGateRounds(octokit: GitHubClient, target: GateRecord
     );
     seqs.push(appended.seq);
   }
-  return `Recorded the gate's decision (${records.map((record) => record.event).join(", ")}) as audit record${seqs.length === 1 ? "" : "s"} ${seqs.join(", ")} on ${trail.owner}/${trail.repo}@${trail.branch}.`;
+  return `Recorded the gate's decision (${records.map((record) => record.event).join(", ")}) as ${nounFor(seqs.length, "audit record")} ${seqs.join(", ")} on ${trail.owner}/${trail.repo}@${trail.branch}.`;
 }

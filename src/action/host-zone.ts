@@ -1,4 +1,4 @@
-import { canonicalZones, intlZoneOffsets, type ZoneOffsets } from "../engine/wall-clock.js";
+import { canonicalZones, intlZoneOffsets, type ZoneOffsets } from "../engine/zone-offsets.js";
 
 /**
  * Zone offsets for a process that evaluates one policy, so one zone: the first zone asked

@@ -11,7 +11,7 @@ import { loadPolicy } from "../github/policy-source.js";
 import { SiteBuilder } from "../site/site-data.js";
 import { visitVerifiedRecords } from "../site/verified-records.js";
 import { detailsFiles, prepareSiteFolder, writeSiteData } from "../site/write-site.js";
-import { ActionError } from "./context.js";
+import { ActionError } from "./errors.js";
 import { actionClient } from "./octokit.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 

@@ -1,6 +1,8 @@
 import type { Conclusion, RenderedCheck } from "../report/checks.js";
 import { formatInstant } from "../report/checks.js";
-import { describeGateBlocker, type GateDecision } from "../engine/gate.js";
+import type { GateDecision } from "../engine/gate.js";
+import { describeGateBlocker, gateReason } from "../report/gate.js";
+import { plural } from "../report/text.js";
 
 /**
  * The job summaries (markdown for `core.summary`): the decision as a table, in words a
@@ -50,7 +52,7 @@ export function recheckSummary(repository: string, rows: readonly RecheckRow[]):
     "",
     rows.length === 0
       ? "No open pull requests."
-      : `${evaluated} of ${rows.length} open pull request${rows.length === 1 ? "" : "s"} re-evaluated; the others' decisions cannot have changed since they were published.`,
+      : `${evaluated} of ${plural(rows.length, "open pull request")} re-evaluated; the others' decisions cannot have changed since they were published.`,
   ];
   if (rows.length > 0) {
     lines.push("", "| PR | Risk | Schedule | Approvals | Note |", "|---|---|---|---|---|");
@@ -76,7 +78,7 @@ export function gateSummary(decision: GateDecision, zone: string, extra: readonl
   const lines = [
     `### changegate gate · \`${decision.environment}\` · \`${decision.sha.slice(0, 7)}\``,
     "",
-    `${verdict} ${cell(decision.reason)}`,
+    `${verdict} ${cell(gateReason(decision, zone))}`,
     "",
     `${basis} Evaluated at ${at(decision.at)}.`,
   ];

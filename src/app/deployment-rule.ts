@@ -2,7 +2,8 @@ import { decisionRecord, type UnsealedDeploymentRecord } from "../audit/deployme
 import { appendRecord } from "../audit/github-trail.js";
 import { deploymentIndexPath } from "../audit/layout.js";
 import { trailOf } from "../audit/merge.js";
-import { describeGateBlocker, type GateDecision } from "../engine/gate.js";
+import type { GateDecision } from "../engine/gate.js";
+import { describeGateBlocker, gateReason } from "../report/gate.js";
 import type { Policy } from "../engine/policy.js";
 import { POLICY_PATH } from "../engine/policy-path.js";
 import { formatProblem } from "../engine/problems.js";
@@ -292,7 +293,7 @@ export class DeploymentRule {
 
 /** The comment on the run: the verdict, then every blocker (a rejection says all that is missing). */
 export function ruleReason(decision: GateDecision, zone: string): string {
-  if (decision.wouldAllow || decision.blockers.length <= 1) return decision.reason;
+  if (decision.wouldAllow || decision.blockers.length <= 1) return gateReason(decision, zone);
   const listed = decision.blockers.map((blocker) => describeGateBlocker(blocker, zone));
   const opens = decision.opensAt === null ? "" : ` · opens ${formatInstant(decision.opensAt, zone)}`;
   return `${decision.enforcement === "report" ? "Report only (would block)" : "Blocked"}: ${listed.join("; ")}${opens}`;

@@ -3,12 +3,12 @@ import type { ApplicationFunction, Probot } from "probot";
 import { registerDeploymentHandlers } from "./deployment-handlers.js";
 import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
-import { registerHandlers } from "./handlers.js";
+import { registerHandlers } from "./handlers/index.js";
 import { registerIssueHandlers } from "./issue-events.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { pagesFromEnv } from "./pages/handler.js";
-import { ChangegateService, type Client, type ServiceOptions } from "./service.js";
+import { ChangegateService, type ServiceOptions } from "./service.js";
 import { webhookIntake, type WebhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
 
 /**
@@ -71,13 +71,13 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     }
     const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, webhookIntake: intake, deployments: deploymentOptions, ...serviceOptions } = options;
     service = new ChangegateService({
-      mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now, (key, section) => service!.locks.run(key, section)),
+      mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now, (key, section) => service!.exclusive(key, section)),
       ...serviceOptions,
       appId,
       log: app.log,
       redis,
-      installationClient: async (installationId) => (await app.auth(installationId)) as unknown as Client,
-      appClient: async () => (await app.auth()) as unknown as Client,
+      installationClient: (installationId) => app.auth(installationId),
+      appClient: () => app.auth(),
     });
     registerHandlers(app, service);
     if (intake !== undefined) {
@@ -90,13 +90,13 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     const deps: DeploymentDeps = {
       now: live.now,
       log: app.log,
-      exclusive: (key, section) => live.locks.run(key, section),
-      loadPolicy: (client, target, installationId) => live.policies.load(client, target, { scope: String(installationId) }),
+      exclusive: (key, section) => live.exclusive(key, section),
+      loadPolicy: (client, target, installationId) => live.policyAt(client, target, installationId),
       installationClient: (installationId) => live.clientFor(installationId),
       prepare: (client, installationId) => live.prepare(client, installationId),
     };
     const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, deps.exclusive));
-    const appClient = async () => (await app.auth()) as unknown as Client;
+    const appClient = () => app.auth();
     deployments = new DeploymentRule(deps, { appClient, ...deploymentOptions, store: holds });
     registerDeploymentHandlers(app, deps, deployments);
     // Holds kept by a previous process (or another replica) are armed again: released on time.
@@ -104,7 +104,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));
     addHandler(healthHandler(() => service, () => deployments?.held ?? 0));
     // The site's pages at /changegate/, when GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and CHANGEGATE_SESSION_SECRET are set.
-    const pages = pagesFromEnv(env, { appClient, installationClient: async (id) => (await app.auth(id)) as unknown as Client, redis, log: app.log });
+    const pages = pagesFromEnv(env, { appClient, installationClient: (id) => app.auth(id), redis, log: app.log });
     if (pages !== null) addHandler((request, response) => pages(request, response));
 
     if (options.background !== false) {
@@ -155,20 +155,22 @@ export function healthHandler(service: () => ChangegateService | null, heldDeplo
     if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
     const running = service();
     const ok = running !== null && !running.stopped;
-    const body = running === null
-      ? { status: "starting" }
-      : {
-          status: ok ? "ok" : "stopping",
-          scheduled: running.scheduler.size,
-          heldDeployments: heldDeployments(),
-          queued: running.queue.pending,
-          running: running.queue.running,
-          evaluations: running.stats.evaluations,
-          writes: running.stats.writes,
-          failures: running.stats.failures,
-          lastReconcileAt: running.stats.lastReconcileAt === 0 ? null : new Date(running.stats.lastReconcileAt).toISOString(),
-          lastReconcileError: running.stats.lastReconcileError,
-        };
+    const health = running?.health();
+    const body =
+      running === null || health === undefined
+        ? { status: "starting" }
+        : {
+            status: ok ? "ok" : "stopping",
+            scheduled: health.scheduled,
+            heldDeployments: heldDeployments(),
+            queued: health.queued,
+            running: health.running,
+            evaluations: health.evaluations,
+            writes: health.writes,
+            failures: health.failures,
+            lastReconcileAt: health.lastReconcileAt === 0 ? null : new Date(health.lastReconcileAt).toISOString(),
+            lastReconcileError: health.lastReconcileError,
+          };
     response.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
     return true;
   };

@@ -1,7 +1,7 @@
 import type { Probot } from "probot";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { listAll } from "../github/access.js";
-import type { PullSnapshot } from "../github/gather.js";
+import type { PullSnapshot } from "./caching-reader.js";
 import { PRIORITY } from "./scheduler.js";
 import type { ChangegateService, Client } from "./service.js";
 
@@ -46,12 +46,12 @@ export async function issueChanged(
   labels: ReadonlySet<string>,
 ): Promise<number> {
   const client = service.prepare(raw, installationId);
-  let policies = service.policies.cachedFor(owner, repo);
+  let policies = service.cachedPolicies(owner, repo);
   if (policies.length === 0 && defaultBranch !== null) {
-    policies = [await service.policies.load(client, { owner, repo, ref: defaultBranch }, { scope: String(installationId) })];
+    policies = [await service.policyAt(client, { owner, repo, ref: defaultBranch }, installationId)];
   }
   if (!policies.some((loaded) => followsIssues(loaded, labels))) return 0;
-  service.policies.forgetRepository(owner, repo);
+  service.forgetPolicies(owner, repo);
   const pulls = (await listAll(
     (page) => client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", per_page: 100, page }),
     1_000,

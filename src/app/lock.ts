@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { LockTimeoutError } from "./errors.js";
 
 /**
  * Exclusive sections per key (a pull request's head commit). Within one process a keyed
@@ -23,7 +24,7 @@ export interface LockOptions {
   prefix?: string;
 }
 
-export class LockTimeoutError extends Error {}
+export { LockTimeoutError } from "./errors.js";
 
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<unknown>>();

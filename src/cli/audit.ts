@@ -11,6 +11,7 @@ import { isDeploymentRecord, type DeploymentRecord } from "../audit/deployment-r
 import type { AuditRecord } from "../audit/record.js";
 import { parseInstant } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
+import { plural, nounFor } from "../report/text.js";
 
 const SOURCE = "[--dir CHECKOUT | --repo OWNER/NAME [--branch B]]";
 export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE} [--prs OWNER/NAME [--prs-limit 100]]
@@ -67,7 +68,7 @@ async function verify(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${where}: BROKEN: ${problem}\n`);
       return EXIT.blocked;
     }
-    against = `; the hashes posted on ${checked} merged PR${checked === 1 ? "" : "s"} of ${values.prs} match`;
+    against = `; the hashes posted on ${checked} ${nounFor(checked, "merged PR")} of ${values.prs} match`;
   }
   io.stdout.write(report.count === 0 ? `${where}: the trail is empty${against}\n` : `${where}: intact, ${report.count} records; newest ${report.head!.seq} (hash ${report.head!.hash})${against}\n`);
   return EXIT.ok;
@@ -118,7 +119,7 @@ export async function runChanges(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`no recorded change${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}\n`);
     return EXIT.ok;
   }
-  io.stdout.write(`${found.length} change${found.length === 1 ? "" : "s"}${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}, newest first:\n`);
+  io.stdout.write(`${plural(found.length, "change")}${values.service === undefined ? "" : ` touched ${values.service}`} ${describeRange(range)}, newest first:\n`);
   for (const record of found) io.stdout.write(`${changeLine(record)}\n`);
   return EXIT.ok;
 }

@@ -6,6 +6,7 @@ import { summarizeProblems } from "./check.js";
 import { defaultBaseRef, fileAtRef, isGitCheckout } from "./git.js";
 import { parseInstant, parsePermissions, parseTeams, readInput } from "./inputs.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
+import { plural } from "../report/text.js";
 
 export const CALENDAR_USAGE = `usage: changegate calendar [--policy FILE] [--from ISO8601] [--to ISO8601] [--ics|--json]
                            [--releases FILE] [--issues FILE] [--teams FILE] [--permissions FILE] [--base REF]`;
@@ -73,7 +74,7 @@ export async function runCalendar(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(calendarFeed(events));
   } else {
     const at = (instant: number) => formatInstant(instant, policy.timezone);
-    io.stdout.write(`${events.length} event${events.length === 1 ? "" : "s"} from ${at(from)} to ${at(to)}\n`);
+    io.stdout.write(`${plural(events.length, "event")} from ${at(from)} to ${at(to)}\n`);
     for (const event of events) io.stdout.write(`${event.kind.padEnd(8)} ${at(event.start)} - ${event.untilClosed ? "until closed" : at(event.end)}  ${event.name}\n`);
     const kinds = new Set([...policy.freezes, ...policy.blackouts].map((entry) => entry.form.kind));
     for (const missing of policy.calendar?.missing ?? []) {

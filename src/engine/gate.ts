@@ -1,7 +1,6 @@
 import type { ApprovalDecision } from "./approvals.js";
 import type { EvaluatedDecision } from "./evaluate.js";
 import { TIERS, type ChangeType, type Policy, type Tier } from "./policy.js";
-import { describeMissingApprovals, describeScheduleBlocker, formatInstant, fromWhom } from "../report/checks.js";
 import { evaluateSchedule, type ScheduleBlocker, type ScheduleDecision } from "./schedule.js";
 
 /**
@@ -80,8 +79,6 @@ export interface GateDecision {
   /** The highest risk among the pull requests, as assessed when each merged. */
   risk: { score: number; tier: Tier } | null;
   items: GateItem[];
-  /** One line for the step's output and log. */
-  reason: string;
 }
 
 const STRICTNESS: readonly ChangeType[] = ["normal", "standard", "emergency"];
@@ -145,9 +142,7 @@ export function decideGate(input: GateInput): GateDecision {
     strictestType,
     risk,
     items,
-    reason: "",
   };
-  decision.reason = gateReason(decision, policy.timezone);
   return decision;
 }
 
@@ -190,55 +185,4 @@ function highestRisk(pulls: readonly GatePull[]): GateDecision["risk"] {
     else risk = { score: Math.max(risk.score, score), tier: TIERS.indexOf(effectiveTier) > TIERS.indexOf(risk.tier) ? effectiveTier : risk.tier };
   }
   return risk;
-}
-
-// ------------------------------------------------------------------------ wording
-
-export function describeGateBlocker(blocker: GateBlocker, zone: string): string {
-  const at = (instant: number) => formatInstant(instant, zone);
-  switch (blocker.kind) {
-    case "no-change-request":
-      return `PR #${blocker.pull} merged ${
-        blocker.status === "absent" ? "without a change request" : blocker.status === "invalid" ? "with an invalid change request" : "as a standard change that does not fit its catalog entry"
-      }`;
-    case "unapproved": {
-      const { approvals } = blocker;
-      if (approvals.changesRequested.length > 0) {
-        return `PR #${blocker.pull} merged with changes requested by ${approvals.changesRequested.map((review) => `@${review.login}`).join(", ")}`;
-      }
-      return `PR #${blocker.pull} merged without its approvals: needs ${describeMissingApprovals(approvals.missing)}${fromWhom(approvals.missing)}`;
-    }
-    case "direct-push":
-      return `${blocker.commits.length === 1 ? `commit ${blocker.commits[0]!.slice(0, 7)} was` : `${blocker.commits.length} commits (${blocker.commits.slice(0, 3).map((sha) => sha.slice(0, 7)).join(", ")}${blocker.commits.length > 3 ? ", ..." : ""}) were`} pushed without a pull request (the policy's deploy.allow_direct_pushes is false)`;
-    case "schedule": {
-      const whose = blocker.pull === null ? " (direct pushes)" : ` (PR #${blocker.pull})`;
-      const described = describeScheduleBlocker(blocker.blocker, at, true);
-      return `${described.charAt(0).toLowerCase()}${described.slice(1)}${whose}`;
-    }
-  }
-}
-
-function gateReason(decision: GateDecision, zone: string): string {
-  const at = (instant: number) => formatInstant(instant, zone);
-  const pulls = decision.items.flatMap((item) => (item.pull === null ? [] : [`#${item.pull.number}`]));
-  const what = [
-    pulls.length === 0 ? null : `${pulls.length === 1 ? "PR" : `${pulls.length} PRs`} ${pulls.slice(0, 5).join(", ")}${pulls.length > 5 ? ", ..." : ""}`,
-    decision.items.some((item) => item.pull === null) ? "direct pushes" : null,
-  ].filter((part) => part !== null).join(" and ");
-
-  if (decision.items.length === 0) return `Nothing to weigh for ${decision.sha.slice(0, 7)}`;
-  if (decision.wouldAllow) {
-    const ungated = decision.items.every((item) => item.schedule !== null && !item.schedule.gated);
-    const schedule = ungated ? `${decision.environment} is not schedule-gated` : decision.closesAt === null ? "the schedule allows it" : `the schedule allows it until ${at(decision.closesAt)}`;
-    return `May deploy ${decision.sha.slice(0, 7)} to ${decision.environment}: ${what}, approvals satisfied; ${schedule}`;
-  }
-  const first = describeGateBlocker(decision.blockers[0]!, zone);
-  const more = decision.blockers.length > 1 ? ` (and ${decision.blockers.length - 1} more)` : "";
-  const opens = decision.opensAt === null ? "" : ` · opens ${at(decision.opensAt)}`;
-  const verdict = decision.enforcement === "report" ? "Report only (would block)" : "Blocked";
-  return `${verdict}: ${capitalize(first)}${more}${opens}`;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

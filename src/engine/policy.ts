@@ -4,7 +4,7 @@ import { calendarFields, resolveCalendarForm, type ResolvedEntry } from "./calen
 import { POLICY_PATH } from "./policy-path.js";
 import type { CalendarOccurrences } from "./occurrences.js";
 import { formatPath, nearestName, type Problem } from "./problems.js";
-import { schemaProblems } from "./schema-problems.js";
+import { schemaProblems, valueAt } from "./schema-problems.js";
 import {
   isKnownZone,
   knownZones,
@@ -217,6 +217,8 @@ export interface PolicySource {
   /** The file's path in its repository, for errors and annotations. */
   file: string;
   text: string;
+  /** The same text as `readPolicyLayer` parsed it already (the loader reads `_extends` first), so it is not parsed twice. */
+  layer?: PolicyLayerText;
 }
 
 export type PolicyResult = { ok: true; policy: Policy } | { ok: false; problems: Problem[] };
@@ -232,9 +234,8 @@ export function parsePolicy(sources: PolicySource | readonly PolicySource[]): Po
   const problems: Problem[] = [];
   for (const source of layers) {
     const origin: YamlOrigin = { source: "policy", file: source.file };
-    const remembered = parsedForExtends.get(source.text);
-    parsedForExtends.delete(source.text);
-    const result = remembered === undefined ? parseYaml(source.text, origin) : { ok: true as const, text: remembered };
+    const remembered = source.layer !== undefined && source.layer.text === source.text ? source.layer.yaml : null;
+    const result = remembered === null ? parseYaml(source.text, origin) : { ok: true as const, text: remembered };
     if (!result.ok) {
       problems.push(...result.problems);
       continue;
@@ -338,23 +339,29 @@ function locatedProblem(text: YamlText, origin: YamlOrigin, path: readonly Prope
 }
 
 /**
- * Texts `extendsTarget` parsed, for the `parsePolicy` that follows it on the same files (as
- * the loader does) to use once instead of parsing again: a YAML parse is a large part of a
- * cold start. A parsed policy text does not depend on its file's name (only problems name
- * it, and a text with problems is not kept). At most a chain's worth of entries.
+ * A policy file's text, parsed once: what its `_extends` names (where org defaults come
+ * from; the loader follows it, the schema never sees it) and, handed back to `parsePolicy` as
+ * `PolicySource.layer`, the parse itself, since a YAML parse is a large part of a cold start.
+ * A parsed text does not depend on its file's name (only problems name it, and a text that
+ * does not parse is not kept: `parsePolicy` parses it again under its own name).
  */
-const parsedForExtends = new Map<string, YamlText>();
-const PARSED_FOR_EXTENDS_LIMIT = 8;
+export interface PolicyLayerText {
+  readonly text: string;
+  readonly extends: string | null;
+  readonly yaml: YamlText | null;
+}
 
-/** The `_extends` key names where org defaults come from; the loader follows it, the schema never sees it. */
-export function extendsTarget(text: string): string | null {
+export function readPolicyLayer(text: string): PolicyLayerText {
   const result = parseYaml(text, { source: "policy", file: POLICY_PATH });
-  if (!result.ok) return null;
-  if (parsedForExtends.size >= PARSED_FOR_EXTENDS_LIMIT) parsedForExtends.delete(parsedForExtends.keys().next().value!);
-  parsedForExtends.set(text, result.text);
+  if (!result.ok) return { text, extends: null, yaml: null };
   const value = result.text.value as Record<string, unknown> | null;
   const target = value && typeof value === "object" ? value["_extends"] : undefined;
-  return typeof target === "string" && target.trim() !== "" ? target.trim() : null;
+  return { text, extends: typeof target === "string" && target.trim() !== "" ? target.trim() : null, yaml: result.text };
+}
+
+/** What `_extends` names, or null. */
+export function extendsTarget(text: string): string | null {
+  return readPolicyLayer(text).extends;
 }
 
 function withoutExtends(value: Record<string, unknown>): Record<string, unknown> {
@@ -438,16 +445,6 @@ function parsePathText(path: string): PropertyKey[] {
     segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
   }
   return segments;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let current = root;
-  for (const segment of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[segment];
-  }
-  return current;
 }
 
 /** Checks that need the whole policy (the zone, tier ranges, date order) and resolves instants. */

@@ -1,9 +1,11 @@
-import { tzOffset } from "@date-fns/tz";
+import { canonicalZones, zoneOffsets } from "./zone-offsets.js";
+
+export { canonicalZones, intlZoneOffsets, type ZoneOffsets } from "./zone-offsets.js";
 
 /**
  * Wall-clock time in an IANA zone, and the conversions between wall-clock times and
  * instants (epoch milliseconds). Every conversion goes through the zone's UTC offset, asked
- * of a `ZoneOffsets` source (Intl unless the process chose another, see `useZoneOffsets`),
+ * of the `ZoneOffsets` source linked in (Intl, but for the Action's bundle: zone-offsets.ts),
  * never through whatever zone the host happens to be in, so decisions are the same on every
  * machine.
  */
@@ -23,25 +25,9 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-/** A zone's offset from UTC, in minutes east, at an instant; the zone is a known one. */
-export type ZoneOffsets = (zone: string, instant: number) => number;
-
-/** Offsets from Intl.DateTimeFormat (via @date-fns/tz): what every process uses by default. */
-export const intlZoneOffsets: ZoneOffsets = (zone, instant) => tzOffset(zone, new Date(instant));
-
-let zoneOffsets: ZoneOffsets = intlZoneOffsets;
+// A memo of a pure function (the linked source never changes), so no state a caller can see.
 const offsetCache = new Map<string, Map<number, number>>();
 const OFFSET_CACHE_LIMIT = 50_000;
-
-/**
- * Answers offsets from another source from now on. For a process's edge, never for the
- * engine: the Action's entry installs one that spares a cold start Intl.DateTimeFormat's
- * first use (src/action/host-zone.ts). Offsets already memoised are dropped.
- */
-export function useZoneOffsets(source: ZoneOffsets): void {
-  zoneOffsets = source;
-  offsetCache.clear();
-}
 
 /** Zones that are UTC by definition: no lookup at all. */
 const UTC_ZONES = new Set(["UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"]);
@@ -62,18 +48,6 @@ export function zoneOffsetMinutes(zone: string, instant: number): number {
     perZone.set(minute, offset);
   }
   return offset;
-}
-
-let canonical: ReadonlySet<string> | undefined;
-
-/**
- * The zones Intl lists (canonical IANA names). Listing them costs ~2 ms at a cold start,
- * where constructing an Intl.DateTimeFormat costs ~20 ms (ICU loads every locale's date
- * formats first), so a name is looked up here before it is tried on a formatter.
- */
-export function canonicalZones(): ReadonlySet<string> {
-  canonical ??= new Set(Intl.supportedValuesOf("timeZone"));
-  return canonical;
 }
 
 export function isKnownZone(zone: string): boolean {

@@ -1,4 +1,5 @@
 import type { Octokit } from "@octokit/core";
+import { GitHubAccessError, isRateLimit, RequestError } from "./errors.js";
 
 /**
  * The GitHub client the adapters need: Octokit's `request`, which every Octokit has (the
@@ -6,55 +7,7 @@ import type { Octokit } from "@octokit/core";
  */
 export type GitHubClient = Pick<Octokit, "request">;
 
-/**
- * A request GitHub refused for want of access: what changegate was doing, the permission a
- * token needs for it, and GitHub's own answer. The doors turn it into advice (the Action:
- * which `permissions:` line, or that GITHUB_TOKEN cannot do it at all).
- */
-export class GitHubAccessError extends Error {
-  constructor(
-    /** "read the members of team sre", in words that follow "cannot". */
-    readonly action: string,
-    /** "organization Members: read", "checks: write", ... */
-    readonly permission: string,
-    readonly status: number,
-    readonly githubMessage: string,
-  ) {
-    super(`cannot ${action}: GitHub answered ${status}${githubMessage === "" ? "" : ` (${githubMessage})`}`);
-  }
-}
-
-export function statusOf(error: unknown): number | null {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : null;
-}
-
-/**
- * A rate limit, primary or secondary, as GitHub answers it: 403 or 429 with
- * `x-ratelimit-remaining: 0`, a `retry-after`, or a message that says so. Not a refusal:
- * nothing is wrong with the request, it is only too early.
- */
-export function isRateLimit(error: unknown): boolean {
-  const status = statusOf(error);
-  if (status !== 403 && status !== 429) return false;
-  const headers = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers ?? {};
-  return status === 429 || headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined || /rate limit/i.test(githubMessage(error));
-}
-
-/** How long a rate limit asks to wait, ms: `retry-after`, else until `x-ratelimit-reset` (plus a second), else a minute (GitHub's advice for a secondary limit). */
-export function rateLimitWaitMs(error: unknown, now: number): number {
-  const headers = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers ?? {};
-  const retryAfter = Number(headers["retry-after"]);
-  if (Number.isFinite(retryAfter) && headers["retry-after"] !== undefined) return Math.max(0, retryAfter * 1_000);
-  const reset = Number(headers["x-ratelimit-reset"]);
-  if (headers["x-ratelimit-remaining"] === "0" && Number.isFinite(reset)) return Math.max(0, reset * 1_000 - now + 1_000);
-  return 60_000;
-}
-
-function githubMessage(error: unknown): string {
-  const data = (error as { response?: { data?: { message?: unknown } } } | null)?.response?.data;
-  return typeof data?.message === "string" ? data.message : "";
-}
+export { GitHubAccessError, isRateLimit, rateLimitWaitMs, statusOf } from "./errors.js";
 
 /**
  * Runs a request, turning 401/403 (and 404, which GitHub answers for what a token may not
@@ -64,10 +17,11 @@ export async function withAccess<T>(action: string, permission: string, call: ()
   try {
     return await call();
   } catch (error) {
-    const status = statusOf(error);
+    if (!(error instanceof RequestError)) throw error;
     // A rate limit also answers 403; that is not a missing permission.
+    const { status } = error;
     if (!isRateLimit(error) && (status === 401 || status === 403 || (status === 404 && options.notFoundIsAccess === true))) {
-      throw new GitHubAccessError(action, permission, status, githubMessage(error));
+      throw new GitHubAccessError(action, permission, error);
     }
     throw error;
   }
@@ -76,14 +30,32 @@ export async function withAccess<T>(action: string, permission: string, call: ()
 /**
  * Every page of a list endpoint (100 a page), up to `limit` items. GitHub names the next
  * page in a `Link` header only when there is one, so a list of exactly 100 (a pull request
- * of 100 files) costs one request, not a second for an empty page.
+ * of 100 files) costs one request, not a second for an empty page. Endpoints paginated by
+ * cursor (webhook deliveries) name the next page's `cursor` in that link: it is handed to
+ * `fetchPage` with the page number. `stopAfter` ends the walk early once a page has shown
+ * enough (the deliveries older than what is looked for).
  */
-export async function listAll<T>(fetchPage: (page: number) => Promise<{ data: T[]; headers?: { link?: string } }>, limit = Infinity): Promise<T[]> {
+export async function listAll<T>(
+  fetchPage: (page: number, cursor: string | undefined) => Promise<{ data: T[]; headers?: { link?: string } }>,
+  limit = Infinity,
+  options: { stopAfter?: (page: readonly T[]) => boolean; maxPages?: number } = {},
+): Promise<T[]> {
   const items: T[] = [];
-  for (let page = 1; items.length < limit; page++) {
-    const { data, headers } = await fetchPage(page);
+  let cursor: string | undefined;
+  for (let page = 1; items.length < limit && page <= (options.maxPages ?? Infinity); page++) {
+    const { data, headers } = await fetchPage(page, cursor);
     items.push(...data);
-    if (data.length < 100 || (headers !== undefined && !/\brel="next"/.test(headers.link ?? ""))) break;
+    const next = nextLink(headers?.link);
+    if (data.length < 100 || (headers !== undefined && next === null) || options.stopAfter?.(data) === true) break;
+    cursor = next === null ? undefined : (new URL(next).searchParams.get("cursor") ?? undefined);
   }
   return items.slice(0, limit);
+}
+
+/** The URL a `Link` header names as rel="next", or null. */
+function nextLink(link: string | undefined): string | null {
+  for (const part of (link ?? "").split(",")) {
+    if (/\brel="next"/.test(part)) return /<([^>]+)>/.exec(part)?.[1] ?? null;
+  }
+  return null;
 }

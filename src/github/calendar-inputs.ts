@@ -3,7 +3,7 @@ import type { Policy } from "../engine/policy.js";
 import { attachCalendar, calendarNeeds, type AttachedResult, type Issue, type Release } from "../calendar/build.js";
 import { MAX_ICS_BYTES } from "../calendar/limits.js";
 import { statusOf, withAccess, type GitHubClient } from "./access.js";
-import { permissionOf, teamMembers } from "./gather.js";
+import { permissionOf, teamMembers } from "./rest-reader.js";
 import { readPolicyFile } from "./policy-file.js";
 
 /**

@@ -1,5 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import type { components } from "@octokit/openapi-types";
+import { TooManyCommitsError } from "./errors.js";
 
 /**
  * Which changes a deployment of one commit to one environment carries (SPEC §7): every pull
@@ -33,7 +34,7 @@ export const MAX_COMMITS = 250;
 const MAX_COMPARED = 1_000;
 const CONCURRENCY = 8;
 
-export class TooManyCommitsError extends Error {}
+export { TooManyCommitsError } from "./errors.js";
 
 export async function changesToDeploy(
   octokit: Pick<Octokit, "request">,

@@ -19,6 +19,8 @@ import { isRateLimit, statusOf, withAccess, type GitHubClient } from "./access.j
  * the run after all (a 5xx, a dropped connection), the runs are listed again first.
  */
 const EXTERNAL_PREFIX = "changegate:next=";
+/** After the next change, the kind of a decision that was not an evaluation ("unavailable", "policy-invalid"). */
+const KIND_SEPARATOR = ";decision=";
 export const ANNOTATIONS_PER_REQUEST = 50;
 
 export interface PublishedCheck {
@@ -57,6 +59,8 @@ export interface PublishOptions {
   appId?: number | null;
   /** name -> what the run says, when the caller knows (no list request then). */
   known?: ReadonlyMap<string, KnownCheck> | null;
+  /** The kind of decision the checks render: a failed evaluation is recorded as one (recordedDecisionKind). */
+  decision?: "evaluated" | "policy-invalid" | "unavailable";
   /** Buttons on the run (a "Re-evaluate" that sends check_run.requested_action). */
   actions?: readonly CheckRunAction[];
   /** Attempts at creating one run when GitHub's answer leaves it unknown whether it was created. */
@@ -95,7 +99,8 @@ export async function publishChecks(
   const { owner, repo } = target;
   const appId = options.appId ?? null;
   const now = options.now ?? Date.now;
-  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}${options.inputs == null ? "" : `;pr=${options.inputs.pull};rv=${options.inputs.reviews};po=${options.inputs.policy}`}`;
+  const kind = options.decision === undefined || options.decision === "evaluated" ? "" : `${KIND_SEPARATOR}${options.decision}`;
+  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}${options.inputs == null ? "" : `;pr=${options.inputs.pull};rv=${options.inputs.reviews};po=${options.inputs.policy}`}${kind}`;
   const identity = options.externalIdIsContent === false ? "" : externalId;
   let listed: ChangegateCheckRun[] | null = null;
   const list = async () => (listed ??= await changegateCheckRuns(client, target, { appId }));
@@ -310,6 +315,12 @@ export function recordedNextChange(run: Pick<ChangegateCheckRun, "external_id">)
   if (value === "none") return "none";
   const instant = Date.parse(value);
   return Number.isNaN(instant) ? undefined : instant;
+}
+
+/** The kind of decision a published run rendered, when it was not an evaluation; undefined for an evaluation (or a run that does not say). */
+export function recordedDecisionKind(run: Pick<ChangegateCheckRun, "external_id">): "policy-invalid" | "unavailable" | undefined {
+  const kind = (run.external_id ?? "").split(KIND_SEPARATOR)[1]?.split(";")[0];
+  return kind === "policy-invalid" || kind === "unavailable" ? kind : undefined;
 }
 
 /** The inputs a run recorded it was decided on, or null when it recorded none (a failure, an older run, the Action). */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { recordedInputs, recordedNextChange, type ChangegateCheckRun, type DecisionInputs } from "./check-runs.js";
-import type { PullSnapshot } from "./gather.js";
+import type { PullSnapshot } from "../pipeline/reader.js";
 import { pullContentKey } from "./pull-freshness.js";
 
 /**

@@ -1,7 +1,8 @@
 import type { GitHubClient } from "./access.js";
 import type { ChangesToDeploy } from "./changes-to-deploy.js";
 import type { LoadedPolicy } from "./policy-source.js";
-import { evaluatePullRequest, pullRequestInputs } from "./pull-request-inputs.js";
+import { restReader } from "./rest-reader.js";
+import { decide, readPullRequest } from "../pipeline/gather.js";
 import { decideGate, type GateDecision, type GatePull } from "../engine/gate.js";
 import type { Policy } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
@@ -26,9 +27,11 @@ export async function judgeDeployment(
   at: number,
 ): Promise<JudgedDeployment> {
   const { owner, repo } = target;
+  const reader = restReader(octokit, owner, repo);
   const merges = changes.pulls.map((pull) => {
     const mergedAt = Date.parse(pull.merged_at!);
-    const gathered = pullRequestInputs(octokit, { owner, repo, pull, at: mergedAt, reviewsUntil: mergedAt });
+    // The pusher beside the permissions: one round trip off the gate's critical path.
+    const gathered = readPullRequest(reader, pull, { at: mergedAt, reviewsUntil: mergedAt, eagerPusher: true });
     gathered.catch(() => undefined); // awaited below, unless the policy fails first
     return { pull, mergedAt, gathered };
   });
@@ -39,8 +42,7 @@ export async function judgeDeployment(
   const policy = loaded.policy;
   const pulls = await Promise.all(
     merges.map(async ({ pull, mergedAt, gathered }): Promise<GatePull> => {
-      const options = { owner, repo, policy, pull, at: mergedAt, reviewsUntil: mergedAt };
-      const { input, decision } = await evaluatePullRequest(octokit, options, gathered);
+      const { input, decision } = await decide(reader, pull, await gathered, policy);
       return { number: pull.number, title: pull.title, mergedAt, labels: input.pullRequest.labels, atMerge: decision };
     }),
   );

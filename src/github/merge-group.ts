@@ -1,12 +1,9 @@
-import { CHECK_NAMES, fitBytes, MAX_OUTPUT_BYTES, type CheckName, type Conclusion, type RenderedCheck } from "../report/checks.js";
-import { cutChars } from "../report/bounded-text.js";
-import { annotationKey } from "./check-runs.js";
 import { withAccess, type GitHubClient } from "./access.js";
 
 /**
  * Merge queues: GitHub asks for the required checks on a merge group's head commit, which
  * holds the queued pull request and every one ahead of it. The group passes a check when
- * each of its pull requests passes it.
+ * each of its pull requests passes it (report/merge-group.ts combines their checks).
  */
 export interface MergeGroup {
   head_sha: string;
@@ -46,60 +43,4 @@ export function pullNumbersIn(message: string): number[] {
   const squash = /\(#(\d+)\)\s*$/.exec(first);
   if (squash) numbers.push(Number(squash[1]));
   return numbers;
-}
-
-export interface GroupMember {
-  number: number;
-  title: string;
-  checks: readonly RenderedCheck[];
-}
-
-/** The group's three checks from its pull requests' checks: the worst conclusion of each, saying which pull request decided it. */
-export function combineGroupChecks(members: readonly GroupMember[]): [RenderedCheck, RenderedCheck, RenderedCheck] {
-  const names: CheckName[] = [CHECK_NAMES.risk, CHECK_NAMES.schedule, CHECK_NAMES.approvals];
-  return names.map((name) => combineOne(name, members)) as [RenderedCheck, RenderedCheck, RenderedCheck];
-}
-
-const RANK: Record<Conclusion, number> = { failure: 2, neutral: 1, success: 0 };
-
-function combineOne(name: CheckName, members: readonly GroupMember[]): RenderedCheck {
-  if (members.length === 0) {
-    return {
-      name,
-      conclusion: "failure",
-      title: "No pull request found in this merge group",
-      summary: "changegate could not tell which pull requests this merge group holds, so it fails closed.",
-      annotations: [],
-      enforcedConclusion: "failure",
-    };
-  }
-  const rows = members.map((member) => ({ member, check: member.checks.find((check) => check.name === name)! }));
-  const worst = rows.reduce((a, b) => (RANK[b.check.conclusion] > RANK[a.check.conclusion] ? b : a));
-  const enforced = rows.reduce((a, b) => (RANK[b.check.enforcedConclusion] > RANK[a.check.enforcedConclusion] ? b : a)).check.enforcedConclusion;
-  const deciding = rows.filter((row) => row.check.conclusion === worst.check.conclusion);
-  const title =
-    members.length === 1
-      ? worst.check.title
-      : `#${worst.member.number}: ${worst.check.title}${deciding.length > 1 ? ` (and ${deciding.length - 1} more)` : ""}`;
-  const summary = [
-    `Merge group of ${members.length} pull request${members.length === 1 ? "" : "s"}: it passes when each passes.`,
-    "",
-    "| Pull request | Conclusion | |",
-    "|---|---|---|",
-    ...rows.map((row) => `| #${row.member.number} ${row.member.title.replace(/[|\n]/g, " ")} | ${row.check.conclusion} | ${row.check.title.replace(/[|\n]/g, " ")} |`),
-    "",
-    `#### #${worst.member.number}`,
-    "",
-    worst.check.summary,
-  ].join("\n");
-  const seen = new Set<string>();
-  const annotations = rows
-    .flatMap((row) => row.check.annotations)
-    .filter((annotation) => {
-      const key = annotationKey(annotation);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  return { name, conclusion: worst.check.conclusion, title: cutChars(title, 200), summary: fitBytes(summary, MAX_OUTPUT_BYTES), annotations, enforcedConclusion: enforced };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { PullSnapshot } from "./gather.js";
+import type { PullSnapshot } from "../pipeline/reader.js";
 
 /**
  * When a pull request as a payload or a listing gave it may be used as it is, and when

@@ -16,7 +16,9 @@ export const GITHUB_LIMITS = {
 } as const;
 
 const ELLIPSIS = "…";
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+// Made on the first cut: constructing an Intl formatter loads ICU data, which every Action
+// cold start would pay for at import, where most runs never cut a text.
+let segmenter: Intl.Segmenter | undefined;
 
 /** Characters as GitHub counts them: Unicode code points. */
 export function charCount(text: string): number {
@@ -31,6 +33,7 @@ export function cutChars(text: string, max: number): string {
   const budget = max - charCount(ELLIPSIS);
   let kept = "";
   let used = 0;
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   for (const { segment } of segmenter.segment(text)) {
     const size = charCount(segment);
     if (used + size > budget) break;

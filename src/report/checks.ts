@@ -8,6 +8,7 @@ import type { DimensionAssessment, RiskReason } from "../engine/risk.js";
 import type { ScheduleBlocker } from "../engine/schedule.js";
 import { notGivenNote, occurrenceNotes, untilText } from "./calendar-texts.js";
 import { wallTimeAt, zoneOffsetMinutes } from "../engine/wall-clock.js";
+import { capitalize, plural, truncate } from "./text.js";
 
 /**
  * One decision, rendered as the three check runs. The CLI prints them, the App and the
@@ -50,7 +51,7 @@ export interface RenderOptions {
 /** GitHub's cap on a check run's summary and text, in bytes. */
 export const MAX_OUTPUT_BYTES = 65_535;
 /** A title GitHub shows whole in the checks list. */
-const MAX_TITLE_CHARS = 200;
+export const MAX_TITLE_CHARS = 200;
 /** Annotations kept in one rendering: publishers send them 50 a request. */
 const MAX_ANNOTATIONS = 500;
 
@@ -103,7 +104,7 @@ function check(name: CheckName, conclusion: Conclusion, title: string, summary: 
   return {
     name,
     conclusion,
-    title: truncateChars(title, MAX_TITLE_CHARS),
+    title: truncate(title, MAX_TITLE_CHARS),
     summary: fitBytes(summary, MAX_OUTPUT_BYTES),
     annotations: annotations.slice(0, MAX_ANNOTATIONS),
     enforcedConclusion: conclusion,
@@ -127,7 +128,7 @@ function applyEnforcement(rendered: RenderedCheck, enforcement: EvaluatedDecisio
   return {
     ...rendered,
     conclusion: "neutral",
-    title: truncateChars(`Report only (${verdict}): ${rendered.title}`, MAX_TITLE_CHARS),
+    title: truncate(`Report only (${verdict}): ${rendered.title}`, MAX_TITLE_CHARS),
     summary: fitBytes(
       `> **Report only.** The policy sets \`enforcement: report\`: this check ${verdict} under \`enforce\`.\n\n${rendered.summary}`,
       MAX_OUTPUT_BYTES,
@@ -490,7 +491,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 /** `Tue 25 Nov 2026, 02:00 UTC+1`: in the policy's zone, whatever the host's. */
 export function formatInstant(instant: number, zone: string): string {
   const wall = wallTimeAt(instant, zone);
-  const weekday = wall.weekday.charAt(0).toUpperCase() + wall.weekday.slice(1);
+  const weekday = capitalize(wall.weekday);
   return `${weekday} ${wall.day} ${MONTHS[wall.month - 1]} ${wall.year}, ${pad2(wall.hour)}:${pad2(wall.minute)} ${offsetLabel(zoneOffsetMinutes(zone, instant))}`;
 }
 
@@ -510,14 +511,6 @@ function pad2(value: number): string {
   return String(value).padStart(2, "0");
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
@@ -528,10 +521,6 @@ function escapeMarkdown(text: string): string {
 
 function stripMarkdown(text: string): string {
   return text.replace(/`/g, "");
-}
-
-function truncateChars(text: string, max: number): string {
-  return cutChars(text, max);
 }
 
 const encoder = new TextEncoder();

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Review } from "../../src/engine/approvals.js";
 import { decideGate, type GateInput, type GatePull } from "../../src/engine/gate.js";
 import { evaluate } from "../../src/engine/evaluate.js";
+import { gateReason } from "../../src/report/gate.js";
 import { policyFrom } from "../support/policy.js";
 
 const POLICY = `
@@ -64,8 +65,10 @@ function pull(
 
 function gate(overrides: Partial<GateInput> & { policyText?: string } = {}) {
   const { policyText = POLICY, ...rest } = overrides;
-  return decideGate({
-    policy: policyFrom(policyText),
+  const policy = policyFrom(policyText);
+  // The engine decides; report/gate.ts words the decision (its reason, asserted below).
+  const decision = decideGate({
+    policy,
     environment: "production",
     sha: "a".repeat(40),
     at: at("2026-02-25T03:00:00Z"), // Wednesday 03:00: inside the normal window
@@ -74,6 +77,7 @@ function gate(overrides: Partial<GateInput> & { policyText?: string } = {}) {
     directCommits: [],
     ...rest,
   });
+  return { ...decision, reason: gateReason(decision, policy.timezone) };
 }
 
 describe("decideGate", () => {

@@ -3,16 +3,19 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { changesToDeploy, TooManyCommitsError } from "../../src/github/changes-to-deploy.js";
 import { publishChecks } from "../../src/github/check-runs.js";
 import { loadPolicy } from "../../src/github/policy-source.js";
-import { evaluatePullRequest } from "../../src/github/pull-request-inputs.js";
+import { restReader } from "../../src/github/rest-reader.js";
+import { gatherAndEvaluate } from "../../src/pipeline/gather.js";
+import type { PullRequestFields } from "../../src/pipeline/reader.js";
+import type { Policy } from "../../src/engine/policy.js";
 import type { RenderedCheck } from "../../src/report/checks.js";
-import { startFakeApi, type FakeGitHub, type FakePull } from "./fake-api.js";
+import { startSeededGitHub, type PullSeed, type SeededGitHub } from "../fake-github/seed.js";
 
 const REPO = "acme/shop";
-let fake: FakeGitHub;
+let fake: SeededGitHub;
 let octokit: Octokit;
 
 beforeAll(async () => {
-  fake = await startFakeApi();
+  fake = await startSeededGitHub();
   octokit = new Octokit({ auth: "test-token", baseUrl: fake.url });
 });
 afterAll(() => fake.close());
@@ -20,7 +23,7 @@ beforeEach(() => fake.reset());
 afterEach(() => expect(fake.invalidRequests).toEqual([]));
 
 const sha = (digit: string) => digit.repeat(40);
-const merged = (number: number, mergeCommit: string, extra: Partial<FakePull> = {}): FakePull => ({
+const merged = (number: number, mergeCommit: string, extra: Partial<PullSeed> = {}): PullSeed => ({
   number,
   title: `PR ${number}`,
   body: "",
@@ -35,12 +38,12 @@ const merged = (number: number, mergeCommit: string, extra: Partial<FakePull> = 
 
 describe("loadPolicy", () => {
   it("layers the org's defaults under the repository's file (_extends), lists concatenated", async () => {
-    fake.repos[REPO] = {
+    fake.seed(REPO, {
       files: { main: { ".github/changegate.yml": '_extends: .github\nversion: 1\ntimezone: "Europe/Berlin"\nfreezes: [{ name: "Repo", start: "2026-05-01T00:00", end: "2026-05-02T00:00" }]\n' } },
-    };
-    fake.repos["acme/.github"] = {
+    });
+    fake.seed("acme/.github", {
       files: { main: { ".github/changegate.yml": 'version: 1\nenforcement: report\nfreezes: [{ name: "Org", start: "2026-04-01T00:00", end: "2026-04-02T00:00" }]\n' } },
-    };
+    });
     const loaded = await loadPolicy(octokit, { owner: "acme", repo: "shop", ref: "main" });
     expect(loaded.status).toBe("valid");
     if (loaded.status !== "valid") return;
@@ -50,10 +53,10 @@ describe("loadPolicy", () => {
   });
 
   it("fails closed when the extended file cannot be read, and reports a repository without a policy as not enrolled", async () => {
-    fake.repos[REPO] = { files: { main: { ".github/changegate.yml": "_extends: acme/policies:base.yml\nversion: 1\n" } } };
+    fake.seed(REPO, { files: { main: { ".github/changegate.yml": "_extends: acme/policies:base.yml\nversion: 1\n" } } });
     const loaded = await loadPolicy(octokit, { owner: "acme", repo: "shop", ref: "main" });
     expect(loaded).toMatchObject({ status: "invalid", problems: [{ path: "_extends", message: expect.stringMatching(/^_extends: cannot read acme\/policies:base\.yml/) }] });
-    fake.repos[REPO] = { files: { main: {} } };
+    fake.seed(REPO, { files: { main: {} } });
     expect(await loadPolicy(octokit, { owner: "acme", repo: "shop", ref: "main" })).toEqual({ status: "not-enrolled" });
   });
 });
@@ -62,7 +65,7 @@ describe("changesToDeploy", () => {
   // 1 <- 2 (PR #1, squash) <- 3 (direct push) <- 4 (merge commit of PR #2, second parent 9) ; 9 is PR #2's own commit
   const commits = { [sha("1")]: [], [sha("2")]: [sha("1")], [sha("9")]: [sha("2")], [sha("3")]: [sha("2")], [sha("4")]: [sha("3"), sha("9")] };
   const seed = (deployments: { id: number; sha: string; environment: string; statuses: string[] }[]) => {
-    fake.repos[REPO] = { commits, deployments, pulls: [merged(1, sha("2")), merged(2, sha("4"), { head: { sha: sha("9") } })] };
+    fake.seed(REPO, { commits, deployments, pulls: [merged(1, sha("2")), merged(2, sha("4"), { head: { sha: sha("9") } })] });
   };
   const target = { owner: "acme", repo: "shop", sha: sha("4"), environment: "production" };
 
@@ -101,11 +104,12 @@ describe("changesToDeploy", () => {
     const long: Record<string, string[]> = { [sha("1")]: [] };
     let previous = sha("1");
     for (let i = 0; i < 260; i++) {
-      const next = i.toString(16).padStart(40, "e");
+      // Unique made-up SHAs (padding with a hex digit made two of them equal, and the chain a loop).
+      const next = `${i.toString(16).padStart(39, "0")}e`;
       long[next] = [previous];
       previous = next;
     }
-    fake.repos[REPO] = { commits: long, deployments: [{ id: 1, sha: sha("1"), environment: "production", statuses: ["success"] }] };
+    fake.seed(REPO, { commits: long, deployments: [{ id: 1, sha: sha("1"), environment: "production", statuses: ["success"] }] });
     await expect(changesToDeploy(octokit, { ...target, sha: previous })).rejects.toThrow(TooManyCommitsError);
   });
 });
@@ -121,7 +125,7 @@ describe("publishChecks", () => {
   });
 
   it("sends annotations 50 a request, and updates in place", async () => {
-    fake.repos[REPO] = {};
+    fake.seed(REPO, {});
     const target = { owner: "acme", repo: "shop", headSha: sha("a") };
     expect(await publishChecks(octokit, target, [check(120)], null)).toMatchObject([{ action: "created" }]);
     expect(fake.checkRuns(REPO)[0]!.output.annotations).toHaveLength(120);
@@ -136,6 +140,9 @@ describe("publishChecks", () => {
 });
 
 describe("evaluatePullRequest", () => {
+  // The Action's way: the REST reader alone.
+  const evaluatePullRequest = (client: Octokit, o: { owner: string; repo: string; policy: Policy; pull: PullRequestFields; at: number }) =>
+    gatherAndEvaluate(restReader(client, o.owner, o.repo), o.pull, o.policy, { at: o.at });
   it("reads renames with both names, ignores bots, and reads teams only when they can matter", async () => {
     const { policyFrom } = await import("../support/policy.js");
     const policy = policyFrom('version: 1\nrisk: { rules: [{ name: "db", paths: ["db/**"], set: { blast_radius: 4, reversibility: 4 } }] }\napprovals: { high: { count: 1, teams: ["sre"] }, medium: { count: 1 } }\n');
@@ -144,8 +151,8 @@ describe("evaluatePullRequest", () => {
       { user: "alice", state: "APPROVED", commit_id: sha("f"), submitted_at: "2026-01-01T00:00:00Z" },
       { user: "ci[bot]", state: "APPROVED", commit_id: sha("f"), submitted_at: "2026-01-01T00:00:00Z", bot: true },
     ];
-    fake.repos[REPO] = { collaborators: { alice: "write" }, pulls: [merged(1, sha("2"), { body, reviews, files: [{ filename: "src/new.ts", previous_filename: "db/old.sql" }] })] };
-    fake.teams["acme/sre"] = ["alice"];
+    fake.seed(REPO, { collaborators: { alice: "write" }, pulls: [merged(1, sha("2"), { body, reviews, files: [{ filename: "src/new.ts", previous_filename: "db/old.sql" }] })] });
+    fake.team("acme/sre", ["alice"]);
     const pull = (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "shop", pull_number: 1 })).data;
     const { input, decision } = await evaluatePullRequest(octokit, { owner: "acme", repo: "shop", policy, pull, at: Date.parse("2026-01-02T03:00:00Z") });
     expect(input.files).toEqual({ files: [{ path: "src/new.ts", previousPath: "db/old.sql" }], complete: true });
@@ -154,8 +161,9 @@ describe("evaluatePullRequest", () => {
     expect(fake.requests.some((request) => request.path === "/orgs/acme/teams/sre/members")).toBe(true);
 
     // Moving the file elsewhere makes it low risk: no team is read.
-    fake.requests.length = 0;
-    fake.repos[REPO]!.pulls![0]!.files = ["src/new.ts"];
+    fake.resetRequests();
+    fake.seeded(REPO).pulls![0]!.files = ["src/new.ts"];
+    fake.reseed(REPO);
     await evaluatePullRequest(octokit, { owner: "acme", repo: "shop", policy, pull, at: Date.parse("2026-01-02T03:00:00Z") });
     expect(fake.requests.some((request) => request.path.startsWith("/orgs/"))).toBe(false);
   });

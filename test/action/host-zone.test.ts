@@ -3,7 +3,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error: a plain-JS build script, without types
+import { zoneOffsetsPlugin } from "../../scripts/zone-offsets-plugin.js";
 import { ROOT } from "./run-action.js";
 
 /**
@@ -18,7 +21,7 @@ function inChild(body: string): unknown {
     script,
     [
       `import { hostZoneOffsets } from ${source("action/host-zone.ts")};`,
-      `import { canonicalZones, intlZoneOffsets, useZoneOffsets, zoneOffsetMinutes } from ${source("engine/wall-clock.ts")};`,
+      `import { canonicalZones, intlZoneOffsets, zoneOffsetMinutes } from ${source("engine/wall-clock.ts")};`,
       `import { formatInstant } from ${source("report/checks.ts")};`,
       body,
     ].join("\n"),
@@ -93,17 +96,19 @@ describe("hostZoneOffsets", () => {
     });
   });
 
-  it("gives the engine the same offsets once installed, and instants render the same", () => {
-    const result = inChild(`
+  it("gives the engine the same offsets once linked in (as the Action's bundle does), and instants render the same", async () => {
+    const body = `
       const instants = [Date.UTC(2026, 2, 29, 0, 59), Date.UTC(2026, 2, 29, 1, 0), Date.UTC(2026, 9, 25, 0, 59), Date.UTC(2026, 9, 25, 1, 0)];
-      const before = instants.map((t) => [zoneOffsetMinutes("Europe/Berlin", t), formatInstant(t, "Europe/Berlin")]);
-      useZoneOffsets(hostZoneOffsets());
-      const after = instants.map((t) => [zoneOffsetMinutes("Europe/Berlin", t), formatInstant(t, "Europe/Berlin")]);
-      console.log(JSON.stringify({ before, after, tz: process.env.TZ }));
-    `) as { before: unknown; after: unknown; tz: string };
-    expect(result.tz).toBe("Europe/Berlin");
-    expect(result.after).toEqual(result.before);
-    expect(result.after).toEqual([
+      const rendered = instants.map((t) => [zoneOffsetMinutes("Europe/Berlin", t), formatInstant(t, "Europe/Berlin")]);
+      console.log(JSON.stringify({ rendered, tz: process.env.TZ }));
+    `;
+    const before = inChild(body) as { rendered: unknown; tz: string };
+    const after = (await inBundledChild(body)) as { rendered: unknown; tz: string };
+    expect(before.tz).toBe("Australia/Lord_Howe");
+    // The bundle's engine asked the host-zone source, which adopted the policy's zone.
+    expect(after.tz).toBe("Europe/Berlin");
+    expect(after.rendered).toEqual(before.rendered);
+    expect(after.rendered).toEqual([
       [60, "Sun 29 Mar 2026, 01:59 UTC+1"],
       [120, "Sun 29 Mar 2026, 03:00 UTC+2"],
       [120, "Sun 25 Oct 2026, 02:59 UTC+2"],
@@ -111,3 +116,18 @@ describe("hostZoneOffsets", () => {
     ]);
   });
 });
+
+/** The same script bundled as the Action's build links the engine (its zone offsets from host-zone-offsets.ts). */
+async function inBundledChild(body: string): Promise<unknown> {
+  const dir = mkdtempSync(join(tmpdir(), "changegate-host-zone-bundle-"));
+  const entry = join(dir, "entry.ts");
+  const source = (file: string) => JSON.stringify(join(ROOT, "src", file));
+  writeFileSync(entry, [`import { zoneOffsetMinutes } from ${source("engine/wall-clock.ts")};`, `import { formatInstant } from ${source("report/checks.ts")};`, body].join("\n"));
+  const outfile = join(dir, "entry.mjs");
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "esm", nodePaths: [join(ROOT, "node_modules")], plugins: [zoneOffsetsPlugin(ROOT)], logLevel: "warning",
+    banner: { js: 'import { createRequire as __r } from "node:module"; const require = __r(import.meta.url);' },
+  });
+  const run = spawnSync(process.execPath, [outfile], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env["PATH"], TZ: "Australia/Lord_Howe" } });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout);
+}

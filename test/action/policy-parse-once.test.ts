@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type * as YamlDocument from "../../src/engine/yaml-document.js";
 
-// The loader asks `extendsTarget` and then `parsePolicy` about the same files; for the
-// Action's cold start the second reuses the first's YAML parse (src/engine/policy.ts). Counted here
-// by wrapping the YAML parser.
+// The loader reads each file's `_extends` (`readPolicyLayer`) and then gives the same files
+// to `parsePolicy`; for the Action's cold start the second reuses the first's YAML parse, handed
+// over explicitly as `PolicySource.layer` (src/engine/policy.ts). Counted here by wrapping the
+// YAML parser.
 const parses = vi.hoisted(() => ({ count: 0 }));
 vi.mock("../../src/engine/yaml-document.js", async (importOriginal) => {
   const original = await importOriginal<typeof YamlDocument>();
@@ -16,7 +17,7 @@ vi.mock("../../src/engine/yaml-document.js", async (importOriginal) => {
   };
 });
 
-const { extendsTarget, parsePolicy } = await import("../../src/engine/policy.js");
+const { parsePolicy, readPolicyLayer } = await import("../../src/engine/policy.js");
 
 const FILE = ".github/changegate.yml";
 const VALID = `version: 1
@@ -36,13 +37,14 @@ beforeEach(() => {
   parses.count = 0;
 });
 
-describe("a policy text is parsed once by extendsTarget and parsePolicy", () => {
+describe("a policy text is parsed once by readPolicyLayer and parsePolicy", () => {
   it("gives parsePolicy the same result as parsing afresh, and parses once", () => {
     const fresh = parsePolicy({ file: FILE, text: VALID });
     expect(parses.count).toBe(1);
     parses.count = 0;
-    expect(extendsTarget(VALID)).toBeNull();
-    const after = parsePolicy({ file: FILE, text: VALID });
+    const layer = readPolicyLayer(VALID);
+    expect(layer.extends).toBeNull();
+    const after = parsePolicy({ file: FILE, text: VALID, layer });
     expect(parses.count).toBe(1);
     expect(after).toEqual(fresh);
   });
@@ -50,8 +52,7 @@ describe("a policy text is parsed once by extendsTarget and parsePolicy", () => 
   it("locates problems at the same lines, in the layer's own file", () => {
     const fresh = parsePolicy({ file: FILE, text: INVALID });
     expect(fresh.ok).toBe(false);
-    extendsTarget(INVALID);
-    const after = parsePolicy({ file: FILE, text: INVALID });
+    const after = parsePolicy({ file: FILE, text: INVALID, layer: readPolicyLayer(INVALID) });
     expect(after).toEqual(fresh);
     if (after.ok) return;
     expect(after.problems.map((problem) => [problem.path, problem.line])).toEqual([
@@ -60,31 +61,39 @@ describe("a policy text is parsed once by extendsTarget and parsePolicy", () => 
     ]);
   });
 
-  it("names each layer's file in its problems, whatever name extendsTarget parsed it under", () => {
+  it("names each layer's file in its problems, whatever name readPolicyLayer parsed it under", () => {
     const base = { file: "acme/.github:.github/changegate.yml", text: "version: 1\nfreezes:\n  - { name: x, start: 2030-01-02, end: 2030-01-01 }\n" };
     const repo = { file: FILE, text: "_extends: .github\nversion: 1\n" };
     const fresh = parsePolicy([base, repo]);
-    expect(extendsTarget(repo.text)).toBe(".github");
-    expect(extendsTarget(base.text)).toBeNull();
+    const repoLayer = readPolicyLayer(repo.text);
+    const baseLayer = readPolicyLayer(base.text);
+    expect(repoLayer.extends).toBe(".github");
+    expect(baseLayer.extends).toBeNull();
     parses.count = 0;
-    const after = parsePolicy([base, repo]);
+    const after = parsePolicy([{ ...base, layer: baseLayer }, { ...repo, layer: repoLayer }]);
     expect(parses.count).toBe(0);
     expect(after).toEqual(fresh);
     expect(after.ok ? [] : after.problems.map((problem) => `${problem.file}:${problem.line}`)).toEqual(["acme/.github:.github/changegate.yml:3"]);
   });
 
-  it("uses a remembered parse once: the next parsePolicy of the text parses again", () => {
-    extendsTarget(VALID);
+  it("keeps nothing between calls: a parsePolicy not handed the layer parses again", () => {
+    readPolicyLayer(VALID);
     parsePolicy({ file: FILE, text: VALID });
     parses.count = 0;
     parsePolicy({ file: FILE, text: VALID });
     expect(parses.count).toBe(1);
   });
 
+  it("does not use a layer parsed from another text", () => {
+    const result = parsePolicy({ file: FILE, text: INVALID, layer: readPolicyLayer(VALID) });
+    expect(result.ok).toBe(false);
+  });
+
   it("does not remember a text that does not parse", () => {
     const broken = "version: 1\n  bad: [\n";
-    expect(extendsTarget(broken)).toBeNull();
-    const result = parsePolicy({ file: FILE, text: broken });
+    const layer = readPolicyLayer(broken);
+    expect(layer.extends).toBeNull();
+    const result = parsePolicy({ file: FILE, text: broken, layer });
     expect(result.ok).toBe(false);
     expect(parses.count).toBe(2);
   });

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeApi, type FakeGitHub, type FakePull, type FakeRepo } from "./fake-api.js";
+import { startSeededGitHub, type PullSeed, type RepoSeed, type SeededGitHub } from "../fake-github/seed.js";
 import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { ROOT, runAction, type ActionRun } from "./run-action.js";
 
@@ -44,17 +44,17 @@ const block = (fields: string) => `Tuning.\n\n\`\`\`yaml\nchange_request:\n${fie
 const NORMAL = block("  type: normal\n  implementation_plan: roll out\n  rollback_plan: roll back\n  risk: { blast_radius: 1, reversibility: 1, confidence: 1 }");
 const HIGH = block("  type: normal\n  implementation_plan: roll out\n  rollback_plan: roll back\n  risk_level: high");
 
-let fake: FakeGitHub;
+let fake: SeededGitHub;
 
 beforeAll(async () => {
   // The tests run the bundle of the sources as they are (CI also checks it is committed fresh).
   execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
-  fake = await startFakeApi();
+  fake = await startSeededGitHub();
 }, 60_000);
 afterAll(() => fake.close());
 afterEach(() => expect(fake.invalidRequests).toEqual([]));
 
-function pull(overrides: Partial<FakePull> = {}): FakePull {
+function pull(overrides: Partial<PullSeed> = {}): PullSeed {
   return {
     number: 2,
     title: "Update the README with new information.",
@@ -68,9 +68,9 @@ function pull(overrides: Partial<FakePull> = {}): FakePull {
   };
 }
 
-function seed(options: { policy?: string | null; headPolicy?: string; pulls?: FakePull[] } = {}) {
+function seed(options: { policy?: string | null; headPolicy?: string; pulls?: PullSeed[] } = {}) {
   const policy = options.policy === undefined ? POLICY : options.policy;
-  fake.repos[REPO] = {
+  fake.seed(REPO, {
     defaultBranch: "master",
     files: {
       master: policy === null ? {} : { [POLICY_PATH]: policy },
@@ -78,7 +78,7 @@ function seed(options: { policy?: string | null; headPolicy?: string; pulls?: Fa
     },
     pulls: options.pulls ?? [pull()],
     collaborators: { alice: "write", bob: "maintain", ivan: "write", carol: "read" },
-  };
+  });
 }
 
 beforeEach(() => fake.reset());
@@ -121,7 +121,7 @@ describe("mode: check", () => {
   it("is idempotent: a second run leaves unchanged check runs alone", async () => {
     seed();
     await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
-    fake.requests.length = 0;
+    fake.resetRequests();
     const again = await run({ mode: "check" }, "pull_request_review", example("pull_request_review", "submitted"));
     expect(again.code).toBe(0);
     expect(fake.checkRuns(REPO)).toHaveLength(3);
@@ -149,8 +149,9 @@ describe("mode: check", () => {
     const SECOND = "b".repeat(40);
     // Two pull requests queued: #2 (approved) and #3 (not approved) ahead of it.
     seed({ pulls: [pull(), pull({ number: 3, title: "Tune", head: { sha: SECOND }, reviews: [] })] });
-    fake.repos[REPO]!.commits = { [BASE]: [], [SECOND]: [BASE], [GROUP_HEAD]: [SECOND] };
-    fake.repos[REPO]!.messages = { [SECOND]: "Tune (#3)", [GROUP_HEAD]: "Merge pull request #2 from Codertocat/patch-1" };
+    fake.seeded(REPO).commits = { [BASE]: [], [SECOND]: [BASE], [GROUP_HEAD]: [SECOND] };
+    fake.seeded(REPO).messages = { [SECOND]: "Tune (#3)", [GROUP_HEAD]: "Merge pull request #2 from Codertocat/patch-1" };
+    fake.reseed(REPO);
     const payload = example("merge_group", "checks_requested") as { merge_group: Record<string, unknown> };
     payload.merge_group = { ...payload.merge_group, head_sha: GROUP_HEAD, base_sha: BASE, base_ref: "refs/heads/master", head_ref: `refs/heads/gh-readonly-queue/master/pr-2-${BASE}` };
     const result = await run({ mode: "check" }, "merge_group", payload, { sha: GROUP_HEAD });
@@ -163,7 +164,8 @@ describe("mode: check", () => {
     expect(result.summary).toContain("#2, #3");
 
     // Once #3 is approved the group passes.
-    fake.repos[REPO]!.pulls![1]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: SECOND, submitted_at: "2026-01-02T10:00:00Z" }];
+    fake.seeded(REPO).pulls![1]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: SECOND, submitted_at: "2026-01-02T10:00:00Z" }];
+    fake.reseed(REPO);
     const again = await run({ mode: "check" }, "merge_group", payload, { sha: GROUP_HEAD });
     expect(again.code).toBe(0);
     expect(fake.checkRuns(REPO).filter((check) => check.head_sha === GROUP_HEAD).map((check) => check.conclusion)).toEqual(["success", "success", "success"]);
@@ -171,7 +173,7 @@ describe("mode: check", () => {
 
   it("an organisation's lock holds: the repository's enforcement: report is not used, and is a warning annotation at its line", async () => {
     seed({ policy: `_extends: .github\nversion: 1\nenforcement: report\n`, pulls: [pull({ reviews: [] })] });
-    fake.repos[`${ORG}/.github`] = { files: { main: { [POLICY_PATH]: `${POLICY}locked: [enforcement]\n` } } };
+    fake.seed(`${ORG}/.github`, { files: { main: { [POLICY_PATH]: `${POLICY}locked: [enforcement]\n` } } });
     const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
     expect(result.code).toBe(1);
     expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure" });
@@ -226,6 +228,26 @@ describe("mode: check", () => {
     );
   });
 
+  it("does not count the approval of the person who pushed the head, as the App does not", async () => {
+    // alice pushed the head commit (the repository's activity says so) and approved it.
+    seed({ pulls: [pull({ pushedBy: "alice" })] });
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure" });
+    expect(fake.checkRuns(REPO).find((check) => check.name === "changegate/approvals")!.output.summary).toContain("@alice: the last person to push cannot approve it");
+    expect(fake.requests).toContainEqual(expect.objectContaining({ route: "/repos/{owner}/{repo}/activity" }));
+  });
+
+  it("follows _extends in a PR-edited policy, as the App does: the layered edit's problems are reported", async () => {
+    // Alone the edit is valid; layered over the org's defaults (an inverted freeze) it is not.
+    fake.seed(`${ORG}/.github`, { files: { main: { [POLICY_PATH]: 'version: 1\nfreezes: [{ name: "Org", start: "2030-01-02T00:00", end: "2030-01-01T00:00" }]\n' } } });
+    seed({ headPolicy: `_extends: .github\n${POLICY}`, pulls: [pull({ files: ["README.md", POLICY_PATH] })] });
+    const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(result.code).toBe(1);
+    expect(checksOf()["changegate/risk"]).toMatchObject({ conclusion: "failure", title: "This PR's changegate policy is invalid: 1 problem" });
+    expect(result.annotations).toContainEqual(expect.objectContaining({ level: "warning", message: `${ORG}/.github:${POLICY_PATH}:2:58: freezes[0].end: end (2030-01-01T00:00) must be after start (2030-01-02T00:00)` }));
+  });
+
   it("explains that GITHUB_TOKEN cannot read team membership, and fails the checks closed saying so", async () => {
     seed({ pulls: [pull({ body: HIGH, reviews: [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-02T10:00:00Z" }] })] });
     const result = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
@@ -235,9 +257,9 @@ describe("mode: check", () => {
     expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure", title: expect.stringMatching(/^Could not evaluate: changegate cannot read the members of team/) });
     expectNoStack(result);
     // With a token that can, the same PR is decided.
-    fake.teams[`${ORG}/sre`] = ["bob"];
-    fake.teams[`${ORG}/directors`] = [];
-    fake.teams[`${ORG}/incident-commanders`] = ["ivan"];
+    fake.team(`${ORG}/sre`, ["bob"]);
+    fake.team(`${ORG}/directors`, []);
+    fake.team(`${ORG}/incident-commanders`, ["ivan"]);
     const decided = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
     expect(checksOf()["changegate/approvals"]).toMatchObject({ conclusion: "failure", title: "Needs 1 more approval for high risk (1 from sre)" });
     expect(decided.outputs["risk-tier"]).toBe("high");
@@ -245,7 +267,7 @@ describe("mode: check", () => {
 
   it("explains a token that may not post check runs, and points pull_request users at pull_request_target", async () => {
     seed();
-    fake.forbidden.add("POST /repos/{owner}/{repo}/check-runs");
+    fake.forbid("POST /repos/{owner}/{repo}/check-runs");
     const result = await run({ mode: "check" }, "pull_request", example("pull_request", "opened"));
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toBe(
@@ -305,13 +327,14 @@ describe("mode: check", () => {
 
 describe("mode: gate", () => {
   const MERGE = "d".repeat(40);
-  const mergedPull = (overrides: Partial<FakePull> = {}) =>
+  const mergedPull = (overrides: Partial<PullSeed> = {}) =>
     pull({ state: "closed", merged_at: "2026-01-02T12:00:00Z", merge_commit_sha: MERGE, ...overrides });
 
-  function seedGate(options: { policy?: string; pulls?: FakePull[]; commits?: Record<string, string[]>; deployments?: { id: number; sha: string; environment: string; statuses: string[] }[] } = {}) {
+  function seedGate(options: { policy?: string; pulls?: PullSeed[]; commits?: Record<string, string[]>; deployments?: { id: number; sha: string; environment: string; statuses: string[] }[] } = {}) {
     seed({ ...(options.policy === undefined ? {} : { policy: options.policy }), pulls: options.pulls ?? [mergedPull()] });
-    fake.repos[REPO]!.commits = options.commits ?? { ["a".repeat(40)]: [], [MERGE]: ["a".repeat(40)] };
-    fake.repos[REPO]!.deployments = options.deployments ?? [];
+    fake.seeded(REPO).commits = options.commits ?? { ["a".repeat(40)]: [], [MERGE]: ["a".repeat(40)] };
+    fake.seeded(REPO).deployments = options.deployments ?? [];
+    fake.reseed(REPO);
   }
   const gate = (inputs: Record<string, string> = {}, sha = MERGE) => run({ mode: "gate", ...inputs }, "push", example("push"), { sha });
 
@@ -373,8 +396,16 @@ describe("mode: gate", () => {
     expect(result.outputs["reason"]).toBe("Blocked: PR #5 merged without its approvals: needs 1 more approval");
     expect(result.summary).toContain("since the last successful deployment to `production` (`1111111`)");
     // An approval given after the merge does not count.
-    fake.repos[REPO]!.pulls![0]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-03T00:00:00Z" }];
+    fake.seeded(REPO).pulls![0]!.reviews = [{ user: "alice", state: "APPROVED", commit_id: HEAD, submitted_at: "2026-01-03T00:00:00Z" }];
+    fake.reseed(REPO);
     expect((await gate()).code).toBe(1);
+  });
+
+  it("does not count the approval of the person who pushed the merged head", async () => {
+    seedGate({ pulls: [mergedPull({ pushedBy: "alice" })] });
+    const result = await gate();
+    expect(result.code).toBe(1);
+    expect(result.outputs["reason"]).toBe("Blocked: PR #2 merged without its approvals: needs 1 more approval");
   });
 
   it("blocks a commit that no PR brought unless the policy allows direct pushes", async () => {
@@ -388,7 +419,8 @@ describe("mode: gate", () => {
 
   it("fails closed when the repository is not enrolled", async () => {
     seedGate();
-    fake.repos[REPO]!.files = { master: {} };
+    fake.seeded(REPO).files = { master: {} };
+    fake.reseed(REPO);
     const result = await gate();
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toMatch(/is not enrolled: master has no \.github\/changegate\.yml, so the gate has no policy to decide by \(it fails closed\)\.$/);
@@ -405,7 +437,7 @@ describe("mode: gate", () => {
 
   it("explains a token that cannot read the policy, the deployment history read meanwhile", async () => {
     seedGate();
-    fake.forbidden.add("GET /repos/{owner}/{repo}/contents/{path}");
+    fake.forbid("GET /repos/{owner}/{repo}/contents/{path}");
     const result = await gate();
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toMatch(/contents: read/);
@@ -415,7 +447,7 @@ describe("mode: gate", () => {
 
   it("explains a token that cannot read deployments", async () => {
     seedGate();
-    fake.forbidden.add("GET /repos/{owner}/{repo}/deployments");
+    fake.forbid("GET /repos/{owner}/{repo}/deployments");
     const result = await gate();
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toMatch(/^changegate failed: |cannot/);
@@ -471,10 +503,11 @@ blackouts:
     ics: ".github/company.ics"
 `;
   const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\nDTSTART;VALUE=DATE:20200101\r\nDTEND;VALUE=DATE:20200102\r\nSUMMARY:Old\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-  const seedCalendar = (extra: Partial<FakeRepo> = {}, ics = ICS) => {
+  const seedCalendar = (extra: Partial<RepoSeed> = {}, ics = ICS) => {
     seed({ policy: CALENDAR });
-    fake.repos[REPO]!.files!["master"]![".github/company.ics"] = ics;
-    Object.assign(fake.repos[REPO]!, extra);
+    fake.seeded(REPO).files!["master"]![".github/company.ics"] = ics;
+    Object.assign(fake.seeded(REPO), extra);
+    fake.reseed(REPO);
   };
 
   it("check mode: an open issue with the freeze label, opened by a writer, blocks and names the issue", async () => {
@@ -509,9 +542,10 @@ blackouts:
   it("gate mode: an open incident issue holds a deployment", async () => {
     const MERGE = "d".repeat(40);
     seedCalendar({ issues: [{ number: 4, title: "Sev1", state: "open", labels: ["incident"], user: "bob", created_at: iso(Date.now() - HOUR) }] });
-    fake.repos[REPO]!.pulls = [pull({ state: "closed", merged_at: "2026-01-02T12:00:00Z", merge_commit_sha: MERGE })];
-    fake.repos[REPO]!.commits = { ["a".repeat(40)]: [], [MERGE]: ["a".repeat(40)] };
-    fake.repos[REPO]!.deployments = [];
+    fake.seeded(REPO).pulls = [pull({ state: "closed", merged_at: "2026-01-02T12:00:00Z", merge_commit_sha: MERGE })];
+    fake.seeded(REPO).commits = { ["a".repeat(40)]: [], [MERGE]: ["a".repeat(40)] };
+    fake.seeded(REPO).deployments = [];
+    fake.reseed(REPO);
     const result = await run({ mode: "gate" }, "push", example("push"), { sha: MERGE });
     expect(result.code).toBe(1);
     expect(result.outputs["reason"]).toMatch(/^Blocked: Freeze “Incident: #4 Sev1” until #4 is closed/);

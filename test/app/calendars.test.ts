@@ -73,7 +73,7 @@ describe("calendars in the App", () => {
     const render = new Renderer(fake, fake.url);
     const stranger = fake.createIssue("acme", repo, { title: "Please freeze", user: "mallory", labels: ["incident"] });
     await target.deliver(webhookEvent(fake, "issues", "opened", { owner: "acme", repo, sender: "mallory" }, { issue: render.issue(fake.repository("acme", repo), stranger) }));
-    await target.service.queue.idle();
+    await target.service.idle();
     for (const pull of pulls) expect(conclusions(fake, "acme", repo, pull.head.sha)[1]).toBe("success");
 
     const incident = fake.createIssue("acme", repo, { title: "Checkout is down", user: "alice", labels: ["incident"] });
@@ -103,7 +103,7 @@ describe("calendars in the App", () => {
     expect(fake.requests((record) => record.route === "GET /repos/{owner}/{repo}/releases")).toHaveLength(1);
 
     fake.addRelease("acme", repo, { tag: "v3.0.0" });
-    target.service.policies.clear();
+    target.service.forgetAllPolicies();
     const pull = await greenPull(target, repo, "d.txt");
     const schedule = checks(fake, "acme", repo, pull.head.sha)["changegate/schedule"]!;
     expect(schedule.conclusion).toBe("failure");

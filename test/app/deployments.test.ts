@@ -88,7 +88,7 @@ describe("the deployment protection rule", () => {
     const repo = repository();
     const { number, gate } = await mergedAndRequested(target, repo);
     // The policy is read once per process and branch: count the decision's requests with it warm, as for the other events.
-    await target.service.policies.load(await target.service.clientFor(fake.repository("acme", repo).installationId!), { owner: "acme", repo, ref: "main" }, { scope: String(fake.repository("acme", repo).installationId) });
+    await target.service.policyAt(await target.service.clientFor(fake.repository("acme", repo).installationId!), { owner: "acme", repo, ref: "main" }, fake.repository("acme", repo).installationId!);
     fake.resetRequests();
     const delivered = await target.deliver(deploymentProtectionRuleEvent(fake, gate));
     expect(delivered.status).toBe(200);
@@ -96,9 +96,11 @@ describe("the deployment protection rule", () => {
     expect(stated(gate)).toHaveLength(1);
     expect(gate.answers[0]!.comment).toMatch(new RegExp(`^May deploy ${gate.deployment.sha.slice(0, 7)} to production: PR #${number}, approvals satisfied`));
     const decisionRequests = fake.requests({ excludeInstallationToken: true }).filter((record) => !record.path.includes("/git/") && !record.path.includes(BRANCH) && !/contents\/(index|head)/.test(record.path));
-    // The Action's gate reads the same (and the policy, which the App has cached): 6 reads and the answer.
+    // The Action's gate reads the same (and the policy, which the App has cached): 7 reads and the answer
+    // (who pushed the merged head among them: the last pusher's approval does not count, issue 10).
     expect(decisionRequests.map((record) => `${record.method} ${record.route}`).sort()).toEqual(
       [
+        "GET GET /repos/{owner}/{repo}/activity",
         "GET GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
         "GET GET /repos/{owner}/{repo}/deployments",
         "GET GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Probot } from "probot";
-import { DeliveryFailed, logDeliveryFailuresOnce } from "../../src/app/handlers.js";
+import { DeliveryFailed, logDeliveryFailuresOnce } from "../../src/app/handlers/index.js";
 
 describe("a handler's failure in the log", () => {
   it("is logged once: Probot's second log line, the aggregate of DeliveryFailed errors, is dropped; everything else is logged, by child loggers with their bindings", () => {

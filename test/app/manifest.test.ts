@@ -8,7 +8,7 @@ import type { Probot } from "probot";
 import { registerDeploymentHandlers } from "../../src/app/deployment-handlers.js";
 import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
 import type { DeploymentRule } from "../../src/app/deployment-rule.js";
-import { registerHandlers } from "../../src/app/handlers.js";
+import { registerHandlers } from "../../src/app/handlers/index.js";
 import { registerIssueHandlers } from "../../src/app/issue-events.js";
 import type { ChangegateService } from "../../src/app/service.js";
 import { startChangegate } from "../../src/app/server.js";

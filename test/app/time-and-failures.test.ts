@@ -95,7 +95,7 @@ describe("time", () => {
     // The other pull request's boundary comes back from its check runs, with no evaluation.
     await second.service.reconcile();
     await second.service.idle();
-    expect(second.service.scheduler.get({ installationId: fake.repository("acme", repo).installationId!, owner: "acme", repo, number: waiting.number })).toMatchObject({ at: start });
+    expect(second.service.boundaryOf({ installationId: fake.repository("acme", repo).installationId!, owner: "acme", repo, number: waiting.number })).toMatchObject({ at: start });
     await waitFor(() => conclusions(fake, "acme", repo, waiting.head.sha)[1], (value) => value === "failure", 8_000, "the freeze after the restart");
     expect(Date.now()).toBeLessThan(start);
     for (const check of Object.values(checks(fake, "acme", repo, waiting.head.sha))) expect(check.count).toBe(1);

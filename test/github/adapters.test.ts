@@ -1,11 +1,15 @@
 import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { annotationKey, publishChecks, type KnownCheck } from "../../src/github/check-runs.js";
-import { ConditionalCache, useConditionalRequests } from "../../src/github/conditional-requests.js";
-import { gatherAndEvaluate, GatherCaches } from "../../src/github/gather.js";
-import { combineGroupChecks, pullNumbersIn, pullsInMergeGroup } from "../../src/github/merge-group.js";
-import { PolicyCache } from "../../src/github/policy-cache.js";
+import { annotationKey, publishChecks, recordedDecisionKind, recordedNextChange, type KnownCheck } from "../../src/github/check-runs.js";
+import { ConditionalCache, useConditionalRequests } from "../../src/app/conditional-requests.js";
+import { GatherCaches } from "../../src/app/caching-reader.js";
+import { restReader } from "../../src/github/rest-reader.js";
+import { gatherAndEvaluate as gatherThroughReader } from "../../src/pipeline/gather.js";
+import type { PullRequestFields } from "../../src/pipeline/reader.js";
+import { pullNumbersIn, pullsInMergeGroup } from "../../src/github/merge-group.js";
+import { combineGroupChecks } from "../../src/report/merge-group.js";
+import { PolicyCache } from "../../src/app/policy-cache.js";
 import type { RenderedCheck } from "../../src/report/checks.js";
 import { recordPush } from "../fake-github/activity.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/server.js";
@@ -135,6 +139,9 @@ describe("conditional requests and the policy cache", () => {
 });
 
 describe("gatherAndEvaluate", () => {
+  // The App's way: the REST reader with its caches in front.
+  const gatherAndEvaluate = (client: Octokit, request: { owner: string; repo: string; pull: PullRequestFields; policy: typeof policy; at: number }, caches: GatherCaches) =>
+    gatherThroughReader(caches.reader(restReader(client, request.owner, request.repo), { scope: "" }), request.pull, request.policy, { at: request.at });
   const body = "```yaml\nchange_request:\n  type: normal\n  implementation_plan: x\n  rollback_plan: y\n```\n";
   const policy = policyFrom("version: 1\napprovals: { low: { count: 1 }, medium: { count: 1 } }\n");
 
@@ -184,6 +191,24 @@ describe("gatherAndEvaluate", () => {
     fake.resetRequests();
     await gatherAndEvaluate(octokit, { owner: "acme", repo, pull: snapshot, policy, at: Date.now() }, caches);
     expect(fake.requests().map((record) => record.route)).not.toContain("GET /repos/{owner}/{repo}/activity");
+  });
+});
+
+describe("recorded decisions", () => {
+  it("records a failed evaluation as a kind of decision beside its next change, and an evaluation as none", async () => {
+    const repo = newRepo();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", changes: { "src/a.ts": "a\n" } });
+    const target = { owner: "acme", repo, headSha: pull.head.sha };
+    const failing: RenderedCheck = { name: "changegate/risk", conclusion: "failure", title: "Could not evaluate: x", summary: "x", annotations: [], enforcedConclusion: "failure" };
+    const retryAt = Date.parse("2026-03-01T00:00:00Z");
+    await publishChecks(octokit, target, [failing], retryAt, null, { decision: "unavailable" });
+    const [run] = (await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: "acme", repo, ref: pull.head.sha })).data.check_runs;
+    expect(recordedDecisionKind(run!)).toBe("unavailable");
+    expect(recordedNextChange(run!)).toBe(retryAt);
+    await publishChecks(octokit, target, [{ ...failing, conclusion: "success", title: "Risk 5/16: low", enforcedConclusion: "success" }], null, null, { decision: "evaluated" });
+    const [again] = (await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: "acme", repo, ref: pull.head.sha })).data.check_runs;
+    expect(recordedDecisionKind(again!)).toBeUndefined();
+    expect(recordedNextChange(again!)).toBe("none");
   });
 });
 

@@ -1,12 +1,14 @@
-import { GitHubAccessError } from "../github/access.js";
-import { ActionError } from "./context.js";
+import { GitHubAccessError } from "../github/errors.js";
+
+/** An error whose message is written for the workflow's author: the step fails with it, without a stack. */
+export class ActionError extends Error {}
 
 /**
  * Turns a request GitHub refused into advice a workflow author can act on: which line the
  * job's `permissions:` block lacks, or that GITHUB_TOKEN cannot do it in any workflow.
  */
-export function explainAccess(error: unknown, eventName: string): unknown {
-  if (!(error instanceof GitHubAccessError)) return error;
+export function explainAccess(error: unknown, eventName: string): Error {
+  if (!(error instanceof GitHubAccessError)) return error instanceof Error ? error : new Error(String(error));
   const what = `changegate ${error.message}.`;
   if (error.permission.startsWith("organization Members")) {
     return new ActionError(

@@ -1,6 +1,6 @@
-import type { GitHubClient } from "./access.js";
+import type { GitHubClient } from "../github/access.js";
 import { InFlight, LruCache } from "./cache.js";
-import { loadPolicy, type LoadedPolicy } from "./policy-source.js";
+import { loadPolicy, type LoadedPolicy } from "../github/policy-source.js";
 
 /**
  * The policy of each (repository, branch), as loadPolicy reads it (`_extends` layers

@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import { LruCache } from "./cache.js";
-import { statusOf } from "./access.js";
+import { statusOf } from "../github/access.js";
 
 /**
  * Conditional requests: every GET that GitHub answered with an ETag is asked again with

@@ -1,0 +1,244 @@
+import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
+import { changegateCheckRuns } from "../github/check-runs.js";
+import { decisionInputs } from "../github/decision-inputs.js";
+import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
+import type { PolicyCache } from "./policy-cache.js";
+import type { LoadedPolicy } from "../github/policy-source.js";
+import { restReader } from "../github/rest-reader.js";
+import { gatherAndEvaluate } from "../pipeline/gather.js";
+import type { PullRequestReader } from "../pipeline/reader.js";
+import { loosens } from "../report/blocking.js";
+import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../report/checks.js";
+import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
+import { renderNotEnrolled } from "../report/not-enrolled.js";
+import type { GatherCaches, PullSnapshot } from "./caching-reader.js";
+import type { AppCheckPublisher } from "./check-publisher.js";
+import type { InstallationClients } from "./clients.js";
+import { describeFailure } from "./errors.js";
+import type { Locks } from "./lock.js";
+import type { PullMemory } from "./pull-memory.js";
+import { pullId, urgency, type Boundary, type BoundaryKind, type PullKey, type Scheduler, type WorkQueue } from "./scheduler.js";
+import type { Client, EvaluateOutcome, EvaluateRequest, Logger, ServiceOptions } from "./service.js";
+
+/**
+ * Evaluates a pull request and publishes its three checks, the App's one way through: under
+ * a lock per head commit (replicas write each run once), through the pipeline (the REST
+ * reader behind the App's caches; render; publish), failing closed (a failure is published
+ * and a retry scheduled), and leaving its next boundary with the Scheduler. Merge groups go
+ * the same way, each member judged by the policy of the branch the group merges into.
+ */
+const CHECK_ORDER = [CHECK_NAMES.risk, CHECK_NAMES.schedule, CHECK_NAMES.approvals];
+
+export interface EvaluatorParts {
+  appId: number;
+  log: Logger;
+  now: () => number;
+  clients: InstallationClients;
+  policies: PolicyCache;
+  caches: GatherCaches;
+  locks: Locks;
+  memory: PullMemory;
+  publisher: AppCheckPublisher;
+  scheduler: Scheduler;
+  queue: WorkQueue;
+  options: Pick<ServiceOptions, "retryDelaysMs">;
+}
+
+export class Evaluator {
+  #evaluations = 0;
+  #failures = 0;
+  #stopped = false;
+
+  constructor(private readonly parts: EvaluatorParts) {}
+
+  get stats(): { evaluations: number; failures: number } {
+    return { evaluations: this.#evaluations, failures: this.#failures };
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** What an evaluation reads through: the REST reader with this process's caches in front. */
+  reader(client: Client, installationId: number, owner: string, repo: string, fresh = false): PullRequestReader {
+    return this.parts.caches.reader(restReader(client, owner, repo), { scope: String(installationId), fresh });
+  }
+
+  /** Evaluates one pull request and publishes its checks. Never throws: a failure is published (fail closed) and retried. */
+  async evaluatePull(request: EvaluateRequest): Promise<EvaluateOutcome> {
+    const key: PullKey = { installationId: request.installationId, owner: request.owner, repo: request.repo, number: request.number };
+    let client: Client;
+    let pull: PullSnapshot;
+    try {
+      // The installation's own client, not the webhook's: Probot's event client has no
+      // per-installation throttle key, so its writes would share one pace with every other
+      // installation's, and go beside (not behind) this installation's background writes.
+      client = await this.parts.clients.forInstallation(request.installationId);
+      pull = await this.#currentPull(client, key, request.pull);
+    } catch (error) {
+      return this.#failed(key, null, null, error);
+    }
+    if (pull.state === "closed") {
+      this.forget(key);
+      return { status: "closed", writes: 0 };
+    }
+    const lockKey = `${request.owner}/${request.repo}@${pull.head.sha}`.toLowerCase();
+    try {
+      return await this.parts.locks.run(lockKey, () => this.#evaluateLocked(client, key, pull, request));
+    } catch (error) {
+      return this.#failed(key, client, pull, error);
+    }
+  }
+
+  /** Forgets a closed pull request. */
+  forget(key: PullKey): void {
+    this.parts.scheduler.delete(key);
+    this.parts.memory.forget(key);
+  }
+
+  /** Queues an evaluation (policy changes, reconciliation). */
+  enqueue(request: Omit<EvaluateRequest, "client">, priority: number): void {
+    this.parts.queue.push({ id: pullId(request), priority, run: async () => void (await this.evaluatePull(request)) });
+  }
+
+  /** A boundary the Scheduler found due. */
+  enqueueBoundary(boundary: Boundary): void {
+    this.parts.queue.push({
+      id: pullId(boundary.pull),
+      priority: urgency(boundary),
+      run: async () => void (await this.evaluatePull({ ...boundary.pull, pull: null, trigger: boundary.kind === "retry" ? "retry" : "schedule", boundary })),
+    });
+  }
+
+  async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<PullSnapshot> {
+    // A payload is a hint: unless its stamp proves it newer than what was decided on, GitHub is asked.
+    if (given !== null && this.parts.memory.provesCurrent(key, given)) return given;
+    const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: key.owner, repo: key.repo, pull_number: key.number });
+    return data as PullSnapshot;
+  }
+
+  async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest): Promise<EvaluateOutcome> {
+    const { scheduler, memory } = this.parts;
+    this.#evaluations++;
+    const now = this.parts.now();
+    const remember = () => memory.remember(key, pull, 0, now);
+    const loaded = await this.parts.policies.load(client, { owner: key.owner, repo: key.repo, ref: pull.base.ref }, { scope: String(key.installationId), fresh: request.fresh === true });
+    if (loaded.status === "not-enrolled") {
+      scheduler.delete(key);
+      // Runs from when the branch had a policy (or the PR had another base) turn neutral; elsewhere a not-enrolled PR costs nothing.
+      const retargeted = request.trigger === "retarget" || (memory.get(key)?.baseRef ?? pull.base.ref) !== pull.base.ref;
+      const writes = request.trigger === "policy-change" || request.fresh === true || retargeted ? await this.#neutralize(client, key, pull) : 0;
+      remember();
+      return { status: "not-enrolled", writes };
+    }
+
+    let decision: Decision;
+    let timezone = "UTC";
+    // What the runs record they were decided on (reviews are not read for an invalid policy).
+    let inputs = decisionInputs(pull, [], loaded.files);
+    if (loaded.status === "invalid") {
+      decision = { kind: "policy-invalid", problems: loaded.problems };
+    } else {
+      timezone = loaded.policy.timezone;
+      const boundary = request.boundary ?? null;
+      // A closing is flipped ahead of its instant, decided as of that instant.
+      const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
+      const gathered = await gatherAndEvaluate(this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true), pull, loaded.policy, { at });
+      decision = gathered.decision;
+      inputs = decisionInputs(pull, gathered.input.reviews, loaded.files);
+      if (at !== now) {
+        const current: EvaluatedDecision = evaluate({ ...gathered.input, at: now });
+        if (loosens(current, decision)) {
+          // Not a closing after all: publish what holds now, and open on time.
+          const checksNow = renderChecks(current, { timezone });
+          const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checksNow, boundary!.at, current);
+          remember();
+          scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checksNow, "opens"), headSha: pull.head.sha });
+          return { status: "deferred", writes, decision: current, checks: checksNow };
+        }
+      }
+    }
+
+    const checks = renderChecks(decision, { timezone });
+    const next = decision.kind === "evaluated" ? decision.nextChange : null;
+    const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checks, next?.at ?? null, decision);
+    remember();
+    if (next !== null && next !== undefined) {
+      const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
+      scheduler.set(key, { at: next.at, kind, mergeable: mergeableAfter(checks, kind), headSha: pull.head.sha });
+    } else {
+      scheduler.delete(key);
+    }
+    return { status: "published", writes, decision, checks };
+  }
+
+  /** A branch without a policy: changegate's runs already on the head (from when it had one) turn neutral. */
+  async #neutralize(client: Client, key: PullKey, pull: PullSnapshot): Promise<number> {
+    const runs = await changegateCheckRuns(client, { owner: key.owner, repo: key.repo, headSha: pull.head.sha }, { appId: this.parts.appId });
+    if (runs.length === 0) return 0;
+    const checks = renderNotEnrolled(pull.base.ref, CHECK_ORDER.filter((name) => runs.some((run) => run.name === name)));
+    return this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publishNeutral(checks);
+  }
+
+  /** Fails closed: the checks say why and that changegate retries; a retry is scheduled. */
+  async #failed(key: PullKey, client: Client | null, pull: PullSnapshot | null, error: unknown): Promise<EvaluateOutcome> {
+    this.#failures++;
+    const reason = describeFailure(error);
+    const id = pullId(key);
+    const failures = this.parts.memory.failed(key, pull, this.parts.now());
+    const delays = this.parts.options.retryDelaysMs ?? [30_000, 120_000, 300_000, 600_000];
+    const retryAt = this.parts.now() + (delays[Math.min(failures, delays.length) - 1] ?? 600_000);
+    this.parts.log.warn({ err: error, pull: id, failures }, `changegate: could not evaluate ${id}: ${reason}`);
+    let writes = 0;
+    if (client !== null && pull !== null) {
+      try {
+        const unavailable: Decision = { kind: "unavailable", reason };
+        writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publish(renderChecks(unavailable, { timezone: "UTC" }), retryAt, unavailable);
+      } catch (publishError) {
+        this.parts.log.warn({ err: publishError, pull: id }, "changegate: could not publish the failure either");
+      }
+    }
+    if (!this.#stopped) this.parts.scheduler.set(key, { at: retryAt, kind: "retry", mergeable: false, headSha: pull?.head.sha ?? null });
+    return { status: "failed", writes, error: reason };
+  }
+
+  /** The three checks on a merge group's head, from the pull requests in it. */
+  async evaluateMergeGroup(client: Client, installationId: number, owner: string, repo: string, group: MergeGroup): Promise<EvaluateOutcome> {
+    this.parts.clients.prepare(client, installationId);
+    const publisher = this.parts.publisher.on(client, installationId, owner, repo, group.head_sha);
+    try {
+      return await this.parts.locks.run(`${owner}/${repo}@${group.head_sha}`.toLowerCase(), async () => {
+        const loaded: LoadedPolicy = await this.parts.policies.load(client, { owner, repo, ref: branchName(group.base_ref) }, { scope: String(installationId) });
+        if (loaded.status === "not-enrolled") return { status: "not-enrolled" as const, writes: 0 };
+        let checks: RenderedCheck[];
+        if (loaded.status === "invalid") {
+          checks = renderChecks({ kind: "policy-invalid", problems: loaded.problems }, { timezone: "UTC" });
+        } else {
+          const members: GroupMember[] = [];
+          for (const number of await pullsInMergeGroup(client, owner, repo, group)) {
+            const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
+            const pull = data as PullSnapshot;
+            // A pull request is judged by the policy of the branch the group merges into.
+            const { decision } = await gatherAndEvaluate(this.reader(client, installationId, owner, repo), pull, loaded.policy, { at: this.parts.now() });
+            members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
+          }
+          checks = combineGroupChecks(members);
+        }
+        const writes = loaded.status === "invalid" ? await publisher.publish(checks, null, { kind: "policy-invalid", problems: loaded.problems }) : await publisher.publishNeutral(checks);
+        return { status: "published" as const, writes, checks };
+      });
+    } catch (error) {
+      const reason = describeFailure(error);
+      this.parts.log.warn({ err: error, group: group.head_sha }, `changegate: could not evaluate merge group ${group.head_sha}: ${reason}`);
+      const unavailable: Decision = { kind: "unavailable", reason };
+      const writes = await publisher.publish(renderChecks(unavailable, { timezone: "UTC" }), null, unavailable).catch(() => 0);
+      return { status: "failed", writes, error: reason };
+    }
+  }
+}
+
+/** Whether the pull request can merge once the boundary passes (its other checks pass). */
+function mergeableAfter(checks: readonly RenderedCheck[], kind: BoundaryKind): boolean {
+  const relevant = kind === "opens" ? checks.filter((check) => check.name !== CHECK_NAMES.schedule) : checks;
+  return relevant.every((check) => check.conclusion !== "failure");
+}

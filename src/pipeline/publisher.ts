@@ -1,0 +1,12 @@
+import type { Decision } from "../engine/evaluate.js";
+import type { RenderedCheck } from "../report/checks.js";
+
+/**
+ * Where the pipeline puts a decision's three rendered checks: check runs on the head commit
+ * (the App's and the Action's, github/check-runs.ts) or standard output (the CLI). Returns
+ * how many writes it made (0: nothing changed).
+ */
+export interface CheckPublisher {
+  /** `decision`: what the checks render (a failed evaluation is a kind of decision, and is recorded as such). */
+  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision): Promise<number>;
+}
