@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
+import { InProcessDeliveries, type DeliveryQueue, type RetryPolicy } from "./deliveries.js";
 import { registerDeploymentHandlers } from "./deployment-handlers.js";
 import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
-import { registerHandlers } from "./handlers/index.js";
-import { registerIssueHandlers } from "./issue-events.js";
+import { registerHandlers, runDelivery } from "./handlers/index.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { pagesFromEnv } from "./pages/handler.js";
@@ -18,7 +18,9 @@ import { webhookIntake, type WebhookIntake, type WebhookIntakeOptions, type Webh
  *
  * Besides the webhook handlers it runs, in the background: reconciliation of open pull
  * requests (at start, then every `reconcileIntervalMs`), a request for failed webhook
- * deliveries to be redelivered (every `redeliverIntervalMs`), and the scheduler's timers.
+ * deliveries to be redelivered (every `redeliverIntervalMs`), the merge catch-up (at
+ * start, then every `catchUpIntervalMs`), and the scheduler's timers. Webhook deliveries
+ * become jobs in the durable queue (deliveries.ts; in Redis with REDIS_URL).
  * It answers `GET /healthz`.
  */
 export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log" | "installationClient" | "appClient" | "redis">> {
@@ -27,6 +29,16 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   redisUrl?: string;
   reconcileIntervalMs?: number;
   redeliverIntervalMs?: number;
+  /** How often merged pull requests of the last days are held against the trail (the catch-up). */
+  catchUpIntervalMs?: number;
+  /** How far back the catch-up looks for merges (3 days). */
+  catchUpWindowMs?: number;
+  /** How long a webhook waits for its job before answering (under Probot's 9 s). */
+  answerWithinMs?: number;
+  /** How a delivery's job is retried. */
+  deliveryRetry?: RetryPolicy;
+  /** With a Redis URL: how long a dead worker's job waits before another replica takes it over (BullMQ's lock duration). */
+  deliveryLockMs?: number;
   /** Wait after start before the first reconciliation and redelivery (Probot must be listening). */
   startupDelayMs?: number;
   /** Off: no background loops (tests drive them). */
@@ -41,6 +53,8 @@ export interface ChangegateApp {
   appFn: ApplicationFunction;
   /** The running service, once Probot has loaded the app. */
   readonly service: ChangegateService | null;
+  /** The durable queue webhooks become jobs in, once loaded. */
+  readonly deliveries: DeliveryQueue | null;
   /** The deployment protection rule, once Probot has loaded the app. */
   readonly deployments: DeploymentRule | null;
   /**
@@ -53,6 +67,7 @@ export interface ChangegateApp {
 
 export function createChangegateApp(options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = process.env): ChangegateApp {
   let service: ChangegateService | null = null;
+  let deliveries: DeliveryQueue | null = null;
   let deployments: DeploymentRule | null = null;
   const timers: NodeJS.Timeout[] = [];
   let redisToClose: { quit(): Promise<unknown> } | null = null;
@@ -69,7 +84,22 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       redis = client as unknown as RedisLike;
       redisToClose = client;
     }
-    const { redis: _redis, redisUrl: _url, reconcileIntervalMs: _r, redeliverIntervalMs: _d, startupDelayMs: _s, background: _b, webhookIntake: intake, deployments: deploymentOptions, ...serviceOptions } = options;
+    const {
+      redis: _redis,
+      redisUrl: _url,
+      reconcileIntervalMs: _r,
+      redeliverIntervalMs: _d,
+      catchUpIntervalMs: _c,
+      catchUpWindowMs: _cw,
+      answerWithinMs: _a,
+      deliveryRetry: _dr,
+      deliveryLockMs: _dl,
+      startupDelayMs: _s,
+      background: _b,
+      webhookIntake: intake,
+      deployments: deploymentOptions,
+      ...serviceOptions
+    } = options;
     service = new ChangegateService({
       mergeHooks: auditMergeHooks(app.log, options.now ?? Date.now, (key, section) => service!.exclusive(key, section)),
       ...serviceOptions,
@@ -79,12 +109,16 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       installationClient: (installationId) => app.auth(installationId),
       appClient: () => app.auth(),
     });
-    registerHandlers(app, service);
+    const running = service;
+    const queueParts = { run: (work: Parameters<typeof runDelivery>[1]) => runDelivery(running, work), client: (installationId: number) => app.auth(installationId), log: app.log, ...(options.deliveryRetry ? { retry: options.deliveryRetry } : {}) };
+    deliveries = redisUrl
+      ? await (await import("./redis-deliveries.js")).RedisDeliveries.start({ ...queueParts, url: redisUrl, ...(options.deliveryLockMs === undefined ? {} : { lockMs: options.deliveryLockMs }) })
+      : new InProcessDeliveries(queueParts);
+    registerHandlers(app, deliveries, options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs });
     if (intake !== undefined) {
       intakeHandler = webhookIntake(() => app.webhooks as unknown as WebhookReceiver, intake, app.log);
       addHandler(intakeHandler);
     }
-    registerIssueHandlers(app, service);
     const live = service;
     // What the deployment rule may use of the service (deployment-holds.ts).
     const deps: DeploymentDeps = {
@@ -102,13 +136,13 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     // Holds kept by a previous process (or another replica) are armed again: released on time.
     const rule = deployments;
     void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));
-    addHandler(healthHandler(() => service, () => deployments?.held ?? 0));
+    addHandler(healthHandler(() => service, () => deployments?.held ?? 0, () => deliveries));
     // The site's pages at /changegate/, when GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and CHANGEGATE_SESSION_SECRET are set.
     const pages = pagesFromEnv(env, { appClient, installationClient: (id) => app.auth(id), redis, log: app.log });
     if (pages !== null) addHandler((request, response) => pages(request, response));
 
     if (options.background !== false) {
-      const running = service;
+      const catchUpWindow = options.catchUpWindowMs === undefined ? {} : { windowMs: options.catchUpWindowMs };
       const every = (ms: number, work: () => Promise<unknown>) => {
         const timer = setInterval(() => void work().catch(() => undefined), ms);
         timer.unref();
@@ -117,6 +151,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       const start = setTimeout(() => {
         void running.redeliverFailed();
         void running.reconcile();
+        void running.catchUp(catchUpWindow);
         // Without Redis a restart forgot the holds: GitHub's deliveries name them again.
         if (redis === null && deploymentOptions?.store === undefined) void rule.recover().catch((error: unknown) => app.log.warn({ err: error }, "changegate: held deployments could not be found again"));
       }, options.startupDelayMs ?? 5_000);
@@ -124,6 +159,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       timers.push(start);
       every(options.reconcileIntervalMs ?? 10 * 60_000, () => Promise.all([running.reconcile(), rule.start()]));
       every(options.redeliverIntervalMs ?? 5 * 60_000, () => running.redeliverFailed());
+      every(options.catchUpIntervalMs ?? 30 * 60_000, () => running.catchUp(catchUpWindow));
     }
   };
 
@@ -131,6 +167,9 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     appFn,
     get service() {
       return service;
+    },
+    get deliveries() {
+      return deliveries;
     },
     get deployments() {
       return deployments;
@@ -144,13 +183,14 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopOptions.drainMs ?? 20_000)));
       await Promise.race([running, bound]);
       clearTimeout(timer);
+      await deliveries?.stop();
       await redisToClose?.quit().catch(() => undefined);
     },
   };
 }
 
 /** `GET /healthz`: 200 while the app is loaded and running, with what it holds. */
-export function healthHandler(service: () => ChangegateService | null, heldDeployments: () => number = () => 0) {
+export function healthHandler(service: () => ChangegateService | null, heldDeployments: () => number = () => 0, deliveries: () => DeliveryQueue | null = () => null) {
   return (request: IncomingMessage, response: ServerResponse): boolean => {
     if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/healthz") return false;
     const running = service();
@@ -170,6 +210,7 @@ export function healthHandler(service: () => ChangegateService | null, heldDeplo
             failures: health.failures,
             lastReconcileAt: health.lastReconcileAt === 0 ? null : new Date(health.lastReconcileAt).toISOString(),
             lastReconcileError: health.lastReconcileError,
+            deliveries: deliveries()?.stats ?? null,
           };
     response.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
     return true;

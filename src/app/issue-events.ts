@@ -1,8 +1,8 @@
-import type { Probot } from "probot";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { listAll } from "../github/access.js";
 import type { PullSnapshot } from "./caching-reader.js";
 import { PRIORITY } from "./scheduler.js";
+import type { HandlerContext } from "./handlers/delivery.js";
 import type { ChangegateService, Client } from "./service.js";
 
 /**
@@ -22,17 +22,15 @@ interface IssuePayload {
   label?: { name?: string };
 }
 
-export function registerIssueHandlers(app: Probot, service: ChangegateService): void {
-  app.on(
-    ACTIONS.map((action) => `issues.${action}` as const),
-    async (context) => {
-      const payload = context.payload as unknown as IssuePayload;
-      if (payload.installation?.id === undefined || payload.repository === undefined || payload.issue.pull_request !== undefined) return;
-      const labels = new Set((payload.issue.labels ?? []).map((label) => (typeof label === "string" ? label : label.name ?? "")));
-      if (payload.label?.name) labels.add(payload.label.name);
-      await issueChanged(service, context.octokit as unknown as Client, payload.installation.id, payload.repository.owner.login, payload.repository.name, payload.repository.default_branch ?? null, labels);
-    },
-  );
+export const ISSUE_EVENTS = ACTIONS.map((action) => `issues.${action}` as const);
+
+/** An issue event's handler (a durable job, routed by handlers/index.ts). */
+export async function onIssue(service: ChangegateService, context: HandlerContext<(typeof ISSUE_EVENTS)[number]>): Promise<void> {
+  const payload = context.payload as unknown as IssuePayload;
+  if (payload.installation?.id === undefined || payload.repository === undefined || payload.issue.pull_request !== undefined) return;
+  const labels = new Set((payload.issue.labels ?? []).map((label) => (typeof label === "string" ? label : label.name ?? "")));
+  if (payload.label?.name) labels.add(payload.label.name);
+  await issueChanged(service, context.octokit as unknown as Client, payload.installation.id, payload.repository.owner.login, payload.repository.name, payload.repository.default_branch ?? null, labels);
 }
 
 /** Returns how many open pull requests were queued for evaluation. */

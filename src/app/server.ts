@@ -10,14 +10,15 @@ import { changegateOctokit, type OctokitLimits } from "./octokit.js";
  *   APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET      the App's registration
  *   GHE_HOST, GHE_PROTOCOL                                        GitHub Enterprise Server (or a local fake)
  *   PORT (3000), HOST, WEBHOOK_PATH (/api/github/webhooks)        where it listens
- *   REDIS_URL                                                     several replicas: shared rate limits, per-head locks
+ *   REDIS_URL                                                     several replicas: per-head locks, the durable delivery queue (BullMQ)
  *   LOG_LEVEL, LOG_FORMAT                                         Probot's logging
  *
  * Without APP_ID it starts Probot's setup page, which registers the App from app.yml.
  * changegate's own knobs (all optional): CHANGEGATE_RECONCILE_MINUTES (10),
- * CHANGEGATE_REDELIVER_MINUTES (5), CHANGEGATE_LEAD_SECONDS (60),
- * CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60), CHANGEGATE_REQUEST_TIMEOUT_SECONDS (10),
- * CHANGEGATE_DRAIN_SECONDS (20: how long SIGTERM waits for evaluations in flight).
+ * CHANGEGATE_REDELIVER_MINUTES (5), CHANGEGATE_CATCH_UP_MINUTES (30), CHANGEGATE_CATCH_UP_DAYS (3),
+ * CHANGEGATE_LEAD_SECONDS (60), CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60),
+ * CHANGEGATE_REQUEST_TIMEOUT_SECONDS (10), CHANGEGATE_DRAIN_SECONDS (20: how long SIGTERM
+ * waits for evaluations in flight).
  */
 const PROBOT_UNREACHABLE_PATH = "changegate-intake-serves-webhooks";
 
@@ -34,6 +35,10 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   const reconcile = minutes("CHANGEGATE_RECONCILE_MINUTES");
   const redeliver = minutes("CHANGEGATE_REDELIVER_MINUTES");
   const lead = seconds("CHANGEGATE_LEAD_SECONDS");
+  const catchUp = minutes("CHANGEGATE_CATCH_UP_MINUTES");
+  const catchUpDays = env["CHANGEGATE_CATCH_UP_DAYS"] ? Number(env["CHANGEGATE_CATCH_UP_DAYS"]) * 86_400_000 : undefined;
+  if (catchUp !== undefined) fromEnv.catchUpIntervalMs = catchUp;
+  if (catchUpDays !== undefined) fromEnv.catchUpWindowMs = catchUpDays;
   if (reconcile !== undefined) fromEnv.reconcileIntervalMs = reconcile;
   if (redeliver !== undefined) fromEnv.redeliverIntervalMs = redeliver;
   if (lead !== undefined) fromEnv.leadMs = lead;

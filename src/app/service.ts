@@ -13,7 +13,8 @@ import { InstallationClients } from "./clients.js";
 import { Evaluator } from "./evaluator.js";
 import { KnownRuns } from "./known-runs.js";
 import { Locks, type RedisLike } from "./lock.js";
-import { Merges } from "./merges.js";
+import { MergeCatchUp, type CatchUpCounts, type CatchUpOptions } from "./catch-up.js";
+import { Merges, type MergeOutcome } from "./merges.js";
 import { PolicyChanges } from "./policy-changes.js";
 import { PullMemory } from "./pull-memory.js";
 import { Reconciler, type ReconcileCounts } from "./reconciler.js";
@@ -114,6 +115,7 @@ export class ChangegateService {
   readonly #redelivery: Redelivery;
   readonly #policyChanges: PolicyChanges;
   readonly #merges: Merges;
+  readonly #catchUp: MergeCatchUp;
   readonly #locks: Locks;
   readonly #clients: InstallationClients;
   readonly #policies: PolicyCache;
@@ -162,6 +164,7 @@ export class ChangegateService {
     this.#redelivery = new Redelivery({ log, now, clients, locks });
     this.#policyChanges = new PolicyChanges({ clients, policies, evaluator, scheduler: this.#scheduler, maxOpenPulls });
     this.#merges = new Merges({ log, now, clients, policies, evaluator, locks, hooks: options.mergeHooks ?? null });
+    this.#catchUp = new MergeCatchUp({ log, now, clients, policies, merges: this.#merges, locks });
   }
 
   stop(): void {
@@ -206,8 +209,13 @@ export class ChangegateService {
   }
 
   /** A merged pull request: the merge hooks, with its decision as it merged. */
-  recordMerge(client: Client, where: { installationId: number; owner: string; repo: string }, pull: MergedPullRequest["pull"], deliveryId: string | null): Promise<void> {
+  recordMerge(client: Client, where: { installationId: number; owner: string; repo: string }, pull: MergedPullRequest["pull"], deliveryId: string | null): Promise<MergeOutcome> {
     return this.#merges.merged(client, where, pull, deliveryId);
+  }
+
+  /** Merged pull requests of the last days that the trail lacks are recorded (see MergeCatchUp). */
+  catchUp(options: CatchUpOptions = {}): Promise<CatchUpCounts> {
+    return this.#catchUp.run(options);
   }
 
   reconcile(): Promise<ReconcileCounts> {

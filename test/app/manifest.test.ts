@@ -9,8 +9,7 @@ import { registerDeploymentHandlers } from "../../src/app/deployment-handlers.js
 import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
 import type { DeploymentRule } from "../../src/app/deployment-rule.js";
 import { registerHandlers } from "../../src/app/handlers/index.js";
-import { registerIssueHandlers } from "../../src/app/issue-events.js";
-import type { ChangegateService } from "../../src/app/service.js";
+import type { DeliveryQueue } from "../../src/app/deliveries.js";
 import { startChangegate } from "../../src/app/server.js";
 
 /**
@@ -87,9 +86,8 @@ function manifest(): { default_events: string[]; default_permissions: Record<str
 function handledEvents(): string[] {
   const names: string[] = [];
   const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
-  registerHandlers(app, {} as ChangegateService);
+  registerHandlers(app, {} as DeliveryQueue);
   registerDeploymentHandlers(app, {} as DeploymentDeps, {} as DeploymentRule);
-  registerIssueHandlers(app, {} as ChangegateService);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
 

@@ -10,6 +10,9 @@ import type { EvaluateOutcome } from "../service.js";
  * settings, where the redelivery loop finds it again.
  */
 
+/** What a handler reads of its context: what a durable job keeps of a delivery. */
+export type HandlerContext<E extends Context["name"]> = Pick<Context<E>, "id" | "name" | "payload" | "octokit">;
+
 export interface Where {
   installationId: number;
   owner: string;

@@ -1,6 +1,8 @@
-import type { Probot } from "probot";
+import type { Context, Probot } from "probot";
+import { answerFor, type DeliveryQueue, type DeliveryWork } from "../deliveries.js";
 import type { ChangegateService } from "../service.js";
-import { answerFailures, logDeliveryFailuresOnce } from "./delivery.js";
+import { logDeliveryFailuresOnce, type HandlerContext } from "./delivery.js";
+import { ISSUE_EVENTS, onIssue } from "../issue-events.js";
 import { INSTALLATION_EVENTS, onInstallation } from "./installation.js";
 import { onMergeGroup } from "./merge-group.js";
 import { onPullRequestClosed } from "./pull-request-closed.js";
@@ -9,17 +11,56 @@ import { onPullRequest, PULL_REQUEST_EVENTS } from "./pull-request.js";
 import { onPush } from "./push.js";
 import { onRerequested, RERUN_EVENTS } from "./rerequested.js";
 
-/** The App's webhook handlers, one file per event, each with Probot's typed context; every failure answered 500 with its reason (answerFailures). */
+/**
+ * The App's webhook handlers, one file per event, each with Probot's typed context. Probot
+ * hands every delivery to the durable queue (deliveries.ts), which runs the handler below
+ * as a job, once per delivery id, retried until it finishes.
+ */
 export { DeliveryFailed } from "../errors.js";
 export { answerFailures, logDeliveryFailuresOnce } from "./delivery.js";
 
-export function registerHandlers(app: Probot, service: ChangegateService): void {
+interface Route {
+  events: readonly string[];
+  run: (service: ChangegateService, context: HandlerContext<never>) => Promise<void> | void;
+}
+
+// Each handler is typed by its events; a route hands it the context of one of them.
+const route = <E extends Context["name"]>(events: readonly E[], run: (service: ChangegateService, context: HandlerContext<E>) => Promise<void> | void): Route => ({
+  events,
+  run: run as Route["run"],
+});
+
+export const ROUTES: readonly Route[] = [
+  route([...PULL_REQUEST_EVENTS], onPullRequest),
+  route(["pull_request.closed"], onPullRequestClosed),
+  route([...REVIEW_EVENTS], onPullRequestReview),
+  route([...RERUN_EVENTS], onRerequested),
+  route(["merge_group.checks_requested"], onMergeGroup),
+  route(["push"], onPush),
+  route([...INSTALLATION_EVENTS], onInstallation),
+  route(ISSUE_EVENTS, onIssue),
+];
+
+/** Runs a delivery's handler (the durable queue's work): the route of its event and action. */
+export async function runDelivery(service: ChangegateService, work: DeliveryWork): Promise<void> {
+  const action = (work.payload as { action?: unknown } | null)?.action;
+  const full = typeof action === "string" ? `${work.name}.${action}` : work.name;
+  const found = ROUTES.find((candidate) => candidate.events.includes(full) || candidate.events.includes(work.name));
+  // The payload is the one Probot verified and typed for this event, kept as JSON.
+  if (found !== undefined) await found.run(service, work as unknown as HandlerContext<never>);
+}
+
+export interface HandlerOptions {
+  /** How long a webhook waits for its job before answering (under Probot's 9 s, with room for a busy event loop). */
+  answerWithinMs?: number;
+}
+
+export function registerHandlers(app: Probot, deliveries: DeliveryQueue, options: HandlerOptions = {}): void {
   logDeliveryFailuresOnce(app);
-  app.on([...PULL_REQUEST_EVENTS], answerFailures((context) => onPullRequest(service, context)));
-  app.on("pull_request.closed", answerFailures((context) => onPullRequestClosed(service, context)));
-  app.on([...REVIEW_EVENTS], answerFailures((context) => onPullRequestReview(service, context)));
-  app.on([...RERUN_EVENTS], answerFailures((context) => onRerequested(service, context)));
-  app.on("merge_group.checks_requested", answerFailures((context) => onMergeGroup(service, context)));
-  app.on("push", answerFailures((context) => onPush(service, context)));
-  app.on([...INSTALLATION_EVENTS], answerFailures(async (context) => onInstallation(service, context)));
+  const events = [...new Set(ROUTES.flatMap((candidate) => candidate.events))] as Context["name"][];
+  app.on(events, async (context) => {
+    const installation = (context.payload as { installation?: { id?: number } }).installation?.id ?? null;
+    const job = { id: context.id, name: context.name, installationId: installation, payload: context.payload };
+    answerFor(job, await deliveries.accept(job, context.octokit, options.answerWithinMs ?? 7_000));
+  });
 }

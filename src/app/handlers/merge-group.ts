@@ -1,9 +1,8 @@
-import type { Context } from "probot";
 import type { ChangegateService } from "../service.js";
-import { settle, whereOf } from "./delivery.js";
+import { settle, whereOf, type HandlerContext } from "./delivery.js";
 
 /** The merge queue asks for the checks on a merge group's head. */
-export async function onMergeGroup(service: ChangegateService, context: Context<"merge_group.checks_requested">): Promise<void> {
+export async function onMergeGroup(service: ChangegateService, context: HandlerContext<"merge_group.checks_requested">): Promise<void> {
   const { payload } = context;
   const where = whereOf(payload);
   if (where === null) return;

@@ -1,9 +1,8 @@
-import type { Context } from "probot";
 import type { ChangegateService } from "../service.js";
-import { whereOf } from "./delivery.js";
+import { whereOf, type HandlerContext } from "./delivery.js";
 
 /** A pull request closed: forget it; merged, record the merge (audit trail, retrospective). */
-export async function onPullRequestClosed(service: ChangegateService, context: Context<"pull_request.closed">): Promise<void> {
+export async function onPullRequestClosed(service: ChangegateService, context: HandlerContext<"pull_request.closed">): Promise<void> {
   const { payload } = context;
   const where = whereOf(payload);
   if (where === null) return;

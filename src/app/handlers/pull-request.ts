@@ -1,6 +1,5 @@
-import type { Context } from "probot";
 import type { ChangegateService, Trigger } from "../service.js";
-import { settle, whereOf } from "./delivery.js";
+import { settle, whereOf, type HandlerContext } from "./delivery.js";
 
 /** A pull request opened, edited, pushed to, reopened, marked ready or relabelled: evaluate it (a push also says who pushed the head). */
 export const PULL_REQUEST_EVENTS = [
@@ -13,7 +12,7 @@ export const PULL_REQUEST_EVENTS = [
   "pull_request.unlabeled",
 ] as const;
 
-export async function onPullRequest(service: ChangegateService, context: Context<(typeof PULL_REQUEST_EVENTS)[number]>): Promise<void> {
+export async function onPullRequest(service: ChangegateService, context: HandlerContext<(typeof PULL_REQUEST_EVENTS)[number]>): Promise<void> {
   const { payload } = context;
   const where = whereOf(payload);
   if (where === null) return;

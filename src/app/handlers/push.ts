@@ -1,10 +1,9 @@
-import type { Context } from "probot";
 import { POLICY_PATH } from "../../engine/policy-path.js";
 import type { ChangegateService } from "../service.js";
-import { whereOf } from "./delivery.js";
+import { whereOf, type HandlerContext } from "./delivery.js";
 
 /** A push to a branch that may change a policy (its own file, or one a policy layers): the open pull requests into it are evaluated again. */
-export async function onPush(service: ChangegateService, context: Context<"push">): Promise<void> {
+export async function onPush(service: ChangegateService, context: HandlerContext<"push">): Promise<void> {
   const { payload } = context;
   const where = whereOf(payload);
   if (where === null || !payload.ref.startsWith("refs/heads/")) return;

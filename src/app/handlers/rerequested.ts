@@ -1,6 +1,5 @@
-import type { Context } from "probot";
 import { REEVALUATE_ACTION, type ChangegateService, type Client } from "../service.js";
-import { settle, whereOf, type Where } from "./delivery.js";
+import { settle, whereOf, type Where, type HandlerContext } from "./delivery.js";
 
 /**
  * Someone asked for changegate's checks again: "Re-run" on a run or on the suite, or the
@@ -9,7 +8,7 @@ import { settle, whereOf, type Where } from "./delivery.js";
  */
 export const RERUN_EVENTS = ["check_run.rerequested", "check_run.requested_action", "check_suite.rerequested"] as const;
 
-export async function onRerequested(service: ChangegateService, context: Context<(typeof RERUN_EVENTS)[number]>): Promise<void> {
+export async function onRerequested(service: ChangegateService, context: HandlerContext<(typeof RERUN_EVENTS)[number]>): Promise<void> {
   const { payload } = context;
   const where = whereOf(payload);
   if (where === null) return;
