@@ -14,7 +14,7 @@ import { snakeCaseKeys } from "./json.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 import { plural, nounFor } from "../report/text.js";
 
-const SOURCE_FLAGS = {
+export const SOURCE_FLAGS = {
   dir: { type: "string", value: "CHECKOUT", help: "a local checkout of the audit branch (default .)" },
   repo: { type: "string", value: "OWNER/NAME", help: "read the trail through the API instead (token from GITHUB_TOKEN or GH_TOKEN, API from GITHUB_API_URL)" },
   branch: { type: "string", default: "changegate/audit", value: "B", help: "the audit branch, with --repo" },
@@ -112,14 +112,14 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-function ownerAndName(text: string, flag: string): [string, string] {
+export function ownerAndName(text: string, flag: string): [string, string] {
   const [owner, repo, extra] = text.split("/");
   if (owner === undefined || repo === undefined || owner === "" || repo === "" || extra !== undefined) throw new UsageError(`${flag} expects OWNER/NAME; got "${text}"`);
   return [owner, repo];
 }
 
 /** Octokit is loaded only here: the commands that read local files never pay for it. */
-async function apiClient(io: CliIo): Promise<Octokit> {
+export async function apiClient(io: CliIo): Promise<Octokit> {
   const { Octokit } = await import("@octokit/rest");
   const token = io.env["GITHUB_TOKEN"] ?? io.env["GH_TOKEN"];
   return new Octokit({ ...(token === undefined ? {} : { auth: token }), baseUrl: io.env["GITHUB_API_URL"] ?? "https://api.github.com", userAgent: "changegate-cli", log: QUIET });
@@ -250,13 +250,13 @@ function changeSummary(record: AuditRecord): Record<string, unknown> {
   };
 }
 
-interface SourceValues {
+export interface SourceValues {
   dir?: string | undefined;
   repo?: string | undefined;
   branch: string;
 }
 
-async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
+export async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
   if (values.repo !== undefined) {
     if (values.dir !== undefined) throw new UsageError("give --dir or --repo, not both");
     const [owner, repo] = ownerAndName(values.repo, "--repo");

@@ -16,6 +16,7 @@ const COMMANDS: readonly { name: string; load: () => Promise<CommandDeclaration>
   { name: "audit", load: async () => (await import("./audit.js")).AUDIT_COMMAND },
   { name: "changes", load: async () => (await import("./audit.js")).CHANGES_COMMAND },
   { name: "metrics", load: async () => (await import("./audit.js")).METRICS_COMMAND },
+  { name: "site", load: async () => (await import("./site.js")).SITE_COMMAND },
 ];
 
 async function overview(): Promise<string> {
