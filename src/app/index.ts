@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
 import { InProcessDeliveries, type DeliveryQueue, type RetryPolicy } from "./deliveries.js";
-import { registerDeploymentHandlers } from "./deployment-handlers.js";
+import { registerDeploymentHandlers } from "./handlers/deployment-protection-rule.js";
 import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
 import { registerHandlers, runDelivery } from "./handlers/index.js";

@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { parseDocument } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import type { Probot } from "probot";
-import { registerDeploymentHandlers } from "../../src/app/deployment-handlers.js";
+import { registerDeploymentHandlers } from "../../src/app/handlers/deployment-protection-rule.js";
 import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
 import type { DeploymentRule } from "../../src/app/deployment-rule.js";
 import { registerHandlers } from "../../src/app/handlers/index.js";

@@ -2,7 +2,7 @@ import type { Context, Probot } from "probot";
 import { answerFor, type DeliveryQueue, type DeliveryWork } from "../deliveries.js";
 import type { ChangegateService } from "../service.js";
 import { logDeliveryFailuresOnce, type HandlerContext } from "./delivery.js";
-import { ISSUE_EVENTS, onIssue } from "../issue-events.js";
+import { ISSUE_EVENTS, onIssue } from "./issues.js";
 import { INSTALLATION_EVENTS, onInstallation } from "./installation.js";
 import { onMergeGroup } from "./merge-group.js";
 import { onPullRequestClosed } from "./pull-request-closed.js";

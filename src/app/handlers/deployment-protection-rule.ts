@@ -1,8 +1,8 @@
 import type { Probot } from "probot";
-import type { DeploymentDeps, ProtectionRequest } from "./deployment-holds.js";
-import { recordDeploymentOutcome } from "./deployment-outcomes.js";
-import type { DeploymentRule } from "./deployment-rule.js";
-import type { Client } from "./service.js";
+import type { DeploymentDeps, ProtectionRequest } from "../deployment-holds.js";
+import { recordDeploymentOutcome } from "../deployment-outcomes.js";
+import type { DeploymentRule } from "../deployment-rule.js";
+import type { Client } from "../service.js";
 
 /**
  * The deployment webhooks (SPEC §12): `deployment_protection_rule.requested` is decided by

@@ -1,9 +1,9 @@
-import type { LoadedPolicy } from "../github/policy-source.js";
-import { listAll } from "../github/access.js";
-import type { PullSnapshot } from "./caching-reader.js";
-import { PRIORITY } from "./scheduler.js";
-import type { HandlerContext } from "./handlers/delivery.js";
-import type { ChangegateService, Client } from "./service.js";
+import type { LoadedPolicy } from "../../github/policy-source.js";
+import { listAll } from "../../github/access.js";
+import type { PullSnapshot } from "../caching-reader.js";
+import { PRIORITY } from "../scheduler.js";
+import type { HandlerContext } from "./delivery.js";
+import type { ChangegateService, Client } from "../service.js";
 
 /**
  * Issue events (SPEC §10, `while_issues_open`): opening, closing, reopening, labelling or
