@@ -1,59 +1,39 @@
-import type { Probot } from "probot";
+import type { Context } from "probot";
 import type { DeploymentDeps, ProtectionRequest } from "../deployment-holds.js";
-import { recordDeploymentOutcome } from "../deployment-outcomes.js";
 import type { DeploymentRule } from "../deployment-rule.js";
-import type { Client } from "../service.js";
 
 /**
- * The deployment webhooks (SPEC §12): `deployment_protection_rule.requested` is decided by
- * the rule (deployment-rule.ts), `deployment_status.created` recorded (deployment-outcomes.ts).
- * A failure throws: the delivery fails and the redelivery loop asks for it again.
+ * A deployment waits on changegate's protection rule (SPEC §12): the rule decides it
+ * (deployment-rule.ts). A failure throws: the delivery fails and the redelivery loop asks
+ * for it again. Registered directly with Probot (handlers/index.ts), not through the
+ * delivery queue: the rule keeps its own holds and finds them again after a restart.
  */
-interface Envelope {
-  installation?: { id: number };
-  repository?: { name: string; owner: { login: string }; default_branch?: string };
+export async function onDeploymentProtectionRule(deps: DeploymentDeps, rule: DeploymentRule, context: Context<"deployment_protection_rule.requested">): Promise<void> {
+  const request = protectionRequest(context.payload);
+  if (request === null) {
+    context.log.warn({ delivery: context.id }, "changegate: a deployment_protection_rule event without a workflow run callback: nothing to answer");
+    return;
+  }
+  const client = deps.prepare(context.octokit, request.installationId);
+  const outcome = await rule.requested(client, request);
+  context.log.info({ run: request.runId, environment: request.environment, outcome: outcome.status }, `changegate: deployment to ${request.environment} ${outcome.status}`);
 }
 
-interface ProtectionRulePayload extends Envelope {
+/**
+ * What protectionRequest reads of a payload: the webhook's, or one kept in the App's
+ * delivery log (deployment-recovery.ts), which is untyped JSON, so every field is checked.
+ * A `sha` and `ref` at the top are read too, when a payload has them (GitHub's webhook
+ * schema lists them only under `deployment`).
+ */
+interface ProtectionRulePayload {
+  installation?: { id: number };
+  repository?: { name: string; owner: { login: string }; default_branch?: string };
   environment?: string;
   event?: string;
   sha?: string;
   ref?: string;
   deployment_callback_url?: string;
   deployment?: { id: number; sha: string; ref: string; environment: string } | null;
-}
-
-interface DeploymentStatusPayload extends Envelope {
-  deployment_status: { state: string; created_at: string; creator?: { login: string } | null; description?: string | null };
-  deployment: { id: number; sha: string; ref: string; environment: string };
-}
-
-export function registerDeploymentHandlers(app: Probot, service: DeploymentDeps, rule: DeploymentRule): void {
-  app.on("deployment_protection_rule.requested", async (context) => {
-    const request = protectionRequest(context.payload as unknown as ProtectionRulePayload);
-    if (request === null) {
-      context.log.warn({ delivery: context.id }, "changegate: a deployment_protection_rule event without a workflow run callback: nothing to answer");
-      return;
-    }
-    const client = service.prepare(context.octokit as unknown as Client, request.installationId);
-    const outcome = await rule.requested(client, request);
-    context.log.info({ run: request.runId, environment: request.environment, outcome: outcome.status }, `changegate: deployment to ${request.environment} ${outcome.status}`);
-  });
-
-  app.on("deployment_status.created", async (context) => {
-    const payload = context.payload as unknown as DeploymentStatusPayload;
-    if (payload.installation?.id === undefined || payload.repository === undefined) return;
-    const installationId = payload.installation.id;
-    const client = service.prepare(context.octokit as unknown as Client, installationId);
-    await recordDeploymentOutcome(service, rule.store, client, {
-      installationId,
-      owner: payload.repository.owner.login,
-      repo: payload.repository.name,
-      defaultBranch: payload.repository.default_branch ?? "main",
-      deployment: { id: payload.deployment.id, sha: payload.deployment.sha, ref: payload.deployment.ref, environment: payload.deployment.environment },
-      status: { state: payload.deployment_status.state, createdAt: payload.deployment_status.created_at, creator: payload.deployment_status.creator?.login ?? null, description: payload.deployment_status.description ?? "" },
-    });
-  });
 }
 
 /**

@@ -1,7 +1,11 @@
 import type { Context, Probot } from "probot";
 import { answerFor, type DeliveryQueue, type DeliveryWork } from "../deliveries.js";
 import type { ChangegateService } from "../service.js";
+import type { DeploymentDeps } from "../deployment-holds.js";
+import type { DeploymentRule } from "../deployment-rule.js";
 import { logDeliveryFailuresOnce, type HandlerContext } from "./delivery.js";
+import { onDeploymentProtectionRule } from "./deployment-protection-rule.js";
+import { onDeploymentStatus } from "./deployment-status.js";
 import { ISSUE_EVENTS, onIssue } from "./issues.js";
 import { INSTALLATION_EVENTS, onInstallation } from "./installation.js";
 import { onMergeGroup } from "./merge-group.js";
@@ -63,4 +67,10 @@ export function registerHandlers(app: Probot, deliveries: DeliveryQueue, options
     const job = { id: context.id, name: context.name, installationId: installation, payload: context.payload };
     answerFor(job, await deliveries.accept(job, context.octokit, options.answerWithinMs ?? 7_000));
   });
+}
+
+/** The deployment handlers, on Probot directly: the protection rule keeps its own holds and recovers them (deployment-recovery.ts). */
+export function registerDeploymentHandlers(app: Probot, deps: DeploymentDeps, rule: DeploymentRule): void {
+  app.on("deployment_protection_rule.requested", (context) => onDeploymentProtectionRule(deps, rule, context));
+  app.on("deployment_status.created", (context) => onDeploymentStatus(deps, rule, context));
 }
