@@ -6,7 +6,9 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+COPY scripts/build-site.js ./scripts/
+# The site's pages' script and styles (dist/site-assets/), which the App serves at /changegate/.
+RUN npx tsc -p tsconfig.build.json && node scripts/build-site.js --quiet && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-alpine
 ENV NODE_ENV=production \

@@ -51,6 +51,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["src/site/browser/**"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ["test/**", "bench/**", "scripts/**"],
     rules: { "no-console": "off" },
   },

@@ -11,6 +11,7 @@ const RUNNERS: Record<Mode, () => Promise<ModeRunner>> = {
   check: async () => (await import("../src/action/check-mode.js")).runCheckMode,
   gate: async () => (await import("../src/action/gate-github.js")).runGateMode,
   audit: async () => (await import("../src/action/audit-mode.js")).runAuditMode,
+  site: async () => (await import("../src/action/site-mode.js")).runSiteMode,
 };
 
 const log: ActionLog = {

@@ -17,7 +17,7 @@
 // - For profiling: CHANGEGATE_NO_MINIFY=1 keeps names readable (do not commit that build);
 //   CHANGEGATE_METAFILE=FILE writes esbuild's metafile (what each package adds to the bundle).
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,6 +148,13 @@ const calendar = await build({
 // The bundle is ESM whatever package.json surrounds it.
 writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
 writeFileSync(join(outdir, "LICENSES.md"), licenses([...Object.keys(result.metafile.inputs), ...Object.keys(calendar.metafile.inputs)]));
+
+// mode: site writes the pages' script and styles beside the pages: they travel with the bundle.
+await import("./build-site.js");
+mkdirSync(join(outdir, "site-assets"), { recursive: true });
+for (const asset of ["site.js", "site.css"]) copyFileSync(join(root, "dist", "site-assets", asset), join(outdir, "site-assets", asset));
+const uplot = JSON.parse(readFileSync(join(root, "node_modules", "uplot", "package.json"), "utf8"));
+appendFileSync(join(outdir, "LICENSES.md"), `\n\`site-assets/site.js\` (the site's pages, mode: site) bundles uplot ${uplot.version} (${uplot.license}).\n`);
 
 if (process.env.CHANGEGATE_METAFILE) writeFileSync(process.env.CHANGEGATE_METAFILE, JSON.stringify(result.metafile));
 if (!process.argv.includes("--quiet")) {

@@ -6,7 +6,7 @@ import { DURATION_EXAMPLES, formatDuration, parseDuration } from "../engine/dura
  * mistake in one run. Defaults live here, not in action.yml, so an input given to a mode
  * that ignores it can be pointed out.
  */
-export const MODES = ["check", "gate", "audit"] as const;
+export const MODES = ["check", "gate", "audit", "site"] as const;
 export type Mode = (typeof MODES)[number];
 
 /** GitHub-hosted runners end a job after 6 hours; `timeout-minutes` can make it shorter. */
@@ -27,6 +27,10 @@ export interface ActionInputs {
   jobTimeoutMs: number;
   /** gate: write the decision to the audit trail as deployment records (needs `contents: write`). */
   record: boolean;
+  /** site: a checkout of the audit branch (default: the trail is read through the API). */
+  trailDir: string | null;
+  /** site: the folder to write the site to (default "changegate-site"). */
+  out: string;
 }
 
 export type InputsResult = { ok: true; inputs: ActionInputs; warnings: string[] } | { ok: false; problems: string[] };
@@ -36,8 +40,9 @@ const MODE_INPUTS: Record<Mode, readonly string[]> = {
   check: ["fail-on-block"],
   gate: ["environment", "sha", "fail-on-block", "wait", "job-timeout", "record"],
   audit: [],
+  site: ["trail-dir", "out"],
 };
-const ALL_INPUTS = ["mode", "token", "environment", "sha", "fail-on-block", "wait", "job-timeout", "record"];
+const ALL_INPUTS = ["mode", "token", "environment", "sha", "fail-on-block", "wait", "job-timeout", "record", "trail-dir", "out"];
 
 /** `read(name)` returns the input's value, "" when unset (as `core.getInput` does). */
 export function readInputs(read: (name: string) => string): InputsResult {
@@ -96,7 +101,7 @@ export function readInputs(read: (name: string) => string): InputsResult {
   );
   return {
     ok: true,
-    inputs: { mode, token, failOnBlock, environment, sha: shaText === "" ? null : shaText.toLowerCase(), waitMs, jobTimeoutMs, record },
+    inputs: { mode, token, failOnBlock, environment, sha: shaText === "" ? null : shaText.toLowerCase(), waitMs, jobTimeoutMs, record, trailDir: value("trail-dir") || null, out: value("out") || "changegate-site" },
     warnings,
   };
 }

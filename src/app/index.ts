@@ -6,6 +6,7 @@ import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js
 import { registerDeploymentHandlers, registerHandlers, runDelivery } from "./handlers/index.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
+import { pagesFromEnv } from "./pages/handler.js";
 import { ChangegateService, type ServiceOptions } from "./service.js";
 import { webhookIntake, type WebhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
 
@@ -135,6 +136,9 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
     const rule = deployments;
     void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));
     addHandler(healthHandler(() => service, () => deployments?.held ?? 0, () => deliveries));
+    // The site's pages at /changegate/, when GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and CHANGEGATE_SESSION_SECRET are set.
+    const pages = pagesFromEnv(env, { appClient, installationClient: (id) => app.auth(id), redis, log: app.log });
+    if (pages !== null) addHandler((request, response) => pages(request, response));
 
     if (options.background !== false) {
       const catchUpWindow = options.catchUpWindowMs === undefined ? {} : { windowMs: options.catchUpWindowMs };

@@ -26,7 +26,7 @@ export const AUDIT_USAGE = `usage: changegate audit verify ${SOURCE} [--prs OWNE
   verify --prs also holds the trail against the hashes posted on that repository's recently
   merged PRs (through the API), which catches newest records cut off with head.json rewritten.`;
 
-const SOURCE_OPTIONS = {
+export const SOURCE_OPTIONS = {
   dir: { type: "string" },
   repo: { type: "string" },
   branch: { type: "string", default: "changegate/audit" },
@@ -74,13 +74,13 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-function ownerAndName(text: string, flag: string): [string, string] {
+export function ownerAndName(text: string, flag: string): [string, string] {
   const [owner, repo, extra] = text.split("/");
   if (owner === undefined || repo === undefined || owner === "" || repo === "" || extra !== undefined) throw new UsageError(`${flag} expects OWNER/NAME; got "${text}"`);
   return [owner, repo];
 }
 
-function apiClient(io: CliIo): Octokit {
+export function apiClient(io: CliIo): Octokit {
   const token = io.env["GITHUB_TOKEN"] ?? io.env["GH_TOKEN"];
   return new Octokit({ ...(token === undefined ? {} : { auth: token }), baseUrl: io.env["GITHUB_API_URL"] ?? "https://api.github.com", userAgent: "changegate-cli", log: QUIET });
 }
@@ -215,13 +215,13 @@ function changeSummary(record: AuditRecord): Record<string, unknown> {
   };
 }
 
-interface SourceValues {
+export interface SourceValues {
   dir?: string | undefined;
   repo?: string | undefined;
   branch: string;
 }
 
-async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
+export async function readTrail(values: SourceValues, io: CliIo): Promise<TrailSource & { where: string }> {
   if (values.repo !== undefined) {
     if (values.dir !== undefined) throw new UsageError("give --dir or --repo, not both");
     const [owner, repo] = ownerAndName(values.repo, "--repo");

@@ -4,6 +4,7 @@ import { runCheck, CHECK_USAGE } from "./check.js";
 import { runInit } from "./init.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 import { runSchema, SCHEMA_USAGE } from "./schema.js";
+import { runSite, SITE_USAGE } from "./site.js";
 import { runValidate, VALIDATE_USAGE } from "./validate.js";
 
 const USAGE = `changegate: change management as pull-request gates
@@ -14,6 +15,7 @@ ${CALENDAR_USAGE}
 ${SCHEMA_USAGE}
 usage: changegate init
 ${AUDIT_USAGE}
+${SITE_USAGE}
 
 Exit status: 0 pass, 1 blocked (or invalid, or a broken audit trail), 2 usage error, unreadable input or invalid policy.`;
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   audit: runAudit,
   changes: runChanges,
   metrics: runMetrics,
+  site: runSite,
 };
 
 /** The CLI's entry: returns the exit status; a user's mistake is one line on stderr, never a stack trace. */

@@ -27,7 +27,7 @@ describe("readInputs", () => {
   it("applies the defaults", () => {
     expect(readInputs(reader({ mode: "gate", token: "t" }))).toEqual({
       ok: true,
-      inputs: { mode: "gate", token: "t", failOnBlock: true, environment: "production", sha: null, waitMs: 0, jobTimeoutMs: 6 * 3_600_000, record: false },
+      inputs: { mode: "gate", token: "t", failOnBlock: true, environment: "production", sha: null, waitMs: 0, jobTimeoutMs: 6 * 3_600_000, record: false, trailDir: null, out: "changegate-site" },
       warnings: [],
     });
   });
@@ -43,14 +43,14 @@ describe("readInputs", () => {
     expect(result).toEqual({
       ok: false,
       problems: [
-        'Input "mode" must be one of check, gate, audit; got "gat" (did you mean "gate"?).',
+        'Input "mode" must be one of check, gate, audit, site; got "gat" (did you mean "gate"?).',
         'Input "token" is empty: pass `token: ${{ secrets.GITHUB_TOKEN }}` or a token that can read the repository (see docs/action.md).',
         'Input "fail-on-block" must be true or false; got "yes".',
         'Input "sha" must be a full 40-character commit SHA; got "abc123".',
         'Input "wait" must be a duration such as 90s, 45m, 2h or 30d (a whole number and one unit); got "2 hours".',
       ],
     });
-    expect(readInputs(reader({ token: "t" }))).toEqual({ ok: false, problems: ['Input "mode" is required: one of check, gate, audit.'] });
+    expect(readInputs(reader({ token: "t" }))).toEqual({ ok: false, problems: ['Input "mode" is required: one of check, gate, audit, site.'] });
   });
 
   it("refuses a wait the job cannot outlive", () => {

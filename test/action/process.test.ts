@@ -475,7 +475,7 @@ describe("inputs", () => {
     const result = await run({ mode: "gat", wait: "2 hours", "fail-on-block": "maybe" }, "push", example("push"));
     expect(result.code).toBe(1);
     expect(result.annotations.map((annotation) => annotation.message)).toEqual([
-      'Input "mode" must be one of check, gate, audit; got "gat" (did you mean "gate"?).',
+      'Input "mode" must be one of check, gate, audit, site; got "gat" (did you mean "gate"?).',
       'Input "fail-on-block" must be true or false; got "maybe".',
       'Input "wait" must be a duration such as 90s, 45m, 2h or 30d (a whole number and one unit); got "2 hours".',
       "3 invalid inputs (see the errors above)",

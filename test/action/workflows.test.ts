@@ -39,7 +39,7 @@ describe("docs/workflows", () => {
     const modes = workflows.map((file) => (parse(readFileSync(join(dir, file), "utf8")) as Workflow)).flatMap((workflow) =>
       Object.values(workflow.jobs).flatMap((job) => job.steps.map((step) => step.with?.["mode"])),
     );
-    expect(new Set(modes.filter((mode) => mode !== undefined))).toEqual(new Set(["check", "gate", "audit"]));
+    expect(new Set(modes.filter((mode) => mode !== undefined))).toEqual(new Set(["check", "gate", "audit", "site"]));
     const recheck = parse(readFileSync(join(dir, "changegate-recheck.yml"), "utf8")) as Workflow;
     expect(recheck.on).toMatchObject({ schedule: [{ cron: expect.any(String) }], workflow_dispatch: null });
   });

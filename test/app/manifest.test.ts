@@ -41,6 +41,8 @@ const PERMISSION_OF_GROUP: Record<string, string | null> = {
   deployments: "deployments",
   "actions/workflow-runs": "actions",
   releases: "contents",
+  // The site's pages ask "who signed in?" with the user's own token: no App permission.
+  "users/users": null,
 };
 
 /**

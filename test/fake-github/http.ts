@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { userMaySee, userOfToken } from "./oauth.js";
 import type { FakeState, HookDelivery, Repository } from "./state.js";
 
 /** What a route handler answers; `body` is serialised as JSON unless `raw` is given. */
 export interface Reply {
   status: number;
   body?: unknown;
-  raw?: string;
+  raw?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -86,6 +87,8 @@ export function repoOf(context: RouteContext): Repository {
   if (repo === undefined) throw notFound();
   const { auth } = context;
   if (auth.kind === "token" && auth.installationId !== null && repo.installationId !== auth.installationId) throw notFound();
+  const user = userOfToken(context.state, auth);
+  if (user !== null && !userMaySee(context.state, repo, user)) throw notFound();
   return repo;
 }
 

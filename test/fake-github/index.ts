@@ -7,3 +7,4 @@ export { HeldDeliveries, postWebhookBody, type RawWebhookPost } from "./deliveri
 export type { HangOptions, NetworkFaultOptions } from "./network-faults.js";
 export * from "./protection-rules.js";
 export * from "./deployment-webhooks.js";
+export { expireUserToken, oauthClientSecret, signInAs } from "./oauth.js";

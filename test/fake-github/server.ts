@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { errorBody, HttpError, unauthorized, validationFailed, type Auth, type JsonObject, type Reply, type RouteContext, type ServerHooks, type ValidationIssue } from "./http.js";
 import { loadOpenApi, type OpenApi, type Operation } from "./openapi.js";
 import { JWT_ROUTES, ROUTES, TOKEN_ROUTE } from "./routes/index.js";
+import { archiveWebReply } from "./archive.js";
+import { oauthWebReply } from "./oauth.js";
 import { NetworkFaults, type HangOptions, type NetworkFaultOptions } from "./network-faults.js";
 import { extraRuleIssues } from "./rules.js";
 import { FakeState, NotFoundError, type HookDelivery, type RedeliveryRequest, type StateOptions } from "./state.js";
@@ -365,7 +367,7 @@ export class FakeGitHub extends FakeState {
     match: ReturnType<OpenApi["match"]>,
     record: RequestRecord,
   ): Promise<Reply> {
-    if (match === undefined) return { status: 404, body: errorBody(404, "Not Found") };
+    if (match === undefined) return oauthWebReply(this, method, rawPath, incoming.searchParams, text, request.headers["content-type"]) ?? (await archiveWebReply(this, method, rawPath, incoming.searchParams)) ?? { status: 404, body: errorBody(404, "Not Found") };
     const { operation, params } = match;
     const fault = this.takeFault(method, operation);
     if (fault !== undefined) {

@@ -9,6 +9,8 @@ import { pullRoutes } from "./pulls.js";
 import { releaseRoutes } from "./releases.js";
 import { repoRoutes } from "./repos.js";
 import { teamRoutes } from "./teams.js";
+import { archiveRoutes } from "../archive.js";
+import { userRoutes } from "../oauth.js";
 
 export { JWT_ROUTES, TOKEN_ROUTE } from "./app.js";
 
@@ -24,4 +26,6 @@ export const ROUTES: Routes = {
   ...deploymentRoutes,
   ...protectionRuleRoutes,
   ...releaseRoutes,
+  ...userRoutes,
+  ...archiveRoutes,
 };

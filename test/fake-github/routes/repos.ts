@@ -1,6 +1,7 @@
 import type { CommitObject } from "../git.js";
 import { actorLogin, conflict, HttpError, errorBody, json, notFound, paginate, repoOf, stringField, unprocessable, type RouteContext, type Routes } from "../http.js";
-import { Renderer } from "../render.js";
+import { userOfToken } from "../oauth.js";
+import { permissionFlags, Renderer } from "../render.js";
 import type { Repository } from "../state.js";
 
 /** Repository metadata, contents, commits, comparisons, branches and permissions. */
@@ -96,7 +97,12 @@ function putContents(context: RouteContext) {
 }
 
 export const repoRoutes: Routes = {
-  "GET /repos/{owner}/{repo}": (context) => json(200, new Renderer(context.state, context.api).repository(repoOf(context))),
+  "GET /repos/{owner}/{repo}": (context) => {
+    const repo = repoOf(context);
+    const user = userOfToken(context.state, context.auth);
+    // A user token's answer carries that user's own permissions.
+    return json(200, { ...new Renderer(context.state, context.api).repository(repo), ...(user === null ? {} : { permissions: permissionFlags(context.state.permissionOf(repo, user)) }) });
+  },
 
   "GET /repos/{owner}/{repo}/contents/{path}": (context) => {
     const repo = repoOf(context);
