@@ -143,6 +143,9 @@ export class Evaluator {
       const boundary = request.boundary ?? null;
       // A closing is flipped ahead of its instant, decided as of that instant.
       const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
+      // Not evaluateAndPublish: between gathering and publishing sit the closing-boundary
+      // check (it evaluates the gathered input again at now) and the inputs the runs record
+      // (the gathered reviews), neither of which the pipeline's publisher port is handed.
       const gathered = await gatherAndEvaluate(this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true), pull, loaded.policy, { at });
       decision = gathered.decision;
       inputs = decisionInputs(pull, gathered.input.reviews, loaded.files);
