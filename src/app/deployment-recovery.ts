@@ -1,7 +1,7 @@
 import { findRecorded } from "../audit/github-trail.js";
 import { deploymentIndexPath } from "../audit/layout.js";
 import { trailOf } from "../audit/merge.js";
-import { protectionRequest } from "./deployment-handlers.js";
+import { protectionRequest } from "./handlers/deployment-protection-rule.js";
 import { holdKey, type DeploymentDeps, type ProtectionRequest } from "./deployment-holds.js";
 import type { DeploymentRule } from "./deployment-rule.js";
 import type { Client } from "./service.js";

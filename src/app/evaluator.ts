@@ -147,6 +147,9 @@ export class Evaluator {
       const boundary = request.boundary ?? null;
       // A closing is flipped ahead of its instant, decided as of that instant.
       const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
+      // Not evaluateAndPublish: between gathering and publishing sit the closing-boundary
+      // check (it evaluates the gathered input again at now), the inputs the runs record
+      // (the gathered reviews) and the review requests, none of which the publisher port is handed.
       const reader = this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true);
       const gathered = await gatherAndEvaluate(reader, pull, loaded.policy, { at });
       decision = gathered.decision;

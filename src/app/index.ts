@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
 import { InProcessDeliveries, type DeliveryQueue, type RetryPolicy } from "./deliveries.js";
-import { registerDeploymentHandlers } from "./deployment-handlers.js";
 import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
-import { registerHandlers, runDelivery } from "./handlers/index.js";
+import { registerDeploymentHandlers, registerHandlers, runDelivery } from "./handlers/index.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { pagesFromEnv } from "./pages/handler.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { protectionRequest } from "../../src/app/deployment-handlers.js";
+import { protectionRequest } from "../../src/app/handlers/deployment-protection-rule.js";
 
 /** What the App takes from a deployment_protection_rule payload: user-controlled text is never a URL it posts to. */
 const payload = (overrides: Record<string, unknown> = {}) => ({

@@ -5,10 +5,9 @@ import { build } from "esbuild";
 import { parseDocument } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import type { Probot } from "probot";
-import { registerDeploymentHandlers } from "../../src/app/deployment-handlers.js";
 import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
 import type { DeploymentRule } from "../../src/app/deployment-rule.js";
-import { registerHandlers } from "../../src/app/handlers/index.js";
+import { registerDeploymentHandlers, registerHandlers } from "../../src/app/handlers/index.js";
 import type { DeliveryQueue } from "../../src/app/deliveries.js";
 import { startChangegate } from "../../src/app/server.js";
 

@@ -1,8 +1,12 @@
 import type { Context, Probot } from "probot";
 import { answerFor, type DeliveryQueue, type DeliveryWork } from "../deliveries.js";
 import type { ChangegateService } from "../service.js";
+import type { DeploymentDeps } from "../deployment-holds.js";
+import type { DeploymentRule } from "../deployment-rule.js";
 import { logDeliveryFailuresOnce, type HandlerContext } from "./delivery.js";
-import { ISSUE_EVENTS, onIssue } from "../issue-events.js";
+import { onDeploymentProtectionRule } from "./deployment-protection-rule.js";
+import { onDeploymentStatus } from "./deployment-status.js";
+import { ISSUE_EVENTS, onIssue } from "./issues.js";
 import { INSTALLATION_EVENTS, onInstallation } from "./installation.js";
 import { onMergeGroup } from "./merge-group.js";
 import { onPullRequestClosed } from "./pull-request-closed.js";
@@ -21,13 +25,14 @@ export { answerFailures, logDeliveryFailuresOnce } from "./delivery.js";
 
 interface Route {
   events: readonly string[];
-  run: (service: ChangegateService, context: HandlerContext<never>) => Promise<void> | void;
+  run: (service: ChangegateService, work: DeliveryWork) => Promise<void> | void;
 }
 
-// Each handler is typed by its events; a route hands it the context of one of them.
+// Each handler is typed by its events; a route hands it a job of one of them, whose payload
+// is the one Probot verified and typed for that event, kept by the queue as JSON.
 const route = <E extends Context["name"]>(events: readonly E[], run: (service: ChangegateService, context: HandlerContext<E>) => Promise<void> | void): Route => ({
   events,
-  run: run as Route["run"],
+  run: (service, work) => run(service, work as HandlerContext<E>),
 });
 
 export const ROUTES: readonly Route[] = [
@@ -46,8 +51,7 @@ export async function runDelivery(service: ChangegateService, work: DeliveryWork
   const action = (work.payload as { action?: unknown } | null)?.action;
   const full = typeof action === "string" ? `${work.name}.${action}` : work.name;
   const found = ROUTES.find((candidate) => candidate.events.includes(full) || candidate.events.includes(work.name));
-  // The payload is the one Probot verified and typed for this event, kept as JSON.
-  if (found !== undefined) await found.run(service, work as unknown as HandlerContext<never>);
+  if (found !== undefined) await found.run(service, work);
 }
 
 export interface HandlerOptions {
@@ -59,8 +63,14 @@ export function registerHandlers(app: Probot, deliveries: DeliveryQueue, options
   logDeliveryFailuresOnce(app);
   const events = [...new Set(ROUTES.flatMap((candidate) => candidate.events))] as Context["name"][];
   app.on(events, async (context) => {
-    const installation = (context.payload as { installation?: { id?: number } }).installation?.id ?? null;
+    const installation = "installation" in context.payload ? (context.payload.installation?.id ?? null) : null;
     const job = { id: context.id, name: context.name, installationId: installation, payload: context.payload };
     answerFor(job, await deliveries.accept(job, context.octokit, options.answerWithinMs ?? 7_000));
   });
+}
+
+/** The deployment handlers, on Probot directly: the protection rule keeps its own holds and recovers them (deployment-recovery.ts). */
+export function registerDeploymentHandlers(app: Probot, deps: DeploymentDeps, rule: DeploymentRule): void {
+  app.on("deployment_protection_rule.requested", (context) => onDeploymentProtectionRule(deps, rule, context));
+  app.on("deployment_status.created", (context) => onDeploymentStatus(deps, rule, context));
 }

@@ -1,9 +1,8 @@
-import type { LoadedPolicy } from "../github/policy-source.js";
-import { listAll } from "../github/access.js";
-import type { PullSnapshot } from "./caching-reader.js";
-import { PRIORITY } from "./scheduler.js";
-import type { HandlerContext } from "./handlers/delivery.js";
-import type { ChangegateService, Client } from "./service.js";
+import type { LoadedPolicy } from "../../github/policy-source.js";
+import { listAll } from "../../github/access.js";
+import { PRIORITY } from "../scheduler.js";
+import { whereOf, type HandlerContext } from "./delivery.js";
+import type { ChangegateService, Client } from "../service.js";
 
 /**
  * Issue events (SPEC §10, `while_issues_open`): opening, closing, reopening, labelling or
@@ -15,22 +14,17 @@ import type { ChangegateService, Client } from "./service.js";
  */
 const ACTIONS = ["opened", "closed", "reopened", "labeled", "unlabeled", "deleted", "transferred", "edited"] as const;
 
-interface IssuePayload {
-  installation?: { id: number };
-  repository?: { name: string; owner: { login: string }; default_branch?: string };
-  issue: { number: number; labels?: ({ name?: string } | string)[]; pull_request?: unknown };
-  label?: { name?: string };
-}
-
 export const ISSUE_EVENTS = ACTIONS.map((action) => `issues.${action}` as const);
 
 /** An issue event's handler (a durable job, routed by handlers/index.ts). */
 export async function onIssue(service: ChangegateService, context: HandlerContext<(typeof ISSUE_EVENTS)[number]>): Promise<void> {
-  const payload = context.payload as unknown as IssuePayload;
-  if (payload.installation?.id === undefined || payload.repository === undefined || payload.issue.pull_request !== undefined) return;
-  const labels = new Set((payload.issue.labels ?? []).map((label) => (typeof label === "string" ? label : label.name ?? "")));
-  if (payload.label?.name) labels.add(payload.label.name);
-  await issueChanged(service, context.octokit as unknown as Client, payload.installation.id, payload.repository.owner.login, payload.repository.name, payload.repository.default_branch ?? null, labels);
+  const { payload } = context;
+  const where = whereOf(payload);
+  if (where === null || payload.issue.pull_request !== undefined) return;
+  const labels = new Set((payload.issue.labels ?? []).flatMap((label) => (label?.name ? [label.name] : [])));
+  // Labelled and unlabelled events name the label changed (an unlabelled issue no longer carries it).
+  if ("label" in payload && payload.label?.name) labels.add(payload.label.name);
+  await issueChanged(service, context.octokit, where.installationId, where.owner, where.repo, payload.repository.default_branch ?? null, labels);
 }
 
 /** Returns how many open pull requests were queued for evaluation. */
@@ -50,10 +44,7 @@ export async function issueChanged(
   }
   if (!policies.some((loaded) => followsIssues(loaded, labels))) return 0;
   service.forgetPolicies(owner, repo);
-  const pulls = (await listAll(
-    (page) => client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", per_page: 100, page }),
-    1_000,
-  )) as unknown as PullSnapshot[];
+  const pulls = await listAll((page) => client.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", per_page: 100, page }), 1_000);
   for (const pull of pulls) service.enqueue({ installationId, owner, repo, number: pull.number, pull: null, trigger: "policy-change" }, PRIORITY.policyChange - 1);
   return pulls.length;
 }
