@@ -16,11 +16,10 @@
 //   node --import tsx bench/burst.bench.ts                         (npm run bench runs it)
 //   BENCH_PULLS=50 BENCH_DELIVERIES=500 BENCH_IN_FLIGHT=20 BENCH_WRITE_MS=100 ...
 //   BENCH_SRC=/path/to/src ...     another checkout's src/ (its node_modules beside it), for a before/after
-import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
+import { appEnvironment } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, pullRequestReviewEvent, startFakeGitHub, type PullRequestRef, type WebhookEvent } from "../test/fake-github/index.js";
 
 const PULLS = Number(process.env["BENCH_PULLS"] ?? 50);
@@ -44,17 +43,6 @@ function random(seed: number): () => number {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
-
 /** What GitHub's state requires of a pull request's approvals check: the oracle. */
 interface Model {
   level: "low" | "high";
@@ -70,23 +58,9 @@ async function main(): Promise<void> {
   const fake = await startFakeGitHub();
   fake.addRepository({ owner: "acme", name: "burst", files: { ".github/changegate.yml": POLICY } });
   for (const login of REVIEWERS) fake.setPermission("acme", "burst", login, "write");
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    APP_ID: String(fake.app.id),
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: SECRET,
-    GHE_HOST: fake.host,
-    GHE_PROTOCOL: "http",
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: (process.env["BENCH_LOG_LEVEL"] ?? "fatal") as NodeJS.ProcessEnv["LOG_LEVEL"],
-    LOG_FORMAT: "json",
-    NODE_ENV: "production",
-  };
+  const { env, url } = await appEnvironment(fake, SECRET);
   const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
   const started = await startChangegate(env, { background: false }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
-  const url = `http://127.0.0.1:${port}/api/github/webhooks`;
   const deliver = (event: WebhookEvent) => deliverWebhook(fake, event, { url, secret: SECRET });
 
   // The pull requests, opened and decided before the burst (their opening is not measured).

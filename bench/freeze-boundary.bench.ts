@@ -11,11 +11,10 @@
 //
 //   node --import tsx bench/freeze-boundary.bench.ts        (npm run bench runs it)
 //   BENCH_SIZES=10,50,200 BENCH_WRITE_MS=50 BENCH_SRC=<another checkout>/src ...
-import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
+import { appEnvironment } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, pushEvent, startFakeGitHub, type FakeGitHub, type PullRequestRef, type WebhookEvent } from "../test/fake-github/index.js";
 
 const SIZES = (process.env["BENCH_SIZES"] ?? "10,50,200").split(",").map(Number);
@@ -25,17 +24,6 @@ const SRC = resolve(process.env["BENCH_SRC"] ?? new URL("../src", import.meta.ur
 const SECRET = "bench-boundary-secret";
 const POLICY = "version: 1\ntimezone: UTC\napprovals: { low: { count: 0 }, medium: { count: 0 }, high: { count: 0 } }\n";
 const BODY = ["Boundary.", "", "```yaml", "change_request:", "  type: normal", "  implementation_plan: |", "    1. deploy", "  rollback_plan: |", "    1. roll back", "```", ""].join("\n");
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const iso = (instant: number) => new Date(instant).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -57,23 +45,9 @@ async function blockedTimes(fake: FakeGitHub, repo: string, refs: PullRequestRef
 
 async function main(): Promise<void> {
   const fake = await startFakeGitHub();
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    APP_ID: String(fake.app.id),
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: SECRET,
-    GHE_HOST: fake.host,
-    GHE_PROTOCOL: "http",
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: (process.env["BENCH_LOG_LEVEL"] ?? "fatal") as NodeJS.ProcessEnv["LOG_LEVEL"],
-    LOG_FORMAT: "json",
-    NODE_ENV: "production",
-  };
+  const { env, url } = await appEnvironment(fake, SECRET);
   const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
   const started = await startChangegate(env, { background: false, leadMs: 60_000 * SCALE, perFlipMs: 1_500 * SCALE }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
-  const url = `http://127.0.0.1:${port}/api/github/webhooks`;
   const deliver = (event: WebhookEvent) => deliverWebhook(fake, event, { url, secret: SECRET });
   console.log(`freeze boundary: writes paced at ${WRITE_MS} ms (times are ${Math.round(1 / SCALE)}x shorter than production's), src ${SRC}`);
 

@@ -7,11 +7,10 @@
 //
 //   node --import tsx bench/opened-at-once.bench.ts        (npm run bench runs it)
 //   BENCH_PULLS=20 BENCH_WRITE_MS=100 BENCH_SRC=<another checkout>/src ...
-import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
+import { appEnvironment } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, startFakeGitHub, type PullRequestRef } from "../test/fake-github/index.js";
 
 const PULLS = Number(process.env["BENCH_PULLS"] ?? 20);
@@ -21,24 +20,10 @@ const SECRET = "bench-opened-secret";
 const POLICY = "version: 1\ntimezone: UTC\n";
 const BODY = ["Opened.", "", "```yaml", "change_request:", "  type: normal", "  implementation_plan: |", "    1. deploy", "  rollback_plan: |", "    1. roll back", "```", ""].join("\n");
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
-
 const fake = await startFakeGitHub();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-const port = await freePort();
-const env: NodeJS.ProcessEnv = { APP_ID: String(fake.app.id), PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: fake.host, GHE_PROTOCOL: "http", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "fatal", LOG_FORMAT: "json", NODE_ENV: "production" };
+const { env, url } = await appEnvironment(fake, SECRET);
 const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
 const started = await startChangegate(env, { background: false }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
-const url = `http://127.0.0.1:${port}/api/github/webhooks`;
 console.log(`opened at once: ${PULLS} pull requests per installation, writes paced at ${WRITE_MS} ms, src ${SRC}`);
 
 const owners = ["acme", "globex"];

@@ -1,0 +1,42 @@
+// The environment the App's benchmarks start changegate with, against a fake GitHub: a fresh
+// key, a free loopback port, production mode. A module of its own (not test/app/harness.ts),
+// because the benchmarks import the App's sources by path (SRC: built or not) and the harness
+// imports them statically.
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:net";
+import type { FakeGitHub } from "../test/fake-github/index.js";
+
+export interface AppEnvironment {
+  env: NodeJS.ProcessEnv;
+  /** Where the started App takes webhook deliveries. */
+  url: string;
+}
+
+export async function appEnvironment(fake: FakeGitHub, secret: string): Promise<AppEnvironment> {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    APP_ID: String(fake.app.id),
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: secret,
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: (process.env["BENCH_LOG_LEVEL"] ?? "fatal") as NodeJS.ProcessEnv["LOG_LEVEL"],
+    LOG_FORMAT: "json",
+    NODE_ENV: "production",
+  };
+  return { env, url: `http://127.0.0.1:${port}/api/github/webhooks` };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+}
