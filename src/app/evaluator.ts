@@ -1,4 +1,4 @@
-import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
+import { evaluate, type Decision, type EvaluatedDecision, type NextChange } from "../engine/evaluate.js";
 import { changegateCheckRuns } from "../github/check-runs.js";
 import { decisionInputs } from "../github/decision-inputs.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
@@ -7,7 +7,7 @@ import type { LoadedPolicy } from "../github/policy-source.js";
 import { restReader } from "../github/rest-reader.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
-import { loosens } from "../report/blocking.js";
+import { blockingChecks, loosens } from "../report/blocking.js";
 import { CHECK_NAMES, renderChecks, type RenderedCheck, type ReviewRequestNote } from "../report/checks.js";
 import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
 import { renderNotEnrolled } from "../report/not-enrolled.js";
@@ -18,7 +18,7 @@ import { describeFailure } from "./errors.js";
 import type { Locks } from "./lock.js";
 import type { PullMemory } from "./pull-memory.js";
 import type { ReviewRequester } from "./review-requests.js";
-import { pullId, urgency, type Boundary, type BoundaryKind, type PullKey, type Scheduler, type WorkQueue } from "./scheduler.js";
+import { isClosing, pullId, urgency, type Boundary, type BoundaryKind, type PullKey, type Scheduler, type WorkQueue } from "./scheduler.js";
 import type { Client, EvaluateOutcome, EvaluateRequest, Logger, ServiceOptions } from "./service.js";
 
 /**
@@ -140,13 +140,14 @@ export class Evaluator {
     // What the runs record they were decided on (reviews are not read for an invalid policy).
     let inputs = decisionInputs(pull, [], loaded.files);
     let asked: ReviewRequestNote | null = null;
+    let nextKind: BoundaryKind = "unknown";
     if (loaded.status === "invalid") {
       decision = { kind: "policy-invalid", problems: loaded.problems };
     } else {
       timezone = loaded.policy.timezone;
       const boundary = request.boundary ?? null;
       // A closing is flipped ahead of its instant, decided as of that instant.
-      const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
+      const at = boundary !== null && isClosing(boundary.kind) && boundary.at > now ? boundary.at : now;
       // Not evaluateAndPublish: between gathering and publishing sit the closing-boundary
       // check (it evaluates the gathered input again at now), the inputs the runs record
       // (the gathered reviews) and the review requests, none of which the publisher port is handed.
@@ -154,6 +155,9 @@ export class Evaluator {
       const gathered = await gatherAndEvaluate(reader, pull, loaded.policy, { at });
       decision = gathered.decision;
       inputs = decisionInputs(pull, gathered.input.reviews, loaded.files);
+      const next = decision.kind === "evaluated" ? decision.nextChange : null;
+      // What the next boundary does to what this decision blocks: the Scheduler budgets its lead by the passes it revokes.
+      if (decision.kind === "evaluated" && next !== null) nextKind = boundaryKind(decision, evaluate({ ...gathered.input, at: next.at }), next.kind);
       if (loaded.policy.approvals.request_reviews && decision.kind === "evaluated" && at === now) {
         asked = await this.parts.reviewRequests.request(client, key, pull, decision, gathered.input, reader);
       }
@@ -175,8 +179,7 @@ export class Evaluator {
     const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checks, next?.at ?? null, decision);
     remember();
     if (next !== null && next !== undefined) {
-      const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
-      scheduler.set(key, { at: next.at, kind, mergeable: mergeableAfter(checks, kind), headSha: pull.head.sha });
+      scheduler.set(key, { at: next.at, kind: nextKind, mergeable: mergeableAfter(checks, nextKind), headSha: pull.head.sha });
     } else {
       scheduler.delete(key);
     }
@@ -246,6 +249,20 @@ export class Evaluator {
       return { status: "failed", writes, error: reason };
     }
   }
+}
+
+/**
+ * What a boundary does, from the decision published now and the one at the boundary: it
+ * closes when anything passing now is blocked then (a schedule closing always does), opens
+ * when anything blocked now passes then, and otherwise only changes what the checks say (a
+ * risk score that moves within what the gates require).
+ */
+export function boundaryKind(published: Decision, atBoundary: Decision, engineKind: NextChange["kind"]): BoundaryKind {
+  const before = blockingChecks(published);
+  const after = blockingChecks(atBoundary);
+  if (engineKind === "schedule-closes" || [...after].some((name) => !before.has(name))) return "closes";
+  if (engineKind === "schedule-opens" || [...before].some((name) => !after.has(name))) return "opens";
+  return "changes";
 }
 
 /** Whether the pull request can merge once the boundary passes (its other checks pass). */

@@ -5,13 +5,21 @@
  * the pull request to the WorkQueue when it is due:
  *
  * - an opening (a window opens, a freeze ends) at the instant itself: never early;
- * - a closing (a window closes, a freeze begins) ahead of it, by `leadMs` plus the time the
- *   writes of every closing at that same instant take at GitHub's write pace, so that the
- *   last of them has flipped before the boundary; the evaluation is then made as of the
- *   boundary (a pull request turns blocked a little early, never late);
+ * - a change of what the checks say but not of what they block (the risk score moves within
+ *   what the gates require) at the instant, too;
+ * - a closing ahead of it, so that it is blocked by the instant: a revocation (a pull
+ *   request that could merge now and will be blocked then) by `closingLeadMs` of every
+ *   revocation at that same instant, so that the last of them has flipped before the
+ *   boundary; any other closing (the pull request is blocked anyway) by the lead alone. The
+ *   evaluation is then made as of the boundary (blocked a little early, never late);
  * - an instant whose direction is not known (read back from a check run's external_id
  *   after a restart) as a closing: the evaluation finds out, and a loosening waits for its
  *   instant.
+ *
+ * Only revocations count towards a lead, so the lead grows with what changes at the
+ * boundary, not with the open pull requests: one more pull request that is blocked anyway,
+ * or whose boundary only rewrites a summary, moves nobody's turn. The work is a heap of
+ * timers: a boundary far away costs nothing until it is near.
  *
  * Nothing here outlives the process, and nothing needs to: on start the App reads each open
  * pull request's recorded next change back from its check runs.
@@ -27,7 +35,12 @@ export function pullId(key: PullKey): string {
   return `${key.installationId}/${key.owner}/${key.repo}#${key.number}`.toLowerCase();
 }
 
-export type BoundaryKind = "opens" | "closes" | "unknown" | "retry";
+/**
+ * "closes": something passing now is blocked at the instant; "opens": something blocked now
+ * passes then; "changes": only what the checks say changes; "unknown": not known (a closing
+ * until evaluated); "retry": a failed evaluation is tried again.
+ */
+export type BoundaryKind = "opens" | "closes" | "changes" | "unknown" | "retry";
 
 export interface Boundary {
   pull: PullKey;
@@ -49,6 +62,25 @@ export interface SchedulerOptions {
   onDue: (boundary: Boundary) => void;
 }
 
+/**
+ * How long before a closing instant its flips start: the lead, plus the write time of every
+ * revocation at that instant (pull requests that pass now and are blocked then), one after
+ * another at GitHub's write pace, so that the last has flipped by the instant.
+ */
+export function closingLeadMs(revocations: number, pace: { leadMs: number; perFlipMs: number }): number {
+  return pace.leadMs + revocations * pace.perFlipMs;
+}
+
+/** A closing that revokes a pass: what the lead is budgeted for. */
+export function revokes(boundary: Pick<Boundary, "kind" | "mergeable">): boolean {
+  return isClosing(boundary.kind) && boundary.mergeable;
+}
+
+/** Flipped ahead of its instant, decided as of it. */
+export function isClosing(kind: BoundaryKind): boolean {
+  return kind === "closes" || kind === "unknown";
+}
+
 const MAX_TIMEOUT = 2_147_483_647;
 const BUCKET_MS = 60_000;
 
@@ -57,13 +89,19 @@ interface Entry extends Boundary {
   version: number;
 }
 
+interface Timer {
+  runAt: number;
+  id: string;
+  version: number;
+}
+
 export class Scheduler {
   readonly #entries = new Map<string, Entry>();
-  readonly #heap = new MinHeap<{ runAt: number; id: string; version: number }>((a, b) => a.runAt - b.runAt);
-  /** Closing instants (by minute) -> the pull requests that close then. */
-  readonly #closings = new Map<number, Set<string>>();
-  readonly #leadMs: number;
-  readonly #perFlipMs: number;
+  /** Timers, soonest first; a replaced entry's timer stays until it surfaces or the heap is compacted. */
+  #heap = new MinHeap<Timer>(byRunAt);
+  /** Closing instants (by minute) -> the pull requests whose pass is revoked then. */
+  readonly #revocations = new Map<number, Set<string>>();
+  readonly #pace: { leadMs: number; perFlipMs: number };
   readonly #now: () => number;
   readonly #onDue: (boundary: Boundary) => void;
   #timer: NodeJS.Timeout | null = null;
@@ -72,8 +110,7 @@ export class Scheduler {
   #stopped = false;
 
   constructor(options: SchedulerOptions) {
-    this.#leadMs = options.leadMs ?? 60_000;
-    this.#perFlipMs = options.perFlipMs ?? 1_500;
+    this.#pace = { leadMs: options.leadMs ?? 60_000, perFlipMs: options.perFlipMs ?? 1_500 };
     this.#now = options.now ?? Date.now;
     this.#onDue = options.onDue;
   }
@@ -83,26 +120,37 @@ export class Scheduler {
   }
 
   get(key: PullKey): Boundary | undefined {
-    return this.#entries.get(pullId(key));
+    const entry = this.#entries.get(pullId(key));
+    return entry === undefined ? undefined : boundaryOf(entry);
+  }
+
+  /** When the pull request is handed over (for tests and /healthz). */
+  dueAt(key: PullKey): number | undefined {
+    return this.#entries.get(pullId(key))?.runAt;
   }
 
   /** Replaces the pull request's next boundary (null: it has none). */
   set(key: PullKey, boundary: Omit<Boundary, "pull"> | null): void {
     const id = pullId(key);
     this.#remove(id);
-    if (boundary === null || this.#stopped) return;
-    const closing = boundary.kind === "closes" || boundary.kind === "unknown";
-    let runAt = boundary.at;
-    if (closing) {
-      const bucket = Math.floor(boundary.at / BUCKET_MS);
-      const ids = this.#closings.get(bucket) ?? new Set<string>();
-      ids.add(id);
-      this.#closings.set(bucket, ids);
-      runAt = boundary.at - this.#leadMs - ids.size * this.#perFlipMs;
+    if (boundary === null || this.#stopped) {
+      this.#arm();
+      return;
     }
-    const entry: Entry = { ...boundary, pull: key, runAt, version: ++this.#version };
+    let runAt = boundary.at;
+    if (revokes(boundary)) {
+      const bucket = Math.floor(boundary.at / BUCKET_MS);
+      const ids = this.#revocations.get(bucket) ?? new Set<string>();
+      ids.add(id);
+      this.#revocations.set(bucket, ids);
+      runAt = boundary.at - closingLeadMs(ids.size, this.#pace);
+    } else if (isClosing(boundary.kind)) {
+      runAt = boundary.at - closingLeadMs(0, this.#pace);
+    }
+    const entry: Entry = { pull: key, at: boundary.at, kind: boundary.kind, mergeable: boundary.mergeable, headSha: boundary.headSha, runAt, version: ++this.#version };
     this.#entries.set(id, entry);
     this.#heap.push({ runAt, id, version: entry.version });
+    this.#compact();
     this.#arm();
   }
 
@@ -113,7 +161,7 @@ export class Scheduler {
 
   /** Every boundary, soonest first (for /healthz and tests). */
   list(): Boundary[] {
-    return [...this.#entries.values()].sort((a, b) => a.runAt - b.runAt).map(({ runAt: _runAt, version: _version, ...boundary }) => boundary);
+    return [...this.#entries.values()].sort((a, b) => a.runAt - b.runAt).map(boundaryOf);
   }
 
   stop(): void {
@@ -121,13 +169,14 @@ export class Scheduler {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#entries.clear();
-    this.#closings.clear();
+    this.#revocations.clear();
+    this.#heap = new MinHeap<Timer>(byRunAt);
   }
 
   /** Hands over what is due now (the timer calls it; tests may too). */
   fire(): void {
     const now = this.#now();
-    const due: Entry[] = [];
+    const due = new Set<Entry>();
     while (this.#heap.size > 0) {
       const top = this.#heap.peek()!;
       const entry = this.#entries.get(top.id);
@@ -137,19 +186,19 @@ export class Scheduler {
       }
       if (top.runAt > now) break;
       this.#heap.pop();
-      due.push(entry);
-      // A closing starts its whole batch: every pull request that closes at that instant.
-      if (entry.kind === "closes" || entry.kind === "unknown") {
-        for (const id of this.#closings.get(Math.floor(entry.at / BUCKET_MS)) ?? []) {
+      due.add(entry);
+      // A revocation starts its whole batch: every pass revoked at that instant.
+      if (revokes(entry)) {
+        for (const id of this.#revocations.get(Math.floor(entry.at / BUCKET_MS)) ?? []) {
           const other = this.#entries.get(id);
-          if (other !== undefined && other !== entry && !due.includes(other)) due.push(other);
+          if (other !== undefined) due.add(other);
         }
       }
     }
     for (const entry of due) this.#remove(pullId(entry.pull));
     this.#arm();
-    due.sort((a, b) => urgency(a) - urgency(b) || a.at - b.at || a.version - b.version);
-    for (const { runAt: _runAt, version: _version, ...boundary } of due) this.#onDue(boundary);
+    const ordered = [...due].sort((a, b) => urgency(a) - urgency(b) || a.at - b.at || a.version - b.version);
+    for (const entry of ordered) this.#onDue(boundaryOf(entry));
   }
 
   #remove(id: string): void {
@@ -157,11 +206,19 @@ export class Scheduler {
     if (entry === undefined) return;
     this.#entries.delete(id);
     const bucket = Math.floor(entry.at / BUCKET_MS);
-    const ids = this.#closings.get(bucket);
+    const ids = this.#revocations.get(bucket);
     if (ids !== undefined) {
       ids.delete(id);
-      if (ids.size === 0) this.#closings.delete(bucket);
+      if (ids.size === 0) this.#revocations.delete(bucket);
     }
+  }
+
+  /** Replaced entries leave their timers behind: rebuilt when they outnumber the live ones, so memory follows the open pull requests, not the events. */
+  #compact(): void {
+    if (this.#heap.size <= 2 * this.#entries.size + 1_024) return;
+    const heap = new MinHeap<Timer>(byRunAt);
+    for (const [id, entry] of this.#entries) heap.push({ runAt: entry.runAt, id, version: entry.version });
+    this.#heap = heap;
   }
 
   #arm(): void {
@@ -188,6 +245,14 @@ export class Scheduler {
   }
 }
 
+function byRunAt(a: Timer, b: Timer): number {
+  return a.runAt - b.runAt;
+}
+
+function boundaryOf(entry: Entry): Boundary {
+  return { pull: entry.pull, at: entry.at, kind: entry.kind, mergeable: entry.mergeable, headSha: entry.headSha };
+}
+
 /** Lower first: what a late flip costs most. */
 export function urgency(boundary: Pick<Boundary, "kind" | "mergeable">): number {
   switch (boundary.kind) {
@@ -196,6 +261,8 @@ export function urgency(boundary: Pick<Boundary, "kind" | "mergeable">): number 
       return boundary.mergeable ? PRIORITY.closingMergeable : PRIORITY.closing;
     case "opens":
       return boundary.mergeable ? PRIORITY.openingReady : PRIORITY.opening;
+    case "changes":
+      return PRIORITY.opening;
     case "retry":
       return PRIORITY.retry;
   }
@@ -227,6 +294,8 @@ export interface Job {
 /** A priority queue of jobs run `concurrency` at a time, most urgent first, first come first within a priority. */
 export class WorkQueue {
   readonly #queued = new Map<string, Job & { seq: number }>();
+  /** The queued jobs in order (priority, then arrival): a job pushed again leaves its old place behind, skipped when it surfaces. */
+  readonly #order = new MinHeap<{ priority: number; seq: number; id: string; job: Job & { seq: number } }>((a, b) => a.priority - b.priority || a.seq - b.seq);
   readonly #running = new Set<string>();
   /** A job pushed while one of its id runs waits for it. */
   readonly #again = new Map<string, Job & { seq: number }>();
@@ -252,10 +321,12 @@ export class WorkQueue {
 
   push(job: Job): void {
     if (this.#stopped) return;
-    const target = this.#running.has(job.id) ? this.#again : this.#queued;
-    const existing = target.get(job.id);
-    const priority = Math.min(job.priority, existing?.priority ?? Infinity);
-    target.set(job.id, { ...job, priority, seq: existing?.seq ?? ++this.#seq });
+    if (this.#running.has(job.id)) {
+      const existing = this.#again.get(job.id);
+      this.#again.set(job.id, { ...job, priority: Math.min(job.priority, existing?.priority ?? Infinity), seq: existing?.seq ?? ++this.#seq });
+    } else {
+      this.#enqueue(job, this.#queued.get(job.id));
+    }
     this.#pump();
   }
 
@@ -269,16 +340,21 @@ export class WorkQueue {
     this.#stopped = true;
     this.#queued.clear();
     this.#again.clear();
+    while (this.#order.size > 0) this.#order.pop();
+  }
+
+  #enqueue(job: Job & { seq?: number }, existing: (Job & { seq: number }) | undefined): void {
+    const queued = { ...job, priority: Math.min(job.priority, existing?.priority ?? Infinity), seq: existing?.seq ?? job.seq ?? ++this.#seq };
+    this.#queued.set(job.id, queued);
+    this.#order.push({ priority: queued.priority, seq: queued.seq, id: job.id, job: queued });
   }
 
   #pump(): void {
-    while (this.#running.size < this.#concurrency && this.#queued.size > 0) {
-      let next: (Job & { seq: number }) | null = null;
-      for (const job of this.#queued.values()) {
-        if (next === null || job.priority < next.priority || (job.priority === next.priority && job.seq < next.seq)) next = job;
-      }
-      this.#queued.delete(next!.id);
-      this.#start(next!);
+    while (this.#running.size < this.#concurrency && this.#order.size > 0) {
+      const { id, job } = this.#order.pop()!;
+      if (this.#queued.get(id) !== job) continue;
+      this.#queued.delete(id);
+      this.#start(job);
     }
     if (this.pending === 0 && this.running === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
@@ -294,7 +370,7 @@ export class WorkQueue {
         const again = this.#again.get(job.id);
         if (again !== undefined) {
           this.#again.delete(job.id);
-          if (!this.#stopped) this.#queued.set(job.id, again);
+          if (!this.#stopped) this.#enqueue(again, undefined);
         }
         this.#pump();
       });

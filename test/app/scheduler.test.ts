@@ -6,18 +6,23 @@ import { PRIORITY, Scheduler, WorkQueue, type Boundary } from "../../src/app/sch
 const pull = (number: number) => ({ installationId: 1, owner: "acme", repo: "shop", number });
 
 describe("Scheduler", () => {
-  it("hands an opening over at its instant and a closing ahead of it, by the lead and its batch's write time", () => {
+  it("hands an opening over at its instant, a revocation ahead of it by the lead and its batch's write time, another closing by the lead", () => {
     let now = 0;
     const due: Boundary[] = [];
     const scheduler = new Scheduler({ leadMs: 60_000, perFlipMs: 1_000, now: () => now, onDue: (boundary) => due.push(boundary) });
     scheduler.set(pull(1), { at: 600_000, kind: "opens", mergeable: true, headSha: "a" });
+    // Five revocations (mergeable now, blocked then) and five closings of pull requests blocked anyway.
     for (let number = 2; number <= 11; number++) scheduler.set(pull(number), { at: 600_000, kind: "closes", mergeable: number % 2 === 0, headSha: "b" });
+    scheduler.set(pull(12), { at: 600_000, kind: "changes", mergeable: false, headSha: "c" });
 
-    now = 600_000 - 60_000 - 10 * 1_000 - 1;
+    now = 600_000 - 60_000 - 5 * 1_000 - 1;
     scheduler.fire();
     expect(due).toEqual([]);
-    // The whole closing batch at once, the mergeable pull requests first.
+    // The whole batch of revocations at once.
     now += 1;
+    scheduler.fire();
+    expect(due.map((boundary) => boundary.pull.number)).toEqual([2, 4, 6, 8, 10]);
+    now = 600_000 - 60_000;
     scheduler.fire();
     expect(due.map((boundary) => boundary.pull.number)).toEqual([2, 4, 6, 8, 10, 3, 5, 7, 9, 11]);
     now = 599_999;
@@ -25,8 +30,35 @@ describe("Scheduler", () => {
     expect(due).toHaveLength(10);
     now = 600_000;
     scheduler.fire();
-    expect(due.at(-1)!.pull.number).toBe(1);
+    expect(due.slice(10).map((boundary) => boundary.pull.number)).toEqual([1, 12]);
     expect(scheduler.size).toBe(0);
+    scheduler.stop();
+  });
+
+  it("budgets a boundary's lead by the passes it revokes, not by the open pull requests: thousands blocked anyway or only re-described make nobody due early", () => {
+    const hour = 3_600_000;
+    let now = 0;
+    const due: Boundary[] = [];
+    const scheduler = new Scheduler({ leadMs: 60_000, perFlipMs: 1_500, now: () => now, onDue: (boundary) => due.push(boundary) });
+    // 10,000 open pull requests whose next boundary is in an hour: at 1.5 s each, a lead of hours if all counted.
+    for (let number = 1; number <= 5_000; number++) scheduler.set(pull(number), { at: hour, kind: "closes", mergeable: false, headSha: "x" });
+    for (let number = 5_001; number <= 10_000; number++) scheduler.set(pull(number), { at: hour, kind: "changes", mergeable: true, headSha: "y" });
+    scheduler.fire();
+    expect(due).toEqual([]);
+    // Three that pass now and are blocked then: their lead is theirs alone.
+    for (let number = 10_001; number <= 10_003; number++) scheduler.set(pull(number), { at: hour, kind: "closes", mergeable: true, headSha: "z" });
+    expect(scheduler.dueAt(pull(10_003))).toBe(hour - 60_000 - 3 * 1_500);
+    expect(scheduler.dueAt(pull(1))).toBe(hour - 60_000);
+    expect(scheduler.dueAt(pull(5_001))).toBe(hour);
+    // A new pull request, mergeable or not, makes no other due.
+    scheduler.set(pull(20_000), { at: hour, kind: "closes", mergeable: false, headSha: "n" });
+    scheduler.set(pull(20_001), { at: hour, kind: "changes", mergeable: true, headSha: "n" });
+    now = hour / 2;
+    scheduler.fire();
+    expect(due).toEqual([]);
+    now = hour - 60_000 - 3 * 1_500;
+    scheduler.fire();
+    expect(due.map((boundary) => boundary.pull.number)).toEqual([10_001, 10_002, 10_003]);
     scheduler.stop();
   });
 
