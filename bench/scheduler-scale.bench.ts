@@ -51,8 +51,8 @@ const POLICY = [
 ].join("\n");
 const REVIEWERS = ["alice", "bob", "dave"] as const;
 /** The App's clock: a Tuesday afternoon, then ten minutes before the 17:00 boundary. */
-const SEED_AT = Date.parse("2026-03-03T14:00:00Z");
-const STREAM_AT = Date.parse("2026-03-03T16:50:00Z");
+const SEED_AT = Date.parse("2027-03-02T14:00:00Z");
+const STREAM_AT = Date.parse("2027-03-02T16:50:00Z");
 
 const body = (i: number, edit = 0) =>
   [`Change ${i}${edit > 0 ? ` (edit ${edit})` : ""}.`, "", "```yaml", "change_request:", "  type: normal", "  implementation_plan: |", "    1. deploy", "  rollback_plan: |", "    1. roll back", "```", ""].join("\n");
