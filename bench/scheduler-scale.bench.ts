@@ -6,8 +6,11 @@
 // The App runs in a child process of its own (its heap apart from the fake GitHub's, which
 // holds the N pull requests too), as `npm start` runs it (the webhook intake, Probot, the
 // bounded Octokit), write pacing off (GitHub's write pace would measure GitHub, not the App).
-// It learns the N pull requests as after a restart: reconciliation lists them and evaluates
-// each (no check runs yet), the fastest honest way (no webhook per pull request).
+// It learns the N pull requests as after a restart, through reconciliation (no webhook per
+// pull request): by default each already carries the three runs an evaluation published,
+// current, so that reconciliation reads its boundary back (BENCH_SEED=restore, two requests
+// a pull request); BENCH_SEED=evaluate gives them no runs, and each is evaluated (eight
+// requests, and every cache of an evaluated pull request filled: slower to set up).
 //
 // The App's clock (and only its clock) is set to a Tuesday, 14:00 UTC, where the traffic
 // classes below (peak 17:00-21:00, business 09:00-17:00) put the next decision boundary of
@@ -22,12 +25,16 @@
 // random open pull requests), 30% description edits, BENCH_IN_FLIGHT at a time.
 //
 //   node --import tsx bench/scheduler-scale.bench.ts           (npm run bench runs it)
-//   BENCH_SIZES=10000,50000 BENCH_EVENTS=1500 BENCH_IN_FLIGHT=8 ...
+//   BENCH_SIZES=10000,50000 BENCH_EVENTS=1500 BENCH_IN_FLIGHT=8 BENCH_SEED=restore|evaluate ...
 //   BENCH_SRC=/path/to/src ...    another checkout's src/ (its node_modules beside it), for a before/after
 import { fork, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
+import type * as DecisionInputsModule from "../src/github/decision-inputs.js";
+import type { PullSnapshot } from "../src/pipeline/reader.js";
+import { blobSha } from "../test/fake-github/git.js";
+import { Renderer } from "../test/fake-github/render.js";
 import { appEnvironment } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, pullRequestReviewEvent, startFakeGitHub, type FakeGitHub, type PullRequestRef, type WebhookEvent } from "../test/fake-github/index.js";
 
@@ -37,6 +44,8 @@ const IN_FLIGHT = Number(process.env["BENCH_IN_FLIGHT"] ?? 8);
 const SRC = resolve(process.env["BENCH_SRC"] ?? new URL("../src", import.meta.url).pathname);
 const SECRET = "bench-scheduler-scale-secret";
 const PER_REPO = 2_500;
+/** "evaluate": the App evaluates each pull request (no runs yet); "restore": each has current runs, as after a restart, read back. */
+const SEED = process.env["BENCH_SEED"] ?? "restore";
 const WARM = 500;
 const DAYS = "[mon, tue, wed, thu, fri, sat, sun]";
 const POLICY = [
@@ -107,6 +116,32 @@ async function serve(): Promise<void> {
 }
 
 // ------------------------------------------------------------- the parent: the workload
+
+/**
+ * For BENCH_SEED=restore: the three runs an evaluation at SEED_AT publishes on each pull
+ * request (risk and schedule pass, approvals wait for one; next change 17:00, when traffic
+ * turns to peak), recording the inputs it was decided on in the App's own format (the
+ * measured sources' decisionInputs), so that reconciliation finds them current and only
+ * reads each pull request's boundary back (two requests) instead of evaluating it (eight).
+ */
+async function recordRuns(fake: FakeGitHub, refs: PullRequestRef[]): Promise<void> {
+  const { decisionInputs } = (await import(pathToFileURL(`${SRC}/github/decision-inputs.ts`).href)) as typeof DecisionInputsModule;
+  const render = new Renderer(fake, fake.url);
+  const policy = [{ sha: blobSha(POLICY) }];
+  const next = new Date(Date.parse("2027-03-02T17:00:00Z")).toISOString();
+  for (const ref of refs) {
+    const pull = fake.pullRequest(ref);
+    const inputs = decisionInputs(render.pullRequest(fake.repository(ref.owner, ref.repo), pull) as unknown as PullSnapshot, [], policy);
+    const externalId = `changegate:next=${next};pr=${inputs.pull};rv=${inputs.reviews};po=${inputs.policy}`;
+    for (const [name, conclusion, title] of [
+      ["changegate/risk", "success", "Medium risk (10)"],
+      ["changegate/schedule", "success", "Inside the normal change window"],
+      ["changegate/approvals", "failure", "1 approval required for medium risk"],
+    ] as const) {
+      fake.createCheckRun(ref.owner, ref.repo, { headSha: pull.head.sha, name, conclusion, externalId, output: { title, summary: title } });
+    }
+  }
+}
 
 interface App {
   child: ChildProcess;
@@ -180,6 +215,7 @@ async function measure(size: number): Promise<Result> {
   await app.ask({ type: "reconcile" }, "reconciled");
   await app.ask({ type: "idle" }, "idle");
   for (let i = 0; i < size; i++) open(i);
+  if (SEED === "restore") await recordRuns(fake, refs.slice(WARM));
   const before = await stats();
   const seedStart = Date.now();
   await app.ask({ type: "reconcile" }, "reconciled");
@@ -242,7 +278,7 @@ async function measure(size: number): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  console.log(`scheduler at scale: ${EVENTS} webhooks per size, ${IN_FLIGHT} in flight, write pacing off, the App in its own process, src ${SRC}`);
+  console.log(`scheduler at scale: ${EVENTS} webhooks per size, ${IN_FLIGHT} in flight, write pacing off, the App in its own process, pull requests learnt by ${SEED === "restore" ? "restoring their current runs" : "evaluating each"}, src ${SRC}`);
   let met = true;
   for (const size of SIZES) {
     const r = await measure(size);
