@@ -5,7 +5,7 @@ import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange, type PublishedCheck } from "../github/check-runs.js";
 import { restReader } from "../github/rest-reader.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";
-import { evaluateAndPublish as runPipeline } from "../pipeline/pipeline.js";
+import { evaluateAndPublish as runPipeline, publishDecision } from "../pipeline/pipeline.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
@@ -80,8 +80,8 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
   const publisher = actionPublisher(client, { owner: context.owner, repo: context.repo, headSha: pull.head.sha }, context.runUrl);
   const published = (decision: Decision, checks: RenderedCheck[], changed: number): Published => ({ kind: "published", decision, checks, changed, ids: publisher.last.map((check) => check.id) });
   const publishAlone = async (decision: Decision): Promise<Published> => {
-    const checks = renderChecks(decision, { timezone: "UTC" });
-    return published(decision, checks, await publisher.publish(checks, null, decision));
+    const { checks, writes } = await publishDecision(publisher, decision, null);
+    return published(decision, checks, writes);
   };
 
   try {
