@@ -4,11 +4,10 @@ import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-
 import type { PolicyCache } from "./policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { restReader } from "../github/rest-reader.js";
-import { gatherAndEvaluate } from "../pipeline/gather.js";
+import { mergeGroupChecks } from "../pipeline/merge-group.js";
 import { evaluateAndPublish, publishDecision } from "../pipeline/pipeline.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
-import { CHECK_NAMES, renderChecks, type RenderedCheck } from "../report/checks.js";
-import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
+import { CHECK_NAMES, type RenderedCheck } from "../report/checks.js";
 import { renderNotEnrolled } from "../report/not-enrolled.js";
 import type { GatherCaches, PullSnapshot } from "./caching-reader.js";
 import type { AppCheckPublisher } from "./check-publisher.js";
@@ -213,15 +212,9 @@ export class Evaluator {
           const { checks, writes } = await publishDecision(publisher, { kind: "policy-invalid", problems: loaded.problems }, null);
           return { status: "published" as const, writes, checks };
         }
-        const members: GroupMember[] = [];
-        for (const number of await pullsInMergeGroup(client, owner, repo, group)) {
-          const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
-          const pull = data as PullSnapshot;
-          // A pull request is judged by the policy of the branch the group merges into.
-          const { decision } = await gatherAndEvaluate(this.reader(client, installationId, owner, repo), pull, loaded.policy, { at: this.parts.now() });
-          members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
-        }
-        const checks = combineGroupChecks(members);
+        const readPull = async (number: number) => (await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number })).data as PullSnapshot;
+        const numbers = await pullsInMergeGroup(client, owner, repo, group);
+        const checks = await mergeGroupChecks(this.reader(client, installationId, owner, repo), readPull, numbers, loaded.policy, { at: this.parts.now() });
         const writes = await publisher.publishNeutral(checks);
         return { status: "published" as const, writes, checks };
       });
