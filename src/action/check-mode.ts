@@ -10,7 +10,9 @@ import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { ActionError, explainAccess } from "./errors.js";
+import { requestReviews } from "../github/review-requests.js";
 import { actionClient } from "./octokit.js";
+import { actionReviewDoor } from "./review-requests.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
 import { mergeGroupChecks } from "../pipeline/merge-group.js";
@@ -91,7 +93,12 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
       annotateProblems(log, loaded.problems, "error");
       return await publishAlone({ kind: "policy-invalid", problems: loaded.problems });
     }
-    const result = await runPipeline(reader, publisher, pull, loaded.policy, { at: environment.now(), eagerPusher: true });
+    const policy = loaded.policy;
+    const result = await runPipeline(reader, publisher, pull, policy, {
+      at: environment.now(),
+      eagerPusher: true,
+      annotate: async ({ decision, input }) => (policy.approvals.request_reviews ? { reviewRequests: await requestReviews(client, pull, decision, input, reader, actionReviewDoor(client, environment, pull.number)) } : {}),
+    });
     annotateProblems(log, result.decision.changeRequest.problems, "error");
     annotateProblems(log, result.decision.proposedPolicyProblems, "warning");
     annotateProblems(log, result.decision.policyWarnings, "warning");
