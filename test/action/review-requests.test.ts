@@ -1,18 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSeededGitHub, type SeededGitHub } from "../fake-github/seed.js";
-import { ROOT, runAction } from "./run-action.js";
+import { buildBundle, runAction, webhookExample } from "./run-action.js";
 
 /**
  * `approvals.request_reviews` in the Action (src/action/review-requests.ts), the bundle run
  * as the runner runs it, against the fake GitHub: the missing team's members asked once,
  * nobody already asked or taken off the review asked again, nothing more when off.
  */
-const require = createRequire(import.meta.url);
-const examples = JSON.parse(readFileSync(require.resolve("@octokit/webhooks-examples/api.github.com/index.json"), "utf8")) as { name: string; examples: Record<string, unknown>[] }[];
-const opened = () => structuredClone(examples.find((entry) => entry.name === "pull_request")!.examples.find((payload) => payload["action"] === "opened")!);
+const opened = () => webhookExample("pull_request", "opened");
 
 const REPO = "Codertocat/Hello-World";
 const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
@@ -30,7 +25,7 @@ const HIGH = "Tuning.\n\n```yaml\nchange_request:\n  type: normal\n  implementat
 
 let fake: SeededGitHub;
 beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
+  buildBundle();
   fake = await startSeededGitHub();
 }, 60_000);
 afterAll(() => fake.close());
