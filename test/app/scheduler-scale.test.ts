@@ -58,10 +58,11 @@ describe("the scheduler under traffic classes", () => {
     // Peak raises every score but blocks nothing that passes (one approval at every tier): rewritten at 17:00 itself.
     for (const ref of refs) expect(app.service.boundaryOf(keyOf(repo, ref))).toMatchObject({ at: PEAK, kind: "changes" });
     expect(conclusions(fake, "acme", repo, refs[0]!.head.sha)).toEqual(["success", "success", "success"]);
-  });
+  }, 60_000);
 
   it("flips a pass that peak traffic revokes before peak begins, and leaves one blocked anyway to the instant", async () => {
-    const { app, realTimeOf } = await appAt(PEAK - 4_000);
+    // Due 10 s ahead of peak (its lead, with the harness's 50 ms a flip): time enough to set up first, on a loaded machine too.
+    const { app, realTimeOf } = await appAt(PEAK - 20_000, { leadMs: 10_000 });
     // Off-peak the score is 8 (medium, one approval); at peak 11 (high, two).
     const repo = repository(`version: 1\ntimezone: UTC\n${TRAFFIC}approvals: { low: { count: 1 }, medium: { count: 1 }, high: { count: 2 } }\n`);
     const open = (i: number) => fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { [`g${i}.txt`]: `${i}\n` } });
@@ -72,7 +73,7 @@ describe("the scheduler under traffic classes", () => {
     expect(app.service.boundaryOf(keyOf(repo, approved))).toMatchObject({ at: PEAK, kind: "closes", mergeable: true });
     expect(app.service.boundaryOf(keyOf(repo, waiting))).toMatchObject({ at: PEAK, kind: "changes" });
 
-    await waitFor(() => conclusions(fake, "acme", repo, approved.head.sha)[2], (value) => value === "failure", 8_000, "peak to revoke the approval's pass");
+    await waitFor(() => conclusions(fake, "acme", repo, approved.head.sha)[2], (value) => value === "failure", 15_000, "peak to revoke the approval's pass");
     expect(Date.now()).toBeLessThan(realTimeOf(PEAK));
-  });
+  }, 60_000);
 });
