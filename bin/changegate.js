@@ -1,15 +1,70 @@
 #!/usr/bin/env node
-// The bundled command line (npm run build writes dist/cli-bundle/).
-import module from "node:module";
+// The command line: runs the bundle npm run build writes, dist/cli-bundle/main.cjs, compiled
+// through a V8 code cache kept beside it (dist/cli-bundle/compile-cache/), one file a command,
+// written by the first run of that command: later runs skip compiling what it compiled.
+// Node 20 keeps no such cache itself (Node 22's module.enableCompileCache does), and only a
+// script's compiled code can be cached, not an ES module's, so this file and the bundle are
+// CommonJS (bin/package.json), which also spares a start Node's ES module loader.
+// NODE_DISABLE_COMPILE_CACHE=1 turns the cache off, as it does Node 22's.
+"use strict";
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { dirname, join } = require("node:path");
+const vm = require("node:vm");
 
-// Node 22.1+ keeps compiled code between runs (Node 20 has no such cache: a no-op there).
-module.enableCompileCache?.();
-const { main } = await import("../dist/cli-bundle/main.js");
+const bundle = join(__dirname, "..", "dist", "cli-bundle", "main.cjs");
+/** The commands (as src/cli/main.ts lists them): each has a cache of its own; anything else shares one. */
+const COMMANDS = ["check", "validate", "calendar", "schema", "init", "audit", "changes", "metrics", "site"];
 
-process.exitCode = await main(process.argv.slice(2), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-  env: process.env,
+const source = readFileSync(bundle, "utf8");
+// V8 checks a cache against the source's length only: the bundle's first line names its content.
+const build = /^\/\/ changegate-build ([0-9a-f]+)\n/.exec(source)?.[1];
+const command = COMMANDS.includes(process.argv[2]) ? process.argv[2] : "other";
+const cacheFile =
+  build === undefined || process.env["NODE_DISABLE_COMPILE_CACHE"]
+    ? null
+    : join(dirname(bundle), "compile-cache", `${command}-${build}-${process.version}-${process.arch}.bin`);
+let cachedData;
+try {
+  if (cacheFile !== null) cachedData = readFileSync(cacheFile);
+} catch {
+  // none yet: this run writes it
+}
+
+// What Node's own CommonJS loader does with a file, with the cache given to V8.
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  filename: bundle,
+  cachedData,
+  // import() inside the bundle (Octokit, for the commands that read the API) as in any module.
+  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
+const loaded = { exports: {} };
+script.runInThisContext()(loaded.exports, createRequire(bundle), loaded, bundle, dirname(bundle));
+
+loaded.exports
+  .main(process.argv.slice(2), {
+    // Read only by a command given `-`: a pipe or a terminal is not opened otherwise.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+  })
+  .then((status) => {
+    process.exitCode = status;
+    if (cacheFile !== null && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, script.createCachedData());
+  });
+
+/** Written whole or not at all (runs at once each rename their own file); a folder it cannot write is no cache. */
+function writeCache(file, data) {
+  const partial = `${file}.${process.pid}`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(partial, data);
+    renameSync(partial, file);
+  } catch {
+    // a read-only install: every run compiles, as before
+  }
+}

@@ -1,14 +1,25 @@
-// `npm run build` (after tsc): bundles the command line (src/cli/main.ts) into
-// dist/cli-bundle/main.js, which bin/changegate.js runs, and a chunk a command (each loaded by
-// main's import() when it runs) plus the code they share. Loading a few files instead of
-// ~240 cuts the start of every command (see README, "Performance"). Not committed: npm's
-// `prepare` builds it on install, as it builds dist/.
+// `npm run build` (after tsc): bundles the command line (src/cli/main.ts) into one CommonJS
+// file, dist/cli-bundle/main.cjs, which bin/changegate.js compiles through a V8 code cache
+// (see README, "Performance"), and the calendar's libraries into files of their own beside it
+// (dist/cli-bundle/vendor/), required only by a policy with calendar forms. Not committed:
+// npm's `prepare` builds it on install, as it builds dist/.
+//
+// Why CommonJS: Node 20 can cache compiled code only for a script (vm.Script's
+// `cachedData`), not for an ES module, and an ES module entry alone starts Node's module
+// loader (~6 ms). Every command is in main.cjs, each evaluated only when it runs (esbuild
+// turns each command's import() into a lazily initialised module); with the code cache a
+// command's start pays for what it runs, not for what the file holds.
 //
 // - @octokit/rest stays outside the bundle: only the commands that read through the API
 //   (audit --repo, verify --prs) import() it, from node_modules, when they run.
+// - rrule, ical.js, windows-iana and date-holidays (with its data, ~1.4 MB) are vendor/*.cjs,
+//   each required when the first policy form that needs it is read (src/calendar/build.ts).
 // - zod's English locale only, and yaml's ES module build, as in the Action's bundle.
+// - The first line names the bundle's content (`// changegate-build <sha256>`): bin keys its
+//   code cache by it, since V8 checks a cache only against the source's length.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
@@ -16,25 +27,57 @@ import { yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "cli-bundle");
 
-rmSync(outdir, { recursive: true, force: true });
+/** The libraries each calendar form needs, bundled apart: package name -> vendor file. */
+const VENDOR = { rrule: "rrule.cjs", "ical.js": "ical.cjs", "windows-iana": "windows-iana.cjs", "date-holidays": "date-holidays.cjs" };
 
-await build({
+/** `import ... from "rrule"` (and the others) in main.cjs: a require of the vendor file, resolved beside main.cjs. */
+const vendorApart = {
+  name: "vendor-apart",
+  setup(plugin) {
+    const names = Object.keys(VENDOR).map((name) => name.replace(/[.]/g, "\\."));
+    plugin.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) => ({ path: `./vendor/${VENDOR[args.path]}`, external: true }));
+  },
+};
+
+const common = {
   absWorkingDir: root,
-  entryPoints: ["src/cli/main.ts"],
-  outdir,
   bundle: true,
-  splitting: true,
-  chunkNames: "[name]-[hash]",
   platform: "node",
   target: "node20",
-  format: "esm",
+  format: "cjs",
   minify: true,
   keepNames: false,
   legalComments: "none",
   charset: "utf8",
-  external: ["@octokit/rest"],
-  // Bundled CommonJS (picomatch) requires Node built-ins at run time.
-  banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
-  plugins: [zodEnglishOnly, yamlAsModule],
+  write: false,
   logLevel: "warning",
+};
+
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(join(outdir, "vendor"), { recursive: true });
+
+const main = await build({
+  ...common,
+  entryPoints: ["src/cli/main.ts"],
+  outfile: join(outdir, "main.cjs"),
+  external: ["@octokit/rest"],
+  // import.meta.url (the package's version, the site's assets) as the bundle file's own URL.
+  define: { "import.meta.url": "__cgImportMetaUrl" },
+  banner: { js: '"use strict";\nvar __cgImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [vendorApart, zodEnglishOnly, yamlAsModule],
 });
+const [bundle] = main.outputFiles;
+writeFileSync(bundle.path, `// changegate-build ${createHash("sha256").update(bundle.contents).digest("hex").slice(0, 32)}\n${bundle.text}`);
+
+for (const [name, file] of Object.entries(VENDOR)) {
+  const vendor = await build({
+    ...common,
+    stdin: { contents: `export * from ${JSON.stringify(name)};\nexport { default } from ${JSON.stringify(name)};\n`, resolveDir: root, loader: "js" },
+    outfile: join(outdir, "vendor", file),
+    logOverride: { "import-is-undefined": "silent" },
+  });
+  for (const output of vendor.outputFiles) writeFileSync(output.path, output.contents);
+}
+
+// For ES modules that import the command line (scripts/demo.js): the same bundle.
+writeFileSync(join(outdir, "main.js"), 'export { main, version } from "./main.cjs";\n');
