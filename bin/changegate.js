@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The command line: runs the bundle npm run build writes, dist/cli-bundle/main.cjs, compiled
 // through a V8 code cache kept beside it (dist/cli-bundle/compile-cache/), one file a command,
-// written by the first run of that command: later runs skip compiling what it compiled.
+// written by the first run that does that command's work (npm run build runs `check` once):
+// later runs skip compiling what it compiled.
 // Node 20 keeps no such cache itself (Node 22's module.enableCompileCache does), and only a
 // script's compiled code can be cached, not an ES module's, so this file and the bundle are
 // CommonJS (bin/package.json), which also spares a start Node's ES module loader.
@@ -54,7 +55,9 @@ loaded.exports
   })
   .then((status) => {
     process.exitCode = status;
-    if (cacheFile !== null && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, script.createCachedData());
+    // Written by a run that did the command's work (not its help, not a usage error): the cache holds what that compiled.
+    const worked = status !== 2 && !process.argv.some((arg) => arg === "--help" || arg === "-h");
+    if (cacheFile !== null && worked && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, script.createCachedData());
   });
 
 /** Written whole or not at all (runs at once each rename their own file); a folder it cannot write is no cache. */
