@@ -30,15 +30,25 @@ import { yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "cli-bundle");
 
-/** The libraries each calendar form needs, bundled apart: package name -> vendor file. */
-const VENDOR = { rrule: "rrule.cjs", "ical.js": "ical.cjs", "windows-iana": "windows-iana.cjs", "date-holidays": "date-holidays.cjs" };
+/**
+ * The libraries each calendar form needs, bundled apart: package name -> its vendor file, and
+ * whether changegate imports its default export. main.cjs requires a vendor file as Node
+ * imports CommonJS from an ES module (the default export is `module.exports`), so such a
+ * file's `module.exports` is that default itself, as the package's own was in one bundle.
+ */
+const VENDOR = {
+  rrule: { file: "rrule.cjs", importsDefault: false },
+  "ical.js": { file: "ical.cjs", importsDefault: true },
+  "windows-iana": { file: "windows-iana.cjs", importsDefault: false },
+  "date-holidays": { file: "date-holidays.cjs", importsDefault: true },
+};
 
 /** `import ... from "rrule"` (and the others) in main.cjs: a require of the vendor file, resolved beside main.cjs. */
 const vendorApart = {
   name: "vendor-apart",
   setup(plugin) {
     const names = Object.keys(VENDOR).map((name) => name.replace(/[.]/g, "\\."));
-    plugin.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) => ({ path: `./vendor/${VENDOR[args.path]}`, external: true }));
+    plugin.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) => ({ path: `./vendor/${VENDOR[args.path].file}`, external: true }));
   },
 };
 
@@ -73,12 +83,12 @@ const main = await build({
 const [bundle] = main.outputFiles;
 writeFileSync(bundle.path, `// changegate-build ${createHash("sha256").update(bundle.contents).digest("hex").slice(0, 32)}\n${bundle.text}`);
 
-for (const [name, file] of Object.entries(VENDOR)) {
+for (const [name, { file, importsDefault }] of Object.entries(VENDOR)) {
   const vendor = await build({
     ...common,
-    stdin: { contents: `export * from ${JSON.stringify(name)};\nexport { default } from ${JSON.stringify(name)};\n`, resolveDir: root, loader: "js" },
+    stdin: { contents: importsDefault ? `export { default } from ${JSON.stringify(name)};\n` : `export * from ${JSON.stringify(name)};\n`, resolveDir: root, loader: "js" },
     outfile: join(outdir, "vendor", file),
-    logOverride: { "import-is-undefined": "silent" },
+    ...(importsDefault ? { footer: { js: "module.exports = module.exports.default;" } } : {}),
   });
   for (const output of vendor.outputFiles) writeFileSync(output.path, output.contents);
 }

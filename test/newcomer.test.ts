@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isBuildCurrent } from "../scripts/ensure-build.js";
+import { runCli } from "./support/cli.js";
 
 const root = join(import.meta.dirname, "..");
 const bundle = join(root, "dist", "cli-bundle");
@@ -22,6 +23,23 @@ describe("the bundled command line", () => {
     expect(main.length).toBeLessThan(600_000);
     const run = spawnSync(process.execPath, [join(root, "bin", "changegate.js"), "--version"], { encoding: "utf8" });
     expect(run.stdout).toMatch(/^changegate \d+\.\d+\.\d+\n$/);
+  });
+
+  it("the bundle decides every calendar form as the source does (the libraries in vendor/ are what the packages export)", async () => {
+    const calendars = join(root, "examples", "calendars");
+    const range = ["--policy", ".github/changegate.yml", "--from", "2026-09-01T00:00:00Z", "--to", "2027-09-01T00:00:00Z", "--releases", "releases.json", "--issues", "issues.json"];
+    const runs = [
+      ["calendar", ...range],
+      ["calendar", ...range, "--ics"],
+      ["calendar", ...range, "--json"],
+      ["check", "--policy", ".github/changegate.yml", "--files", "../pr-normal.files", "--body", "../pr-normal.md", "--releases", "releases.json", "--issues", "issues.json", "--at", "2026-12-25T10:00:00Z", "--json"],
+    ];
+    for (const args of runs) {
+      const bundled = spawnSync(process.execPath, [join(root, "bin", "changegate.js"), ...args], { cwd: calendars, encoding: "utf8", env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: "1" } });
+      const source = await runCli(args, { cwd: calendars });
+      expect({ exit: bundled.status, stdout: bundled.stdout, stderr: bundled.stderr }, args.join(" ")).toEqual(source);
+      expect(source.exit, args.join(" ")).toBeLessThan(2);
+    }
   });
 
   it("Octokit is never required: only an import() the API-reading commands reach", () => {
