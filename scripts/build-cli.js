@@ -12,20 +12,24 @@
 //
 // - @octokit/rest stays outside the bundle: only the commands that read through the API
 //   (audit --repo, verify --prs) import() it, from node_modules, when they run.
-// - rrule, ical.js, windows-iana and date-holidays (with its data, ~1.4 MB) are vendor/*.cjs,
-//   each required when the first policy form that needs it is read (src/calendar/build.ts).
+// - rrule, ical.js and windows-iana are vendor/*.cjs, each required when the first policy form
+//   that needs it is read (src/calendar/build.ts); public holidays are vendor/holidays.cjs
+//   (date-holidays' engine) and a file a country in vendor/holidays/ (scripts/holiday-data.js),
+//   of which a policy loads the countries it names, not date-holidays' ~1.4 MB.
 // - zod's English locale only, and yaml's ES module build, as in the Action's bundle.
 // - ASCII only (esbuild escapes the rest): Node reads a one-byte source faster, and V8 keeps it at one byte a character.
 // - For profiling: CHANGEGATE_NO_MINIFY=1 keeps names readable.
-// - The first line names the bundle's content (`// changegate-build <sha256>`): bin keys its
-//   code cache by it, since V8 checks a cache only against the source's length.
+// - main.cjs's first line names its content and vendor/'s (`// changegate-build <sha256>`): bin
+//   keys its code caches by it, since V8 checks a cache only against the source's length.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
+import { holidayFiles, yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
+import { writeHolidayData } from "./holiday-data.js";
+import { zoneOffsetsPlugin } from "./zone-offsets-plugin.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "cli-bundle");
@@ -40,7 +44,6 @@ const VENDOR = {
   rrule: { file: "rrule.cjs", importsDefault: false },
   "ical.js": { file: "ical.cjs", importsDefault: true },
   "windows-iana": { file: "windows-iana.cjs", importsDefault: false },
-  "date-holidays": { file: "date-holidays.cjs", importsDefault: true },
 };
 
 /** `import ... from "rrule"` (and the others) in main.cjs: a require of the vendor file, resolved beside main.cjs. */
@@ -50,6 +53,13 @@ const vendorApart = {
     const names = Object.keys(VENDOR).map((name) => name.replace(/[.]/g, "\\."));
     plugin.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) => ({ path: `./vendor/${VENDOR[args.path].file}`, external: true }));
   },
+};
+
+// import.meta.url (the package's version, the site's assets, the holiday files) as the
+// bundle file's own URL, made only when asked for.
+const importMeta = {
+  define: { "import.meta": "__cgImportMeta" },
+  banner: { js: '"use strict";\nvar __cgImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
 };
 
 const common = {
@@ -74,14 +84,11 @@ const main = await build({
   entryPoints: ["src/cli/main.ts"],
   outfile: join(outdir, "main.cjs"),
   external: ["@octokit/rest"],
-  // import.meta.url (the package's version, the site's assets) as the bundle file's own URL,
-  // made only when asked for.
-  define: { "import.meta": "__cgImportMeta" },
-  banner: { js: '"use strict";\nvar __cgImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
-  plugins: [vendorApart, zodEnglishOnly, yamlAsModule],
+  ...importMeta,
+  // Public holidays: vendor/holidays.cjs (src/calendar/holiday-files.ts) with the data a country a file in vendor/holidays/.
+  // Zone offsets from the process's own zone, as in the Action (docs/action.md, "Cold start"): a fresh process's first Intl.DateTimeFormat costs ~20 ms.
+  plugins: [vendorApart, holidayFiles(() => ({ path: "./vendor/holidays.cjs", external: true })), zodEnglishOnly, yamlAsModule, zoneOffsetsPlugin(root)],
 });
-const [bundle] = main.outputFiles;
-writeFileSync(bundle.path, `// changegate-build ${createHash("sha256").update(bundle.contents).digest("hex").slice(0, 32)}\n${bundle.text}`);
 
 for (const [name, { file, importsDefault }] of Object.entries(VENDOR)) {
   const vendor = await build({
@@ -92,6 +99,15 @@ for (const [name, { file, importsDefault }] of Object.entries(VENDOR)) {
   });
   for (const output of vendor.outputFiles) writeFileSync(output.path, output.contents);
 }
+const holidays = await build({ ...common, ...importMeta, entryPoints: ["src/calendar/holiday-files.ts"], outfile: join(outdir, "vendor", "holidays.cjs"), plugins: [holidayFiles()] });
+for (const output of holidays.outputFiles) writeFileSync(output.path, output.contents);
+await writeHolidayData(join(outdir, "vendor", "holidays"));
+
+// main.cjs's first line names its content and the vendor files' (bin keys the code caches by it).
+const [bundle] = main.outputFiles;
+const content = createHash("sha256").update(bundle.contents);
+for (const file of readdirSync(join(outdir, "vendor")).filter((name) => name.endsWith(".cjs")).sort()) content.update(readFileSync(join(outdir, "vendor", file)));
+writeFileSync(bundle.path, `// changegate-build ${content.digest("hex").slice(0, 32)}\n${bundle.text}`);
 
 // For ES modules that import the command line (scripts/demo.js): the same bundle.
 writeFileSync(join(outdir, "main.js"), 'export { main, version } from "./main.cjs";\n');

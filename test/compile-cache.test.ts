@@ -34,7 +34,7 @@ describe("the command line's code cache", () => {
     expect(run(["check", "--nope"]).status).toBe(2);
     expect(cached()).toEqual([]);
     const first = run(CHECK);
-    expect(cached()).toEqual([expect.stringMatching(/^check-[0-9a-f]{32}-v\d+\.\d+\.\d+-\w+\.bin$/)]);
+    expect(cached()).toEqual([expect.stringMatching(/^check\.main-[0-9a-f]{32}-v\d+\.\d+\.\d+-\w+\.bin$/)]);
     const file = join(cacheDir(), cached()[0]!);
     const written = readFileSync(file);
     const second = run(CHECK);
@@ -48,11 +48,11 @@ describe("the command line's code cache", () => {
   it("is one file a command, so that each caches what it compiles", () => {
     run(["validate", "changegate.yml"]);
     run(["--version"]);
-    expect(cached().map((file) => file.split("-")[0])).toEqual(["check", "other", "validate"]);
+    expect(cached().map((file) => file.split("-")[0])).toEqual(["check.main", "other.main", "validate.main"]);
   });
 
   it("a damaged cache is refused by V8 and written again; the run is as without one", () => {
-    const file = join(cacheDir(), cached().find((name) => name.startsWith("check-"))!);
+    const file = join(cacheDir(), cached().find((name) => name.startsWith("check.main-"))!);
     const expected = run(CHECK, { NODE_DISABLE_COMPILE_CACHE: "1" });
     writeFileSync(file, Buffer.alloc(4096, 7));
     const damaged = run(CHECK);
@@ -66,10 +66,24 @@ describe("the command line's code cache", () => {
     expect(cached()).toEqual([]);
   });
 
-  it("is keyed by the bundle's content (V8 itself compares only the source's length)", () => {
-    const source = readFileSync(join(install, "dist", "cli-bundle", "main.cjs"), "utf8");
-    const [first, ...rest] = source.split("\n");
-    expect(first).toBe(`// changegate-build ${createHash("sha256").update(rest.join("\n")).digest("hex").slice(0, 32)}`);
+  it("is keyed by the content of the bundle and its vendor files (V8 itself compares only the source's length)", () => {
+    const bundle = join(install, "dist", "cli-bundle");
+    const [first, ...rest] = readFileSync(join(bundle, "main.cjs"), "utf8").split("\n");
+    const content = createHash("sha256").update(rest.join("\n"));
+    for (const file of readdirSync(join(bundle, "vendor")).filter((name) => name.endsWith(".cjs")).sort()) content.update(readFileSync(join(bundle, "vendor", file)));
+    expect(first).toBe(`// changegate-build ${content.digest("hex").slice(0, 32)}`);
+  });
+
+  it("covers the vendor files a command requires, each once", () => {
+    const calendars = join(root, "examples", "calendars");
+    const args = ["calendar", "--policy", ".github/changegate.yml", "--from", "2026-12-01T00:00:00Z", "--to", "2027-01-08T00:00:00Z", "--releases", "releases.json", "--issues", "issues.json"];
+    const listing = () => spawnSync(process.execPath, [join(install, "bin", "changegate.js"), ...args], { cwd: calendars, encoding: "utf8" });
+    const first = listing();
+    const files = cached().filter((file) => file.startsWith("calendar."));
+    expect(files.map((file) => file.split("-")[0])).toEqual(["calendar.holidays", "calendar.ical", "calendar.main", "calendar.rrule", "calendar.windows"]);
+    const second = listing();
+    expect([second.status, second.stdout, second.stderr]).toEqual([first.status, first.stdout, first.stderr]);
+    expect(first.stdout).toMatch(/Christmas|Weihnacht/);
   });
 
   it("knows every command, so that none shares the cache of `other`", () => {

@@ -15,11 +15,11 @@ afterAll(() => {
 
 describe("the bundled command line", () => {
   it("bin/changegate.js runs the bundle: one file for every command and the calendar libraries apart, not dist/cli's ~240 modules", () => {
-    expect(readFileSync(join(root, "bin", "changegate.js"), "utf8")).toContain('"dist", "cli-bundle", "main.cjs"');
-    expect(readdirSync(join(bundle, "vendor")).sort()).toEqual(["date-holidays.cjs", "ical.cjs", "rrule.cjs", "windows-iana.cjs"]);
+    expect(readFileSync(join(root, "bin", "changegate.js"), "utf8")).toContain('join(folder, "main.cjs")');
+    expect(readdirSync(join(bundle, "vendor")).sort()).toEqual(["holidays", "holidays.cjs", "ical.cjs", "rrule.cjs", "windows-iana.cjs"]);
     const main = readFileSync(join(bundle, "main.cjs"), "utf8");
     // The calendar's libraries are required from their files, not bundled into main.cjs.
-    expect(main).toContain('require("./vendor/date-holidays.cjs")');
+    expect(main).toContain(`require("./vendor/holidays.cjs")`);
     expect(main.length).toBeLessThan(600_000);
     const run = spawnSync(process.execPath, [join(root, "bin", "changegate.js"), "--version"], { encoding: "utf8" });
     expect(run.stdout).toMatch(/^changegate \d+\.\d+\.\d+\n$/);
@@ -43,7 +43,7 @@ describe("the bundled command line", () => {
   });
 
   it("Octokit is never required: only an import() the API-reading commands reach", () => {
-    const files = ["main.cjs", ...readdirSync(join(bundle, "vendor")).map((file) => join("vendor", file))];
+    const files = ["main.cjs", ...readdirSync(join(bundle, "vendor")).filter((file) => file.endsWith(".cjs")).map((file) => join("vendor", file))];
     const sources = files.map((file) => readFileSync(join(bundle, file), "utf8"));
     const mentions = sources.flatMap((source) => source.match(/.{0,12}"@octokit\/rest"/g) ?? []);
     expect(mentions.length).toBeGreaterThan(0);
