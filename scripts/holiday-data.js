@@ -6,8 +6,9 @@
 //   its nearest-code suggestions read), computed by date-holidays itself, and the holidays'
 //   translated names every country shares;
 // - XX.json: one country's rules, with the countries they refer to (`_days: [US]`, as Guam's
-//   federal holidays are those of the US), and moment-timezone's packed data of every zone they
-//   name (date-holidays-parser turns each holiday into instants in the country's zone).
+//   federal holidays are those of the US), and the names of the zones they name;
+// - zones/Area~City.json: moment-timezone's packed history of one zone (date-holidays-parser
+//   turns each holiday into instants in the country's zone).
 //
 // src/calendar/holiday-files.ts reads them: a policy with holidays loads the index and its
 // countries (a few KB) instead of every country's rules and every zone's history (~1.4 MB of
@@ -36,6 +37,8 @@ export async function writeHolidayData(folder) {
   writeFileSync(join(folder, "index.json"), JSON.stringify({ version: data.version, license: data.license, names: data.names, countries, states }));
 
   const zoneLines = new Map(packed.zones.map((line) => [line.slice(0, line.indexOf("|")), line]));
+  const written = new Set();
+  mkdirSync(join(folder, "zones"), { recursive: true });
   for (const code of Object.keys(data.holidays)) {
     const included = referencedCountries(data.holidays, code);
     const holidays = Object.fromEntries([...included].sort().map((country) => [country, data.holidays[country]]));
@@ -43,9 +46,19 @@ export async function writeHolidayData(folder) {
     // A zone may be a link to another (Europe/Vatican to Europe/Rome): both the link and its zone.
     const links = packed.links.filter((line) => line.split("|").some((name) => names.has(name)));
     for (const link of links) for (const name of link.split("|")) names.add(name);
-    const zones = [...names].filter((name) => zoneLines.has(name)).sort().map((name) => zoneLines.get(name));
-    writeFileSync(join(folder, `${code}.json`), JSON.stringify({ holidays, zones: { version: packed.version, zones, links } }));
+    const zones = [...names].filter((name) => zoneLines.has(name)).sort();
+    // Each zone's packed history in a file of its own (zones/Europe~Berlin.json), shared by the countries that name it.
+    for (const zone of zones.filter((name) => !written.has(name))) {
+      writeFileSync(join(folder, "zones", zoneFile(zone)), JSON.stringify(zoneLines.get(zone)));
+      written.add(zone);
+    }
+    writeFileSync(join(folder, `${code}.json`), JSON.stringify({ holidays, zones, links, zoneVersion: packed.version }));
   }
+}
+
+/** A zone's file name: its name with `/` as `~` (no zone name holds a `~`). */
+export function zoneFile(zone) {
+  return `${zone.replaceAll("/", "~")}.json`;
 }
 
 /** The country and, transitively, every country its rules refer to (`_days`' first step). */

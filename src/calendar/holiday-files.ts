@@ -10,8 +10,8 @@ import type { HolidayCalendar } from "./holiday-calendars.js";
  * holiday-calendars.ts as the bundles link it: the same data read a country at a time from
  * the files scripts/holiday-data.js writes beside the bundle (`holidays/index.json`, the
  * countries, regions and shared names; `holidays/XX.json`, a country's rules with those they
- * refer to and the packed history of the zones they name), evaluated by date-holidays'
- * own engine, date-holidays-parser. The bundles give it moment-timezone without its data
+ * refer to and the zones they name; `holidays/zones/Area~City.json`, a zone's packed history),
+ * evaluated by date-holidays' own engine, date-holidays-parser. The bundles give it moment-timezone without its data
  * (every zone's history, ~0.7 MB): each country's file loads its own zones.
  */
 interface HolidayIndex {
@@ -33,8 +33,9 @@ export function holidayFilesIn(folder: URL): { countries(): Record<string, strin
       const { version, license, names, countries } = holidayIndex();
       // Only a listed code names a file (the policy's code is validated before; this keeps any other out of the path).
       if (!Object.prototype.hasOwnProperty.call(countries, code)) throw new Error(`no holiday data for ${code}`);
-      const country = JSON.parse(readFileSync(new URL(`${code}.json`, folder), "utf8")) as { holidays: Record<string, unknown>; zones: { version: string; links: string[]; zones: string[] } };
-      moment.tz.load(country.zones);
+      const country = JSON.parse(readFileSync(new URL(`${code}.json`, folder), "utf8")) as { holidays: Record<string, unknown>; zones: string[]; links: string[]; zoneVersion: string };
+      const zones = country.zones.map((zone) => JSON.parse(readFileSync(new URL(`zones/${zone.replaceAll("/", "~")}.json`, folder), "utf8")) as string);
+      moment.tz.load({ version: country.zoneVersion, zones, links: country.links });
       const data = { version, license, names, holidays: country.holidays };
       return state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] });
     },
