@@ -21,7 +21,8 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
+import { holidayFiles, yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
+import { writeHolidayData } from "./holiday-data.js";
 import { zoneOffsetsPlugin } from "./zone-offsets-plugin.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -78,10 +79,10 @@ const plainJson = {
 };
 
 /**
- * The calendar layer (rrule, ical.js, date-holidays with its data and moment-timezone:
- * ~1.5 MiB) as a file of its own, `calendar.js`, which the policy loader imports only for a
- * policy with calendar forms (src/github/policy-source.ts): every other run neither loads
- * nor parses it.
+ * The calendar layer (rrule, ical.js, date-holidays' engine) as a file of its own,
+ * `calendar.js`, which the policy loader imports only for a policy with calendar forms
+ * (src/github/policy-source.ts): every other run neither loads nor parses it. Its public
+ * holidays are files a country each in `holidays/` (holidayFiles), not date-holidays' ~1.4 MB.
  */
 const calendarApart = {
   name: "calendar-apart",
@@ -127,14 +128,16 @@ const calendar = await build({
   ...common,
   entryPoints: ["src/github/calendar-inputs.ts"],
   outfile: join(outdir, "calendar.js"),
-  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule],
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, holidayFiles()],
 });
 const site = await build({
   ...common,
   entryPoints: ["src/action/site-mode.ts"],
   outfile: join(outdir, "site.js"),
-  plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)],
+  plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root), holidayFiles()],
 });
+// Public holidays a country a file (scripts/holiday-data.js), read by calendar.js and site.js for the countries a policy names.
+await writeHolidayData(join(outdir, "holidays"));
 // The bundle is ESM whatever package.json surrounds it.
 writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
 writeFileSync(join(outdir, "LICENSES.md"), licenses([...Object.keys(result.metafile.inputs), ...Object.keys(calendar.metafile.inputs), ...Object.keys(site.metafile.inputs)]));
@@ -143,13 +146,15 @@ writeFileSync(join(outdir, "LICENSES.md"), licenses([...Object.keys(result.metaf
 await import("./build-site.js");
 mkdirSync(join(outdir, "site-assets"), { recursive: true });
 for (const asset of ["site.js", "site.css"]) copyFileSync(join(root, "dist", "site-assets", asset), join(outdir, "site-assets", asset));
+const holidays = JSON.parse(readFileSync(join(root, "node_modules", "date-holidays", "package.json"), "utf8"));
+appendFileSync(join(outdir, "LICENSES.md"), `\n\`holidays/\` (public holidays, read by calendar.js and site.js) is date-holidays ${holidays.version}'s data (${holidays.license}) with moment-timezone's zone data, cut a country a file.\n`);
 const uplot = JSON.parse(readFileSync(join(root, "node_modules", "uplot", "package.json"), "utf8"));
 appendFileSync(join(outdir, "LICENSES.md"), `\n\`site-assets/site.js\` (the site's pages, mode: site) bundles uplot ${uplot.version} (${uplot.license}).\n`);
 
 if (process.env.CHANGEGATE_METAFILE) writeFileSync(process.env.CHANGEGATE_METAFILE, JSON.stringify(result.metafile));
 if (!process.argv.includes("--quiet")) {
   console.log(`action/dist/index.js  ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
-  console.log(`action/dist/calendar.js  ${(statSync(join(outdir, "calendar.js")).size / 1024).toFixed(0)} KiB (loaded only for calendar forms)`);
+  console.log(`action/dist/calendar.js  ${(statSync(join(outdir, "calendar.js")).size / 1024).toFixed(0)} KiB (loaded only for calendar forms; holidays/ a country a file)`);
   console.log(`action/dist/site.js  ${(statSync(join(outdir, "site.js")).size / 1024).toFixed(0)} KiB (loaded only for mode: site)`);
 }
 
