@@ -7,7 +7,8 @@
 // And `changegate calendar` in a fresh process, as a user runs it (bin/changegate.js, the
 // built bundle), over a year of every form (those above, after_release, while_issues_open),
 // paired run by run with a bare `node -e 0`, without NODE_EXTRA_CA_CERTS (see
-// cli-cold-start.bench.js); BENCH_CLI_RUNS pairs (default 15).
+// cli-cold-start.bench.js); BENCH_CLI_RUNS pairs (default 15); BENCH_ALSO=label=BIN,...:
+// other builds' bin/changegate.js in the same alternation, as in cli-cold-start.bench.js.
 // Runs on the built code (dist/); one core; instants vary per evaluation.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -175,14 +176,19 @@ try {
     if (run.status !== 0) throw new Error(`${command.join(" ")}: exit ${run.status}: ${run.stderr}`);
     return { ms: performance.now() - start, stdout: run.stdout };
   };
+  const also = (process.env["BENCH_ALSO"] ?? "").split(",").filter(Boolean).map((entry) => ({ label: entry.split("=")[0], args: [entry.split("=")[1], ...args.slice(1)], ms: [] }));
   const events = JSON.parse(wall(args).stdout).length;
-  for (let i = 0; i < 2; i++) wall(args); // the first runs write the command's code cache, as a user's first run does
+  for (let i = 0; i < 2; i++) for (const command of [args, ...also.map((build) => build.args)]) wall(command); // the first runs write the command's code cache, as a user's first run does
   const pairs = [];
-  for (let i = 0; i < Number(process.env["BENCH_CLI_RUNS"] ?? 15); i++) pairs.push({ listing: wall(args).ms, bare: wall(["-e", "0"]).ms });
+  for (let i = 0; i < Number(process.env["BENCH_CLI_RUNS"] ?? 15); i++) {
+    pairs.push({ listing: wall(args).ms, bare: wall(["-e", "0"]).ms });
+    for (const build of also) build.ms.push(wall(build.args).ms);
+  }
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   const listing = median(pairs.map((pair) => pair.listing));
   const bare = median(pairs.map((pair) => pair.bare));
   console.log(`changegate calendar over a year of every form (${events} events), a fresh process: ${listing.toFixed(1)} ms wall (node -e 0: ${bare.toFixed(1)} ms; changegate's own ${(listing - bare).toFixed(1)} ms, target < 50 ms), median of ${pairs.length} pairs`);
+  for (const build of also) console.log(`  ${build.label}: ${median(build.ms).toFixed(1)} ms wall (own ${(median(build.ms) - bare).toFixed(1)} ms)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
