@@ -37,17 +37,14 @@ function run(file, text) {
   } catch {
     // none yet: this run writes it
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
-    filename: file,
-    cachedData,
-    // import() inside the bundle (Octokit, for the commands that read the API) as in any module.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // `__cgImport`: the bundle's import() of a package outside it (Octokit, for the commands that
+  // read the API; scripts/build-cli.js rewrites them), run here, where Node runs import() itself.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __cgImport) {${text}\n})`, { filename: file, cachedData });
   compiled.push({ script, cacheFile, cachedData });
   const loaded = { exports: {} };
   const required = createRequire(file);
   const requireHere = (id) => (id.startsWith("./vendor/") ? vendor(join(dirname(file), id)) : required(id));
-  script.runInThisContext()(loaded.exports, Object.assign(requireHere, { resolve: required.resolve }), loaded, file, dirname(file));
+  script.runInThisContext()(loaded.exports, Object.assign(requireHere, { resolve: required.resolve }), loaded, file, dirname(file), (specifier) => import(specifier));
   return loaded.exports;
 }
 

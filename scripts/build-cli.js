@@ -103,11 +103,17 @@ const holidays = await build({ ...common, ...importMeta, entryPoints: ["src/cale
 for (const output of holidays.outputFiles) writeFileSync(output.path, output.contents);
 await writeHolidayData(join(outdir, "vendor", "holidays"));
 
-// main.cjs's first line names its content and the vendor files' (bin keys the code caches by it).
+// import() of a package outside the bundle (Octokit) as bin's own import() (the wrapper's
+// `__cgImport`): inside a vm.Script, Node 20 runs import() only through an experimental
+// loader option that prints an ExperimentalWarning on stderr.
 const [bundle] = main.outputFiles;
-const content = createHash("sha256").update(bundle.contents);
+const text = bundle.text.replace(/\bimport\(("[^"]+")\)/g, "__cgImport($1)");
+if (/\bimport\(/.test(text)) throw new Error("main.cjs holds an import() that bin/changegate.js cannot run: import only string literals of external packages");
+
+// main.cjs's first line names its content and the vendor files' (bin keys the code caches by it).
+const content = createHash("sha256").update(text);
 for (const file of readdirSync(join(outdir, "vendor")).filter((name) => name.endsWith(".cjs")).sort()) content.update(readFileSync(join(outdir, "vendor", file)));
-writeFileSync(bundle.path, `// changegate-build ${content.digest("hex").slice(0, 32)}\n${bundle.text}`);
+writeFileSync(bundle.path, `// changegate-build ${content.digest("hex").slice(0, 32)}\n${text}`);
 
 // For ES modules that import the command line (scripts/demo.js): the same bundle.
 writeFileSync(join(outdir, "main.js"), 'export { main, version } from "./main.cjs";\n');
