@@ -4,6 +4,7 @@
 // imports them statically.
 import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:net";
+import type { OctokitLimits } from "../src/app/octokit.js";
 import type { FakeGitHub } from "../test/fake-github/index.js";
 
 export interface AppEnvironment {
@@ -39,4 +40,14 @@ async function freePort(): Promise<number> {
       server.close(() => done(port));
     });
   });
+}
+
+/**
+ * GitHub's write pace scaled by `writeMs` / 1 s, as the App's options give it to sources from
+ * before issue 11's write queue (`writeIntervalMs`: writeMs between two writes) and after it
+ * (`writes`: 80 in any rolling window of 60 × writeMs): the same production pace, scaled.
+ */
+export function scaledWritePace(writeMs: number): OctokitLimits {
+  const before = { writeIntervalMs: writeMs };
+  return { ...before, writes: { minuteMs: 60 * writeMs } };
 }

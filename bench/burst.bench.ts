@@ -19,7 +19,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
-import { appEnvironment } from "./app-environment.js";
+import { appEnvironment, scaledWritePace } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, pullRequestReviewEvent, startFakeGitHub, type PullRequestRef, type WebhookEvent } from "../test/fake-github/index.js";
 
 const PULLS = Number(process.env["BENCH_PULLS"] ?? 50);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   for (const login of REVIEWERS) fake.setPermission("acme", "burst", login, "write");
   const { env, url } = await appEnvironment(fake, SECRET);
   const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
-  const started = await startChangegate(env, { background: false }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
+  const started = await startChangegate(env, { background: false }, { ...scaledWritePace(WRITE_MS), retries: 2, retryBaseMs: 50 });
   const deliver = (event: WebhookEvent) => deliverWebhook(fake, event, { url, secret: SECRET });
 
   // The pull requests, opened and decided before the burst (their opening is not measured).

@@ -14,7 +14,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
-import { appEnvironment } from "./app-environment.js";
+import { appEnvironment, scaledWritePace } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, pushEvent, startFakeGitHub, type FakeGitHub, type PullRequestRef, type WebhookEvent } from "../test/fake-github/index.js";
 
 const SIZES = (process.env["BENCH_SIZES"] ?? "10,50,200").split(",").map(Number);
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const fake = await startFakeGitHub();
   const { env, url } = await appEnvironment(fake, SECRET);
   const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
-  const started = await startChangegate(env, { background: false, leadMs: 60_000 * SCALE, perFlipMs: 1_500 * SCALE }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
+  const started = await startChangegate(env, { background: false, leadMs: 60_000 * SCALE, perFlipMs: 1_500 * SCALE }, { ...scaledWritePace(WRITE_MS), retries: 2, retryBaseMs: 50 });
   const deliver = (event: WebhookEvent) => deliverWebhook(fake, event, { url, secret: SECRET });
   console.log(`freeze boundary: writes paced at ${WRITE_MS} ms (times are ${Math.round(1 / SCALE)}x shorter than production's), src ${SRC}`);
 

@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
-import { appEnvironment } from "./app-environment.js";
+import { appEnvironment, scaledWritePace } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, startFakeGitHub, type PullRequestRef } from "../test/fake-github/index.js";
 
 const PULLS = Number(process.env["BENCH_PULLS"] ?? 20);
@@ -23,7 +23,7 @@ const BODY = ["Opened.", "", "```yaml", "change_request:", "  type: normal", "  
 const fake = await startFakeGitHub();
 const { env, url } = await appEnvironment(fake, SECRET);
 const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
-const started = await startChangegate(env, { background: false }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
+const started = await startChangegate(env, { background: false }, { ...scaledWritePace(WRITE_MS), retries: 2, retryBaseMs: 50 });
 console.log(`opened at once: ${PULLS} pull requests per installation, writes paced at ${WRITE_MS} ms, src ${SRC}`);
 
 const owners = ["acme", "globex"];

@@ -1,13 +1,20 @@
 import type { Decision } from "../engine/evaluate.js";
-import { publishChecks, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
+import { publishChecks, revokes, type CheckChange, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { RenderedCheck } from "../report/checks.js";
 import type { KnownRuns } from "./known-runs.js";
 import { REEVALUATE_ACTION, type Client } from "./service.js";
+import { atLevel, URGENCY } from "./write-urgency.js";
+
+/** A revocation goes first in the installation's write queue: until it is written, the merge button is green. */
+function revocationFirst<T>(change: CheckChange, write: () => Promise<T>): Promise<T> {
+  return revokes(change) ? atLevel(URGENCY.revocation, write) : write();
+}
 
 /**
  * The App's check publisher: check runs on a head commit, through what `KnownRuns` holds of
- * them (an unchanged decision writes nothing and lists nothing), with the Re-evaluate button.
+ * them (an unchanged decision writes nothing and lists nothing), with the Re-evaluate button;
+ * a run that turns from passing to blocking is written at the urgency of a revocation.
  */
 export class AppCheckPublisher {
   #writes = 0;
@@ -47,6 +54,7 @@ export class AppCheckPublisher {
         inputs,
         // The scheduler keeps the next change: a run is rewritten only for what a person sees.
         externalIdIsContent: false,
+        aroundWrite: revocationFirst,
       });
     } catch (error) {
       this.knownRuns.forget(key);

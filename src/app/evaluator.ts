@@ -19,7 +19,8 @@ import type { Locks } from "./lock.js";
 import type { PullMemory } from "./pull-memory.js";
 import type { ReviewRequester } from "./review-requests.js";
 import { pullId, urgency, type Boundary, type BoundaryKind, type PullKey, type Scheduler, type WorkQueue } from "./scheduler.js";
-import type { Client, EvaluateOutcome, EvaluateRequest, Logger, ServiceOptions } from "./service.js";
+import type { Client, EvaluateOutcome, EvaluateRequest, Logger, ServiceOptions, Trigger } from "./service.js";
+import { URGENCY, withUrgency, type UrgencyLevel } from "./write-urgency.js";
 
 /**
  * Evaluates a pull request and publishes its three checks, the App's one way through: under
@@ -67,8 +68,16 @@ export class Evaluator {
     return this.parts.caches.reader(restReader(client, owner, repo), { scope: String(installationId), fresh });
   }
 
-  /** Evaluates one pull request and publishes its checks. Never throws: a failure is published (fail closed) and retried. */
-  async evaluatePull(request: EvaluateRequest): Promise<EvaluateOutcome> {
+  /**
+   * Evaluates one pull request and publishes its checks. Never throws: a failure is published
+   * (fail closed) and retried. Its writes queue at the urgency of its trigger (a revoking run
+   * goes first whatever the trigger: check-publisher.ts).
+   */
+  evaluatePull(request: EvaluateRequest): Promise<EvaluateOutcome> {
+    return withUrgency({ level: urgencyOf(request.trigger), since: this.parts.now() }, () => this.#evaluatePull(request));
+  }
+
+  async #evaluatePull(request: EvaluateRequest): Promise<EvaluateOutcome> {
     const key: PullKey = { installationId: request.installationId, owner: request.owner, repo: request.repo, number: request.number };
     let client: Client;
     let pull: PullSnapshot;
@@ -213,8 +222,12 @@ export class Evaluator {
     return { status: "failed", writes, error: reason };
   }
 
-  /** The three checks on a merge group's head, from the pull requests in it. */
-  async evaluateMergeGroup(client: Client, installationId: number, owner: string, repo: string, group: MergeGroup): Promise<EvaluateOutcome> {
+  /** The three checks on a merge group's head, from the pull requests in it (the merge queue waits for them). */
+  evaluateMergeGroup(client: Client, installationId: number, owner: string, repo: string, group: MergeGroup): Promise<EvaluateOutcome> {
+    return withUrgency({ level: URGENCY.person, since: this.parts.now() }, () => this.#evaluateMergeGroup(client, installationId, owner, repo, group));
+  }
+
+  async #evaluateMergeGroup(client: Client, installationId: number, owner: string, repo: string, group: MergeGroup): Promise<EvaluateOutcome> {
     this.parts.clients.prepare(client, installationId);
     const publisher = this.parts.publisher.on(client, installationId, owner, repo, group.head_sha);
     try {
@@ -245,6 +258,23 @@ export class Evaluator {
       const writes = await publisher.publish(renderChecks(unavailable, { timezone: "UTC" }), null, unavailable).catch(() => 0);
       return { status: "failed", writes, error: reason };
     }
+  }
+}
+
+/** A webhook's evaluation is one a person waits for; the rest is background work. */
+function urgencyOf(trigger: Trigger): UrgencyLevel {
+  switch (trigger) {
+    case "opened":
+    case "webhook":
+    case "retarget":
+    case "rerequested":
+      return URGENCY.person;
+    case "policy-change":
+    case "schedule":
+    case "retry":
+    case "reconcile":
+    case "restore":
+      return URGENCY.background;
   }
 }
 

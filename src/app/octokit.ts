@@ -1,5 +1,8 @@
 import Bottleneck from "bottleneck";
+import type { Octokit } from "@octokit/core";
 import { ProbotOctokit } from "probot";
+import { WritePace, type WritePaceOptions } from "./write-pace.js";
+import { currentUrgency } from "./write-urgency.js";
 
 /**
  * Probot's Octokit with bounded waits. Probot retries a rate-limited request after the
@@ -10,6 +13,13 @@ import { ProbotOctokit } from "probot";
  * are retried `retries` times. POSTs that create something (check runs, the retrospective
  * issue, the audit comment) opt out of the retry plugin and look before sending again
  * (publishChecks, createOnce). Every attempt has a deadline (`requestTimeoutMs`).
+ *
+ * Writes go through the installation's write queue (write-pace.ts) instead of the throttling
+ * plugin's one-a-second spacing: every client of one installation (the webhook's event
+ * client, the installation's own, the durable queue's) is keyed by its installation id, so
+ * they share one pace, and no installation shares another's. Each attempt is counted and
+ * queued (a retry too), at the urgency its work was given (write-urgency.ts); a rate-limit
+ * answer that is waited out stops the installation's other writes for as long.
  */
 export interface OctokitLimits {
   /** The longest rate-limit wait one request accepts, seconds. */
@@ -20,8 +30,8 @@ export interface OctokitLimits {
   retryBaseMs?: number;
   /** The unit of rate-limit waits (GitHub's Retry-After is in seconds), milliseconds. */
   rateLimitUnitMs?: number;
-  /** Minimum time between two writes of one installation (Probot's default: 1 s, about 60 a minute, under GitHub's 80). */
-  writeIntervalMs?: number;
+  /** How each installation's writes are paced (default: 80 in any rolling minute, serially); null: the throttling plugin's one a second. */
+  writes?: WritePaceOptions | null;
   /** Minimum time between two comments or issues (the throttling plugin's default: 3 s, as GitHub asks). */
   notificationIntervalMs?: number;
   /** The longest one attempt at a request may take, answer and body (default 10 s); then it fails like a dropped connection. */
@@ -65,28 +75,71 @@ export function timedFetch(base: typeof globalThis.fetch, timeoutMs: number): ty
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-export function changegateOctokit(limits: OctokitLimits = {}): typeof ProbotOctokit {
+/** Where a request's writes are counted: its installation, or the app itself (its JWT requests). */
+function paceKey(instanceOptions: Record<string, unknown>): string {
+  const auth = instanceOptions["auth"] as { installationId?: unknown } | undefined;
+  const id = auth?.installationId ?? ((instanceOptions["throttle"] ?? {}) as { id?: unknown }).id;
+  return id === undefined || id === null || id === "no-id" ? "app" : String(id);
+}
+
+interface HookedOptions {
+  method: string;
+  url: string;
+  request?: { fetch?: typeof globalThis.fetch };
+}
+
+/** GET and HEAD read; the token requests are authentication (as the throttling plugin tells them), GraphQL here only reads. */
+function isWrite(options: HookedOptions): boolean {
+  if (options.method === "GET" || options.method === "HEAD") return false;
+  return !/\/access_tokens$|^\/applications\/|^\/login\/oauth\/|^\/graphql$/.test(options.url);
+}
+
+/**
+ * An Octokit plugin: each write's every attempt goes out through `pace`, at the urgency of the
+ * work that made it, read here, as the caller hands the request over (Octokit's own queues
+ * run it later, from other work's turn). It wraps Probot's plugins, so a retry of the
+ * throttling or retry plugin comes back through the same paced `fetch`.
+ */
+function writePacing(pace: WritePace) {
+  return (octokit: Octokit, instanceOptions: Record<string, unknown>) => {
+    const key = paceKey(instanceOptions);
+    octokit.hook.wrap("request", (request, options) => {
+      const hooked = options as unknown as HookedOptions;
+      if (!isWrite(hooked)) return request(options);
+      const urgency = currentUrgency();
+      const send = hooked.request?.fetch ?? globalThis.fetch;
+      const paced: typeof globalThis.fetch = (input, init) => pace.schedule(key, urgency, () => send(input, init));
+      // The hooks inside were bound to this request's options object: it is changed, not replaced
+      // (its `request` may be the instance's defaults, shared by every request: replaced, not changed).
+      options.request = { ...options.request, fetch: paced };
+      return request(options);
+    });
+    return {};
+  };
+}
+
+/** The throttling plugin's write group once the pace counts writes: no spacing of its own. */
+const UNPACED_WRITES = new Bottleneck.Group({ id: "changegate-write-unpaced", maxConcurrent: null, minTime: 0 });
+
+export function changegateOctokit(limits: OctokitLimits = {}, pace: WritePace | null = limits.writes === null ? null : new WritePace(limits.writes ?? {})): typeof ProbotOctokit {
   const maxWait = limits.maxRateLimitWaitS ?? 60;
   const retries = limits.retries ?? 3;
-  const writeGroup =
-    limits.writeIntervalMs === undefined ? null : new Bottleneck.Group({ id: "changegate-write", maxConcurrent: 1, minTime: limits.writeIntervalMs, timeout: 120_000 });
+  const unit = limits.rateLimitUnitMs ?? 1_000;
   const bounded =
-    (what: string) =>
+    (what: string, key: string) =>
     (retryAfter: number, options: RequestOptionsLike, octokit: { log?: LoggerLike }, retryCount: number): boolean => {
       const retry = retryCount < 2 && retryAfter <= maxWait;
       octokit.log?.warn(`${what} on ${options.method} ${options.url}: ${retry ? `retrying in ${retryAfter}s` : `not waiting ${retryAfter}s; the evaluation fails closed and is retried later`}`);
+      // GitHub said to wait: the installation's other writes wait as long (the retry is queued behind the pause).
+      if (retry) pace?.pause(key, Date.now() + retryAfter * unit);
       return retry;
     };
-  return ProbotOctokit.defaults((instanceOptions: Record<string, unknown>) => {
+  const base = pace === null ? ProbotOctokit : ProbotOctokit.plugin(writePacing(pace));
+  return base.defaults((instanceOptions: Record<string, unknown>) => {
     const throttle = (instanceOptions["throttle"] ?? {}) as Record<string, unknown>;
-    // Clustered (REDIS_URL): Probot passes its Bottleneck and connection; our write group must share them.
+    const key = paceKey(instanceOptions);
+    // Clustered (REDIS_URL): Probot passes its Bottleneck and connection; the notification group shares them.
     const connection = throttle["connection"];
-    const write =
-      writeGroup === null
-        ? {}
-        : connection === undefined
-          ? { write: writeGroup }
-          : { write: new (throttle["Bottleneck"] as typeof Bottleneck).Group({ id: "changegate-write", maxConcurrent: 1, minTime: limits.writeIntervalMs!, timeout: 120_000, connection } as never) };
     const notifications =
       limits.notificationIntervalMs === undefined
         ? {}
@@ -98,11 +151,13 @@ export function changegateOctokit(limits: OctokitLimits = {}): typeof ProbotOcto
       retry: { ...((instanceOptions["retry"] as object | undefined) ?? {}), retries, retryAfterBaseValue: limits.retryBaseMs ?? 1_000 },
       throttle: {
         ...throttle,
-        ...write,
+        // The webhook's event client has no id of its own: without one, its requests share the throttling plugin's queues with every installation's.
+        ...(key === "app" ? {} : { id: key }),
+        ...(pace === null ? {} : { write: UNPACED_WRITES }),
         ...notifications,
-        ...(limits.rateLimitUnitMs === undefined ? {} : { retryAfterBaseValue: limits.rateLimitUnitMs }),
-        onRateLimit: bounded("Rate limit"),
-        onSecondaryRateLimit: bounded("Secondary rate limit"),
+        retryAfterBaseValue: unit,
+        onRateLimit: bounded("Rate limit", key),
+        onSecondaryRateLimit: bounded("Secondary rate limit", key),
       },
     };
   }) as typeof ProbotOctokit;

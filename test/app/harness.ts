@@ -22,7 +22,7 @@ export const FAST: ChangegateAppOptions = {
   retryDelaysMs: [300, 600, 1_000],
   createRetryDelayMs: 10,
 };
-export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
+export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writes: { minuteMs: 0 }, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
 
 export interface App {
   started: Started;

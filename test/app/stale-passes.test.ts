@@ -313,7 +313,7 @@ describe("SIGTERM drains what is in flight, bounded", () => {
 
 describe("finding 7: writes are paced per installation on the webhook path too", () => {
   it("two installations' writes do not share one pace", async () => {
-    const target = await app({}, { writeIntervalMs: 1_000 });
+    const target = await app({}, { writes: { perMinute: 1, minuteMs: 1_000 } });
     const repos = ["acme", "globex"].map((owner) => {
       const name = `paced${++repoCount}`;
       fake.addRepository({ owner, name, files: { ".github/changegate.yml": POLICY } });

@@ -1,0 +1,179 @@
+import type { WriteUrgency } from "./write-urgency.js";
+
+/**
+ * Each installation's writes through one queue of its own, most urgent first, paced within
+ * GitHub's documented secondary limit instead of Probot's fixed one write a second.
+ *
+ * What GitHub documents (paraphrased): "Rate limits for the REST API", secondary rate
+ * limits (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+ * in general at most 80 content-generating requests a minute and 500 an hour, some
+ * endpoints lower; "Best practices for using the REST API"
+ * (https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api): requests
+ * serially rather than concurrently; a second between mutative requests when making many
+ * (the spacing that keeps a client which does not count under the 80: this queue counts);
+ * after a rate-limit answer, nothing until `retry-after` seconds have passed, or, with
+ * `x-ratelimit-remaining: 0`, until `x-ratelimit-reset`.
+ *
+ * So, per installation: at most `perMinute` writes in any rolling window of `minuteMs` (a
+ * burst goes out at once while the window has room), optionally `perHour` in any 60 such
+ * windows, `concurrency` in flight at once (1: serially), and nothing while GitHub has said
+ * to wait (`pause`, from a rate-limit answer). One installation never waits for another's:
+ * each has its own window and queue. A write waiting for room goes in urgency order
+ * (write-urgency.ts), so that a revocation waits at most for the write in flight.
+ *
+ * One process's count: with several replicas each counts its own writes (GitHub's answers
+ * still pause each one that gets them).
+ */
+export interface WritePaceOptions {
+  /** Writes one installation may send in any rolling window of `minuteMs` (GitHub: 80 a minute). */
+  perMinute?: number;
+  /** The window's length (60 s; benchmarks scale it down with the rest of their time). */
+  minuteMs?: number;
+  /** Writes in any 60 windows (GitHub documents 500 an hour); null: not counted here, GitHub's answers pause. */
+  perHour?: number | null;
+  /** Writes of one installation in flight at once (GitHub: serially). */
+  concurrency?: number;
+  now?: () => number;
+}
+
+export const GITHUB_CONTENT_WRITES_PER_MINUTE = 80;
+
+interface Waiting {
+  urgency: WriteUrgency;
+  seq: number;
+  start: () => void;
+}
+
+/** One installation's state: its queue, what it sent within the longest window, a pause. */
+interface Lane {
+  waiting: Waiting[];
+  sent: number[];
+  inFlight: number;
+  pausedUntil: number;
+  timer: NodeJS.Timeout | null;
+}
+
+export class WritePace {
+  readonly #lanes = new Map<string, Lane>();
+  readonly #perMinute: number;
+  readonly #minuteMs: number;
+  readonly #perHour: number | null;
+  readonly #concurrency: number;
+  readonly #now: () => number;
+  #seq = 0;
+  #sent = 0;
+
+  constructor(options: WritePaceOptions = {}) {
+    this.#perMinute = Math.max(1, options.perMinute ?? GITHUB_CONTENT_WRITES_PER_MINUTE);
+    this.#minuteMs = Math.max(0, options.minuteMs ?? 60_000);
+    this.#perHour = options.perHour ?? null;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The time one write takes at the sustained pace, ms (what the scheduler budgets a flip). */
+  get intervalMs(): number {
+    const perMinute = this.#minuteMs / this.#perMinute;
+    return this.#perHour === null ? perMinute : Math.max(perMinute, (60 * this.#minuteMs) / this.#perHour);
+  }
+
+  /** Writes sent so far, every installation. */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /** Writes waiting for room, for one installation. */
+  waiting(key: string): number {
+    return this.#lanes.get(key)?.waiting.length ?? 0;
+  }
+
+  /** Sends `send` for installation `key` when its pace allows, most urgent first; settles as `send` does. */
+  schedule<T>(key: string, urgency: WriteUrgency, send: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const lane = this.#lane(key);
+      lane.waiting.push({
+        urgency,
+        seq: ++this.#seq,
+        start: () => {
+          lane.inFlight++;
+          this.#sent++;
+          let sending: Promise<T>;
+          try {
+            sending = send();
+          } catch (error) {
+            sending = Promise.reject(error);
+          }
+          void sending.then(resolve, reject).finally(() => {
+            lane.inFlight--;
+            this.#pump(key, lane);
+          });
+        },
+      });
+      this.#pump(key, lane);
+    });
+  }
+
+  /** GitHub said to wait: no write of installation `key` starts before `untilMs`. */
+  pause(key: string, untilMs: number): void {
+    const lane = this.#lane(key);
+    if (untilMs <= lane.pausedUntil) return;
+    lane.pausedUntil = untilMs;
+    this.#pump(key, lane);
+  }
+
+  #lane(key: string): Lane {
+    let lane = this.#lanes.get(key);
+    if (lane === undefined) {
+      lane = { waiting: [], sent: [], inFlight: 0, pausedUntil: 0, timer: null };
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  #pump(key: string, lane: Lane): void {
+    if (lane.timer !== null) clearTimeout(lane.timer);
+    lane.timer = null;
+    while (lane.waiting.length > 0 && lane.inFlight < this.#concurrency) {
+      const now = this.#now();
+      const wait = this.#waitMs(lane, now);
+      if (wait > 0) {
+        lane.timer = setTimeout(() => this.#pump(key, lane), wait);
+        return;
+      }
+      const next = this.#takeMostUrgent(lane);
+      lane.sent.push(now);
+      next.start();
+    }
+    if (lane.waiting.length === 0 && lane.inFlight === 0 && lane.sent.length === 0 && lane.pausedUntil <= this.#now()) this.#lanes.delete(key);
+  }
+
+  /** How long until the lane may send one more write (0: now). Forgets sends older than the longest window. */
+  #waitMs(lane: Lane, now: number): number {
+    const longest = this.#perHour === null ? this.#minuteMs : 60 * this.#minuteMs;
+    while (lane.sent.length > 0 && lane.sent[0]! <= now - longest) lane.sent.shift();
+    let wait = lane.pausedUntil - now;
+    const within = (windowMs: number, limit: number) => {
+      // The limit-th newest send must have left the window.
+      const index = lane.sent.length - limit;
+      if (index >= 0) wait = Math.max(wait, lane.sent[index]! + windowMs - now);
+    };
+    within(this.#minuteMs, this.#perMinute);
+    if (this.#perHour !== null) within(60 * this.#minuteMs, this.#perHour);
+    return Math.max(0, wait);
+  }
+
+  #takeMostUrgent(lane: Lane): Waiting {
+    let best = 0;
+    for (let index = 1; index < lane.waiting.length; index++) {
+      const candidate = lane.waiting[index]!;
+      const current = lane.waiting[best]!;
+      if (
+        candidate.urgency.level < current.urgency.level ||
+        (candidate.urgency.level === current.urgency.level && (candidate.urgency.since < current.urgency.since || (candidate.urgency.since === current.urgency.since && candidate.seq < current.seq)))
+      ) {
+        best = index;
+      }
+    }
+    return lane.waiting.splice(best, 1)[0]!;
+  }
+}
