@@ -27,6 +27,8 @@ export async function appEnvironment(fake: FakeGitHub, secret: string): Promise<
     LOG_LEVEL: (process.env["BENCH_LOG_LEVEL"] ?? "fatal") as NodeJS.ProcessEnv["LOG_LEVEL"],
     LOG_FORMAT: "json",
     NODE_ENV: "production",
+    // changegate's own knobs (CHANGEGATE_WRITES_AT_ONCE, ...) reach the App from the bench's environment.
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("CHANGEGATE_"))),
   };
   return { env, url: `http://127.0.0.1:${port}/api/github/webhooks` };
 }

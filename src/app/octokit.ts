@@ -17,9 +17,10 @@ import { currentUrgency } from "./write-urgency.js";
  * Writes go through the installation's write queue (write-pace.ts) instead of the throttling
  * plugin's one-a-second spacing: every client of one installation (the webhook's event
  * client, the installation's own, the durable queue's) is keyed by its installation id, so
- * they share one pace, and no installation shares another's. Each attempt is counted and
- * queued (a retry too), at the urgency its work was given (write-urgency.ts); a rate-limit
- * answer that is waited out stops the installation's other writes for as long.
+ * they share one pace, and no installation shares another's. Each write is queued at the
+ * urgency its work was given (write-urgency.ts); a rate-limit
+ * answer that is waited out stops the installation's other writes for as long. A request is
+ * counted once (its retries after a 5xx or a dropped connection are not).
  */
 export interface OctokitLimits {
   /** The longest rate-limit wait one request accepts, seconds. */
@@ -85,7 +86,6 @@ function paceKey(instanceOptions: Record<string, unknown>): string {
 interface HookedOptions {
   method: string;
   url: string;
-  request?: { fetch?: typeof globalThis.fetch };
 }
 
 /** GET and HEAD read; the token requests are authentication (as the throttling plugin tells them), GraphQL here only reads. */
@@ -95,24 +95,17 @@ function isWrite(options: HookedOptions): boolean {
 }
 
 /**
- * An Octokit plugin: each write's every attempt goes out through `pace`, at the urgency of the
- * work that made it, read here, as the caller hands the request over (Octokit's own queues
- * run it later, from other work's turn). It wraps Probot's plugins, so a retry of the
- * throttling or retry plugin comes back through the same paced `fetch`.
+ * An Octokit plugin: each write waits for its turn in `pace`, at the urgency of the work that
+ * made it, read here, as the caller hands the request over. It wraps Probot's plugins, so the
+ * wait comes before the throttling plugin's queues (a write waiting for its turn holds none of
+ * their places, which reads need) and the request, its retries included, runs in its turn.
  */
 function writePacing(pace: WritePace) {
   return (octokit: Octokit, instanceOptions: Record<string, unknown>) => {
     const key = paceKey(instanceOptions);
     octokit.hook.wrap("request", (request, options) => {
-      const hooked = options as unknown as HookedOptions;
-      if (!isWrite(hooked)) return request(options);
-      const urgency = currentUrgency();
-      const send = hooked.request?.fetch ?? globalThis.fetch;
-      const paced: typeof globalThis.fetch = (input, init) => pace.schedule(key, urgency, () => send(input, init));
-      // The hooks inside were bound to this request's options object: it is changed, not replaced
-      // (its `request` may be the instance's defaults, shared by every request: replaced, not changed).
-      options.request = { ...options.request, fetch: paced };
-      return request(options);
+      if (!isWrite(options as unknown as HookedOptions)) return request(options);
+      return pace.schedule(key, currentUrgency(), async () => request(options));
     });
     return {};
   };

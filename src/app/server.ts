@@ -21,7 +21,8 @@ import { WritePace } from "./write-pace.js";
  * CHANGEGATE_REQUEST_TIMEOUT_SECONDS (10), CHANGEGATE_DRAIN_SECONDS (20: how long SIGTERM
  * waits for evaluations in flight), CHANGEGATE_WRITES_PER_MINUTE (80, per installation: GitHub's
  * documented secondary limit; lower it when GitHub asks for less), CHANGEGATE_WRITES_PER_HOUR
- * (not counted by default; GitHub documents 500 and its answers pause the writes).
+ * (not counted by default; GitHub documents 500 and its answers pause the writes),
+ * CHANGEGATE_WRITES_AT_ONCE (writes of one installation in flight at once).
  *
  * The scheduler budgets each closing flip the write pace's sustained interval (60 s / 80),
  * unless `perFlipMs` is given.
@@ -58,7 +59,9 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   const intake = env["WEBHOOK_PROXY_URL"] ? {} : { webhookIntake: { path: env["WEBHOOK_PATH"] || "/api/github/webhooks", secret: env["WEBHOOK_SECRET"] || "development" } };
   const perMinute = env["CHANGEGATE_WRITES_PER_MINUTE"] ? Number(env["CHANGEGATE_WRITES_PER_MINUTE"]) : undefined;
   const perHour = env["CHANGEGATE_WRITES_PER_HOUR"] ? Number(env["CHANGEGATE_WRITES_PER_HOUR"]) : undefined;
-  const pace = limits.writes === null ? null : new WritePace({ ...(perMinute === undefined ? {} : { perMinute }), ...(perHour === undefined ? {} : { perHour }), ...limits.writes });
+  const concurrency = env["CHANGEGATE_WRITES_AT_ONCE"] ? Number(env["CHANGEGATE_WRITES_AT_ONCE"]) : undefined;
+  const fromEnvPace = { ...(perMinute === undefined ? {} : { perMinute }), ...(perHour === undefined ? {} : { perHour }), ...(concurrency === undefined ? {} : { concurrency }) };
+  const pace = limits.writes === null ? null : new WritePace({ ...fromEnvPace, ...limits.writes });
   // A closing flip writes one run (the schedule's); at the pace's sustained rate that takes one interval.
   const perFlip = pace === null ? {} : { perFlipMs: pace.intervalMs };
   const app = createChangegateApp({ ...perFlip, ...fromEnv, ...intake, ...options }, env);

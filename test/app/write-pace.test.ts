@@ -72,10 +72,11 @@ describe("WritePace: each installation's writes, most urgent first, within GitHu
     expect(pace.waiting("globex")).toBe(0);
   });
 
-  it("one write in flight at a time: the next starts when the answer comes", async () => {
-    const pace = new WritePace({ perMinute: 80, minuteMs: 60_000 });
+  it("at most `concurrency` writes in flight: the next starts when an answer comes", async () => {
+    const pace = new WritePace({ perMinute: 80, minuteMs: 60_000, concurrency: 2 });
     let answer: () => void = () => undefined;
     const first = pace.schedule("1", background(), () => new Promise<void>((resolve) => (answer = resolve)));
+    void pace.schedule("1", background(), () => new Promise<void>(() => undefined));
     void write(pace, "1", "second", revocation());
     await vi.advanceTimersByTimeAsync(5_000);
     expect(sent).toEqual([]);
