@@ -33,7 +33,7 @@ export interface OctokitLimits {
   rateLimitUnitMs?: number;
   /** How each installation's writes are paced (default: 80 in any rolling minute, serially); null: the throttling plugin's one a second. */
   writes?: WritePaceOptions | null;
-  /** Minimum time between two comments or issues (the throttling plugin's default: 3 s, as GitHub asks). */
+  /** Minimum time between two comments or issues of one installation (the throttling plugin's default: 3 s); paced, the pace keeps it. */
   notificationIntervalMs?: number;
   /** The longest one attempt at a request may take, answer and body (default 10 s); then it fails like a dropped connection. */
   requestTimeoutMs?: number;
@@ -76,6 +76,12 @@ export function timedFetch(base: typeof globalThis.fetch, timeoutMs: number): ty
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
+/** The write pace `limits` ask for (null: `writes: null`, the throttling plugin's). */
+export function defaultPace(limits: OctokitLimits, fromEnv: WritePaceOptions = {}): WritePace | null {
+  if (limits.writes === null) return null;
+  return new WritePace({ ...fromEnv, ...(limits.notificationIntervalMs === undefined ? {} : { notificationIntervalMs: limits.notificationIntervalMs }), ...limits.writes });
+}
+
 /** Where a request's writes are counted: its installation, or the app itself (its JWT requests). */
 function paceKey(instanceOptions: Record<string, unknown>): string {
   const auth = instanceOptions["auth"] as { installationId?: unknown } | undefined;
@@ -95,6 +101,33 @@ function isWrite(options: HookedOptions): boolean {
 }
 
 /**
+ * The endpoints whose writes notify people, as @octokit/plugin-throttling lists them (its
+ * generated triggers-notification-paths, from GitHub's descriptions of the endpoints); a
+ * request's `url` here is its route's template.
+ */
+const NOTIFYING = new Set([
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments",
+]);
+
+/**
  * An Octokit plugin: each write waits for its turn in `pace`, at the urgency of the work that
  * made it, read here, as the caller hands the request over. It wraps Probot's plugins, so the
  * wait comes before the throttling plugin's queues (a write waiting for its turn holds none of
@@ -104,17 +137,19 @@ function writePacing(pace: WritePace) {
   return (octokit: Octokit, instanceOptions: Record<string, unknown>) => {
     const key = paceKey(instanceOptions);
     octokit.hook.wrap("request", (request, options) => {
-      if (!isWrite(options as unknown as HookedOptions)) return request(options);
-      return pace.schedule(key, currentUrgency(), async () => request(options));
+      const hooked = options as unknown as HookedOptions;
+      if (!isWrite(hooked)) return request(options);
+      return pace.schedule(key, currentUrgency(), async () => request(options), NOTIFYING.has(hooked.url));
     });
     return {};
   };
 }
 
-/** The throttling plugin's write group once the pace counts writes: no spacing of its own. */
+/** The throttling plugin's write and notification groups once the pace counts and spaces writes: no spacing of their own. */
 const UNPACED_WRITES = new Bottleneck.Group({ id: "changegate-write-unpaced", maxConcurrent: null, minTime: 0 });
+const UNPACED_NOTIFICATIONS = new Bottleneck.Group({ id: "changegate-notifications-unpaced", maxConcurrent: null, minTime: 0 });
 
-export function changegateOctokit(limits: OctokitLimits = {}, pace: WritePace | null = limits.writes === null ? null : new WritePace(limits.writes ?? {})): typeof ProbotOctokit {
+export function changegateOctokit(limits: OctokitLimits = {}, pace: WritePace | null = defaultPace(limits)): typeof ProbotOctokit {
   const maxWait = limits.maxRateLimitWaitS ?? 60;
   const retries = limits.retries ?? 3;
   const unit = limits.rateLimitUnitMs ?? 1_000;
@@ -134,7 +169,9 @@ export function changegateOctokit(limits: OctokitLimits = {}, pace: WritePace | 
     // Clustered (REDIS_URL): Probot passes its Bottleneck and connection; the notification group shares them.
     const connection = throttle["connection"];
     const notifications =
-      limits.notificationIntervalMs === undefined
+      pace !== null
+        ? { notifications: UNPACED_NOTIFICATIONS }
+        : limits.notificationIntervalMs === undefined
         ? {}
         : { notifications: new ((throttle["Bottleneck"] as typeof Bottleneck | undefined) ?? Bottleneck).Group({ id: "changegate-notifications", maxConcurrent: 1, minTime: limits.notificationIntervalMs, ...(connection === undefined ? {} : { connection }) } as never) };
     const request = (instanceOptions["request"] ?? {}) as { fetch?: typeof globalThis.fetch };
@@ -147,6 +184,7 @@ export function changegateOctokit(limits: OctokitLimits = {}, pace: WritePace | 
         // The webhook's event client has no id of its own: without one, its requests share the throttling plugin's queues with every installation's.
         ...(key === "app" ? {} : { id: key }),
         ...(pace === null ? {} : { write: UNPACED_WRITES }),
+        // Paced: the pace spaces notifying writes (`notificationIntervalMs`).
         ...notifications,
         retryAfterBaseValue: unit,
         onRateLimit: bounded("Rate limit", key),

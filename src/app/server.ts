@@ -2,8 +2,8 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { run, type Server } from "probot";
 import { createChangegateApp, type ChangegateApp, type ChangegateAppOptions } from "./index.js";
-import { changegateOctokit, type OctokitLimits } from "./octokit.js";
-import { WritePace } from "./write-pace.js";
+import { changegateOctokit, defaultPace, type OctokitLimits } from "./octokit.js";
+import type { WritePace } from "./write-pace.js";
 
 /**
  * `npm start`: the App as a Node HTTP server, configured the standard Probot way:
@@ -61,7 +61,7 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   const perHour = env["CHANGEGATE_WRITES_PER_HOUR"] ? Number(env["CHANGEGATE_WRITES_PER_HOUR"]) : undefined;
   const concurrency = env["CHANGEGATE_WRITES_AT_ONCE"] ? Number(env["CHANGEGATE_WRITES_AT_ONCE"]) : undefined;
   const fromEnvPace = { ...(perMinute === undefined ? {} : { perMinute }), ...(perHour === undefined ? {} : { perHour }), ...(concurrency === undefined ? {} : { concurrency }) };
-  const pace = limits.writes === null ? null : new WritePace({ ...fromEnvPace, ...limits.writes });
+  const pace = defaultPace(limits, fromEnvPace);
   // A closing flip writes one run (the schedule's); at the pace's sustained rate that takes one interval.
   const perFlip = pace === null ? {} : { perFlipMs: pace.intervalMs };
   const app = createChangegateApp({ ...perFlip, ...fromEnv, ...intake, ...options }, env);

@@ -20,6 +20,9 @@ import type { WriteUrgency } from "./write-urgency.js";
  * (`pause`, from a rate-limit answer). One installation never waits for another's: each has
  * its own window and queue. A write waiting for room goes in urgency order
  * (write-urgency.ts), so that a revocation waits at most for one write in flight to end.
+ * Writes that notify people are also spaced `notificationIntervalMs` apart (Octokit's
+ * throttling plugin's rule, kept here so that a comment waiting for its spacing holds no
+ * place in flight): the other writes go past one that waits.
  *
  * Three in flight, not one as the best practice has it: GitHub answers a write in a few
  * hundred ms, so that one at a time, 20 pull requests opened at once (60 writes, within the
@@ -39,6 +42,8 @@ export interface WritePaceOptions {
   perHour?: number | null;
   /** Writes of one installation in flight at once (3; GitHub's best practice: 1). */
   concurrency?: number;
+  /** Between two writes that notify people (comments, issues, review requests): 3 s, the throttling plugin's spacing. */
+  notificationIntervalMs?: number;
   now?: () => number;
 }
 
@@ -48,6 +53,7 @@ const DEFAULT_CONCURRENCY = 3;
 interface Waiting {
   urgency: WriteUrgency;
   seq: number;
+  notifies: boolean;
   start: () => void;
 }
 
@@ -57,6 +63,7 @@ interface Lane {
   sent: number[];
   inFlight: number;
   pausedUntil: number;
+  lastNotification: number;
   timer: NodeJS.Timeout | null;
 }
 
@@ -66,6 +73,7 @@ export class WritePace {
   readonly #minuteMs: number;
   readonly #perHour: number | null;
   readonly #concurrency: number;
+  readonly #notificationIntervalMs: number;
   readonly #now: () => number;
   #seq = 0;
   #sent = 0;
@@ -75,6 +83,7 @@ export class WritePace {
     this.#minuteMs = Math.max(0, options.minuteMs ?? 60_000);
     this.#perHour = options.perHour ?? null;
     this.#concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.#notificationIntervalMs = options.notificationIntervalMs ?? 3_000;
     this.#now = options.now ?? Date.now;
   }
 
@@ -94,13 +103,14 @@ export class WritePace {
     return this.#lanes.get(key)?.waiting.length ?? 0;
   }
 
-  /** Sends `send` for installation `key` when its pace allows, most urgent first; settles as `send` does. */
-  schedule<T>(key: string, urgency: WriteUrgency, send: () => Promise<T>): Promise<T> {
+  /** Sends `send` for installation `key` when its pace allows, most urgent first; settles as `send` does. `notifies`: it notifies people (spaced). */
+  schedule<T>(key: string, urgency: WriteUrgency, send: () => Promise<T>, notifies = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const lane = this.#lane(key);
       lane.waiting.push({
         urgency,
         seq: ++this.#seq,
+        notifies,
         start: () => {
           lane.inFlight++;
           this.#sent++;
@@ -131,7 +141,7 @@ export class WritePace {
   #lane(key: string): Lane {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = { waiting: [], sent: [], inFlight: 0, pausedUntil: 0, timer: null };
+      lane = { waiting: [], sent: [], inFlight: 0, pausedUntil: 0, lastNotification: -Infinity, timer: null };
       this.#lanes.set(key, lane);
     }
     return lane;
@@ -147,11 +157,19 @@ export class WritePace {
         lane.timer = setTimeout(() => this.#pump(key, lane), wait);
         return;
       }
-      const next = this.#takeMostUrgent(lane);
+      // A notifying write waits for its spacing; the others go past it.
+      const notifyWait = lane.lastNotification + this.#notificationIntervalMs - now;
+      const next = this.#takeMostUrgent(lane, notifyWait <= 0);
+      if (next === null) {
+        lane.timer = setTimeout(() => this.#pump(key, lane), notifyWait);
+        return;
+      }
       lane.sent.push(now);
+      if (next.notifies) lane.lastNotification = now;
       next.start();
     }
-    if (lane.waiting.length === 0 && lane.inFlight === 0 && lane.sent.length === 0 && lane.pausedUntil <= this.#now()) this.#lanes.delete(key);
+    const quiet = lane.lastNotification + this.#notificationIntervalMs <= this.#now() && lane.pausedUntil <= this.#now();
+    if (lane.waiting.length === 0 && lane.inFlight === 0 && lane.sent.length === 0 && quiet) this.#lanes.delete(key);
   }
 
   /** How long until the lane may send one more write (0: now). Forgets sends older than the longest window. */
@@ -169,18 +187,21 @@ export class WritePace {
     return Math.max(0, wait);
   }
 
-  #takeMostUrgent(lane: Lane): Waiting {
-    let best = 0;
-    for (let index = 1; index < lane.waiting.length; index++) {
+  /** The most urgent write that may go now (a notifying one only when `notifyingMayGo`), taken off the queue; null: none may. */
+  #takeMostUrgent(lane: Lane, notifyingMayGo: boolean): Waiting | null {
+    let best = -1;
+    for (let index = 0; index < lane.waiting.length; index++) {
       const candidate = lane.waiting[index]!;
-      const current = lane.waiting[best]!;
+      if (candidate.notifies && !notifyingMayGo) continue;
+      const current = best < 0 ? null : lane.waiting[best]!;
       if (
+        current === null ||
         candidate.urgency.level < current.urgency.level ||
         (candidate.urgency.level === current.urgency.level && (candidate.urgency.since < current.urgency.since || (candidate.urgency.since === current.urgency.since && candidate.seq < current.seq)))
       ) {
         best = index;
       }
     }
-    return lane.waiting.splice(best, 1)[0]!;
+    return best < 0 ? null : lane.waiting.splice(best, 1)[0]!;
   }
 }

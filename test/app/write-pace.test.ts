@@ -98,6 +98,23 @@ describe("WritePace: each installation's writes, most urgent first, within GitHu
     expect(sent.map((entry) => entry.name)).toEqual(["other installation", "after"]);
   });
 
+  it("writes that notify people are spaced apart, and the other writes go past one that waits for its spacing", async () => {
+    const pace = new WritePace({ perMinute: 80, minuteMs: 60_000, notificationIntervalMs: 3_000 });
+    const notify = (name: string) => pace.schedule("1", person(), async () => void sent.push({ key: "1", name, at: Date.now() }), true);
+    void notify("comment 1");
+    void notify("comment 2");
+    await vi.advanceTimersByTimeAsync(0);
+    void write(pace, "1", "check run", background());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.map((entry) => entry.name)).toEqual(["comment 1", "check run"]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(sent.map((entry) => [entry.name, entry.at - 1_000_000])).toEqual([
+      ["comment 1", 0],
+      ["check run", 0],
+      ["comment 2", 3_000],
+    ]);
+  });
+
   it("an hourly limit, when set, holds past the minute's", async () => {
     const pace = new WritePace({ perMinute: 2, minuteMs: 1_000, perHour: 3 });
     for (const name of ["a", "b", "c", "d"]) void write(pace, "1", name, background());
