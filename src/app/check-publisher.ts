@@ -1,5 +1,5 @@
 import type { Decision } from "../engine/evaluate.js";
-import { publishChecks, revokes, type CheckChange, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
+import { grants, publishChecks, revokes, type CheckChange, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { RenderedCheck } from "../report/checks.js";
 import type { KnownRuns } from "./known-runs.js";
@@ -30,9 +30,15 @@ export class AppCheckPublisher {
     return this.#writes;
   }
 
+  /** Whether publishing `checks` would give a pass that the head's runs, as known here, do not show (unknown runs: it would). */
+  async wouldGrant(installationId: number, owner: string, repo: string, headSha: string, checks: readonly RenderedCheck[]): Promise<boolean> {
+    const known = await this.knownRuns.peek(runsKey(installationId, owner, repo, headSha));
+    return checks.some((check) => grants({ name: check.name, from: known === null ? null : known.has(check.name) ? (known.get(check.name)!.conclusion ?? null) : undefined, to: check.conclusion }));
+  }
+
   /** The pipeline's publisher for one head commit of one installation's repository. */
   on(client: Client, installationId: number, owner: string, repo: string, headSha: string, inputs: DecisionInputs | null = null): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
-    const key = `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase();
+    const key = runsKey(installationId, owner, repo, headSha);
     return {
       publishNeutral: (checks) => this.#publish(client, key, { owner, repo, headSha }, checks, null, null, null),
       publish: (checks, nextChange, decision) => this.#publish(client, key, { owner, repo, headSha }, checks, nextChange, decision, inputs),
@@ -65,4 +71,8 @@ export class AppCheckPublisher {
     this.#writes += writes;
     return writes;
   }
+}
+
+function runsKey(installationId: number, owner: string, repo: string, headSha: string): string {
+  return `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase();
 }

@@ -30,6 +30,8 @@ import { URGENCY, withUrgency, type UrgencyLevel } from "./write-urgency.js";
  * the same way, each member judged by the policy of the branch the group merges into.
  */
 const CHECK_ORDER = [CHECK_NAMES.risk, CHECK_NAMES.schedule, CHECK_NAMES.approvals];
+/** The evaluation would give a pass on a payload's word: read the pull request and evaluate again. */
+const READ_FIRST = Symbol("read the pull request first");
 
 export interface EvaluatorParts {
   appId: number;
@@ -81,24 +83,31 @@ export class Evaluator {
     const key: PullKey = { installationId: request.installationId, owner: request.owner, repo: request.repo, number: request.number };
     let client: Client;
     let pull: PullSnapshot;
+    let fromPayload: boolean;
     try {
-      // The installation's own client, not the webhook's: Probot's event client has no
-      // per-installation throttle key, so its writes would share one pace with every other
-      // installation's, and go beside (not behind) this installation's background writes.
+      // The installation's own client, kept for most of its token's hour with conditional
+      // requests installed once (every client of one installation shares its write pace: octokit.ts).
       client = await this.parts.clients.forInstallation(request.installationId);
-      pull = await this.#currentPull(client, key, request.pull);
+      ({ pull, fromPayload } = await this.#currentPull(client, key, request.pull));
     } catch (error) {
       return this.#failed(key, null, null, error);
     }
-    if (pull.state === "closed") {
-      this.forget(key);
-      return { status: "closed", writes: 0 };
-    }
-    const lockKey = `${request.owner}/${request.repo}@${pull.head.sha}`.toLowerCase();
-    try {
-      return await this.parts.locks.run(lockKey, () => this.#evaluateLocked(client, key, pull, request));
-    } catch (error) {
-      return this.#failed(key, client, pull, error);
+    for (;;) {
+      if (pull.state === "closed") {
+        this.forget(key);
+        return { status: "closed", writes: 0 };
+      }
+      const lockKey = `${request.owner}/${request.repo}@${pull.head.sha}`.toLowerCase();
+      const decided = pull;
+      try {
+        const outcome = await this.parts.locks.run(lockKey, () => this.#evaluateLocked(client, key, decided, request, fromPayload));
+        if (outcome !== READ_FIRST) return outcome;
+        // A payload may take a pass away, not give one: GitHub may hold a newer state that blocks.
+        pull = await this.#readPull(client, key);
+        fromPayload = false;
+      } catch (error) {
+        return this.#failed(key, client, decided, error);
+      }
     }
   }
 
@@ -122,14 +131,18 @@ export class Evaluator {
     });
   }
 
-  async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<PullSnapshot> {
+  async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<{ pull: PullSnapshot; fromPayload: boolean }> {
     // A payload is a hint: unless its stamp proves it newer than what was decided on, GitHub is asked.
-    if (given !== null && this.parts.memory.provesCurrent(key, given)) return given;
+    if (given !== null && this.parts.memory.provesCurrent(key, given)) return { pull: given, fromPayload: true };
+    return { pull: await this.#readPull(client, key), fromPayload: false };
+  }
+
+  async #readPull(client: Client, key: PullKey): Promise<PullSnapshot> {
     const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: key.owner, repo: key.repo, pull_number: key.number });
     return data as PullSnapshot;
   }
 
-  async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest): Promise<EvaluateOutcome> {
+  async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest, fromPayload: boolean): Promise<EvaluateOutcome | typeof READ_FIRST> {
     const { scheduler, memory } = this.parts;
     this.#evaluations++;
     const now = this.parts.now();
@@ -180,6 +193,10 @@ export class Evaluator {
     }
 
     const checks = renderChecks(decision, { timezone, reviewRequests: asked });
+    // A payload proven newer than the last decision may still be older than what GitHub holds
+    // (an edit after it, delivered later): it may take a pass away, but a pass it would give is
+    // decided on the pull request as read now.
+    if (fromPayload && (await this.parts.publisher.wouldGrant(key.installationId, key.owner, key.repo, pull.head.sha, checks))) return READ_FIRST;
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
     const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checks, next?.at ?? null, decision);
     remember();

@@ -57,6 +57,11 @@ export interface CheckChange {
 /** Conclusions a required check passes with (GitHub: success, neutral, skipped). */
 const PASSING = new Set(["success", "neutral", "skipped"]);
 
+/** Whether writing `change` gives a pass: a run that blocks, is not known, or is missing turns passing. */
+export function grants(change: CheckChange): boolean {
+  return PASSING.has(change.to) && !(change.from !== undefined && change.from !== null && PASSING.has(change.from));
+}
+
 /** Whether writing `change` takes a pass away: a run that passes (or may: not known) turns blocking. */
 export function revokes(change: CheckChange): boolean {
   return change.from !== undefined && (change.from === null || PASSING.has(change.from)) && !PASSING.has(change.to);

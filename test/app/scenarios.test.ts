@@ -62,18 +62,19 @@ describe("a pull request's life", () => {
     const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { "src/cache.ts": "x\n" } });
     await app.deliver(pullRequestEvent(fake, "opened", pull));
     const counts: number[] = [];
-    for (const [reviewer, expected] of [
-      ["alice", "Needs 1 more approval for medium risk"],
-      ["bob", "Approved: 2 approvals, 2 required for medium risk"],
+    // The approval that gives the pass costs one request more: the pull request is read (a payload may take a pass away, never give one).
+    for (const [reviewer, expected, budget] of [
+      ["alice", "Needs 1 more approval for medium risk", 4],
+      ["bob", "Approved: 2 approvals, 2 required for medium risk", 5],
     ] as const) {
       const review = fake.submitReview(pull, { user: reviewer, state: "APPROVED" });
       fake.resetRequests();
       await app.deliver(pullRequestReviewEvent(fake, "submitted", pull, review));
-      counts.push(apiRequests(fake).length);
+      counts.push(apiRequests(fake).length - budget);
       expect(checks(fake, "acme", repo, pull.head.sha)["changegate/approvals"]!.title).toBe(expected);
     }
     expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
-    for (const count of counts) expect(count).toBeLessThanOrEqual(4);
+    for (const over of counts) expect(over).toBeLessThanOrEqual(0);
   });
 
   it("a pull request of 100 files: opened within 7 requests, a review within 4", async () => {

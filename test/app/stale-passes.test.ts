@@ -69,6 +69,41 @@ describe("finding 1: stamps that do not prove a payload newer", () => {
     expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
   });
 
+  it("a payload newer than what was decided on, but older than GitHub's latest, may take a pass away, never grant one: the pull request is read first", async () => {
+    const target = await app();
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: HIGH, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+
+    // Lowered a second later, raised again the second after: the lowering's delivery arrives first, alone.
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    oneSecond(second + 2_000);
+    fake.editPullRequest(pull, { body: LOW });
+    const lowered = pullRequestEvent(fake, "edited", pull, { changes: { body: { from: HIGH } } });
+    oneSecond(second + 3_000);
+    fake.editPullRequest(pull, { body: HIGH });
+    await target.deliver(lowered);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+  });
+
+  it("a payload newer than what was decided on that takes a pass away is used as it is: no read", async () => {
+    const target = await app();
+    const repo = repository();
+    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
+    await target.deliver(pullRequestEvent(fake, "opened", pull));
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("success");
+    oneSecond(Math.floor(Date.now() / 1000) * 1000 + 2_000);
+    fake.editPullRequest(pull, { body: HIGH });
+    fake.resetRequests();
+    await target.deliver(pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } }));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    expect(fake.countRequests({ route: "GET /repos/{owner}/{repo}/pulls/{pull_number}" })).toBe(0);
+  });
+
   it("reconciliation evaluates a pull request whose updated_at equals the remembered one when it changed within that second", async () => {
     let now = Math.floor(Date.now() / 1000) * 1000 + 100;
     fake.clock = () => new Date(now);
