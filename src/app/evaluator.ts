@@ -1,6 +1,7 @@
 import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
 import { changegateCheckRuns } from "../github/check-runs.js";
 import { decisionInputs } from "../github/decision-inputs.js";
+import { pullContentKey } from "../github/pull-freshness.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
 import type { PolicyCache } from "./policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
@@ -30,8 +31,6 @@ import { URGENCY, withUrgency, type UrgencyLevel } from "./write-urgency.js";
  * the same way, each member judged by the policy of the branch the group merges into.
  */
 const CHECK_ORDER = [CHECK_NAMES.risk, CHECK_NAMES.schedule, CHECK_NAMES.approvals];
-/** The evaluation would give a pass on a payload's word: read the pull request and evaluate again. */
-const READ_FIRST = Symbol("read the pull request first");
 
 export interface EvaluatorParts {
   appId: number;
@@ -101,9 +100,9 @@ export class Evaluator {
       const decided = pull;
       try {
         const outcome = await this.parts.locks.run(lockKey, () => this.#evaluateLocked(client, key, decided, request, fromPayload));
-        if (outcome !== READ_FIRST) return outcome;
-        // A payload may take a pass away, not give one: GitHub may hold a newer state that blocks.
-        pull = await this.#readPull(client, key);
+        if (!("newer" in outcome)) return outcome;
+        // GitHub holds a newer pull request than the payload said: decided on again.
+        pull = outcome.newer;
         fromPayload = false;
       } catch (error) {
         return this.#failed(key, client, decided, error);
@@ -142,7 +141,7 @@ export class Evaluator {
     return data as PullSnapshot;
   }
 
-  async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest, fromPayload: boolean): Promise<EvaluateOutcome | typeof READ_FIRST> {
+  async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest, fromPayload: boolean): Promise<EvaluateOutcome | { newer: PullSnapshot }> {
     const { scheduler, memory } = this.parts;
     this.#evaluations++;
     const now = this.parts.now();
@@ -194,9 +193,13 @@ export class Evaluator {
 
     const checks = renderChecks(decision, { timezone, reviewRequests: asked });
     // A payload proven newer than the last decision may still be older than what GitHub holds
-    // (an edit after it, delivered later): it may take a pass away, but a pass it would give is
-    // decided on the pull request as read now.
-    if (fromPayload && (await this.parts.publisher.wouldGrant(key.installationId, key.owner, key.repo, pull.head.sha, checks))) return READ_FIRST;
+    // (an edit after it, delivered later): it may take a pass away, but a pass it would give
+    // stands only if the pull request, read now, says what the payload said.
+    if (fromPayload && (await this.parts.publisher.wouldGrant(key.installationId, key.owner, key.repo, pull.head.sha, checks))) {
+      const read = await this.#readPull(client, key);
+      if (pullContentKey(read) !== pullContentKey(pull)) return { newer: read };
+      pull = read;
+    }
     const next = decision.kind === "evaluated" ? decision.nextChange : null;
     const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checks, next?.at ?? null, decision);
     remember();
