@@ -41,6 +41,16 @@ function repository(policy = POLICY, files: Record<string, string> = {}): string
   return name;
 }
 
+/** A pull request opened with `body` and approved once, its checks written by a new App. */
+async function openedAndApproved(body: string): Promise<{ target: App; repo: string; pull: ReturnType<FakeGitHub["openPullRequest"]> }> {
+  const target = await app();
+  const repo = repository();
+  const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body, changes: { "a.txt": "a\n" } });
+  await target.deliver(pullRequestEvent(fake, "opened", pull));
+  await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+  return { target, repo, pull };
+}
+
 const HIGH = CHANGE_REQUEST("normal", "risk_level: high");
 const LOW = CHANGE_REQUEST("normal");
 /** Freezes the fake's clock inside one second (GitHub's timestamps have no finer resolution). */
@@ -51,11 +61,7 @@ const approvalsTitle = (repo: string, sha: string) => checks(fake, "acme", repo,
 
 describe("finding 1: stamps that do not prove a payload newer", () => {
   it("two edits in one second delivered out of order: the newer text decides", async () => {
-    const target = await app();
-    const repo = repository();
-    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: HIGH, changes: { "a.txt": "a\n" } });
-    await target.deliver(pullRequestEvent(fake, "opened", pull));
-    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    const { target, repo, pull } = await openedAndApproved(HIGH);
     expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
 
     oneSecond(Math.floor(Date.now() / 1000) * 1000 + 5_250);
@@ -70,11 +76,7 @@ describe("finding 1: stamps that do not prove a payload newer", () => {
   });
 
   it("a payload newer than what was decided on, but older than GitHub's latest, may take a pass away, never grant one: the pull request is read first", async () => {
-    const target = await app();
-    const repo = repository();
-    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: HIGH, changes: { "a.txt": "a\n" } });
-    await target.deliver(pullRequestEvent(fake, "opened", pull));
-    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    const { target, repo, pull } = await openedAndApproved(HIGH);
     expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
 
     // Lowered a second later, raised again the second after: the lowering's delivery arrives first, alone.
@@ -90,11 +92,7 @@ describe("finding 1: stamps that do not prove a payload newer", () => {
   });
 
   it("a payload newer than what was decided on that takes a pass away is used as it is: no read", async () => {
-    const target = await app();
-    const repo = repository();
-    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "a.txt": "a\n" } });
-    await target.deliver(pullRequestEvent(fake, "opened", pull));
-    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    const { target, repo, pull } = await openedAndApproved(LOW);
     expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("success");
     oneSecond(Math.floor(Date.now() / 1000) * 1000 + 2_000);
     fake.editPullRequest(pull, { body: HIGH });
