@@ -4,17 +4,18 @@ import type { Decision } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedNextChange, type PublishedCheck } from "../github/check-runs.js";
 import { restReader } from "../github/rest-reader.js";
-import { gatherAndEvaluate } from "../pipeline/gather.js";
-import { evaluateAndPublish as runPipeline } from "../pipeline/pipeline.js";
+import { evaluateAndPublish as runPipeline, publishDecision } from "../pipeline/pipeline.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { ActionError, explainAccess } from "./errors.js";
+import { requestReviews } from "../github/review-requests.js";
 import { actionClient } from "./octokit.js";
+import { actionReviewDoor } from "./review-requests.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
-import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
+import { mergeGroupChecks } from "../pipeline/merge-group.js";
 import { checkSummary, mergeGroupSummary, recheckSummary, type RecheckRow } from "./summary.js";
 import { plural } from "../report/text.js";
 
@@ -80,8 +81,8 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
   const publisher = actionPublisher(client, { owner: context.owner, repo: context.repo, headSha: pull.head.sha }, context.runUrl);
   const published = (decision: Decision, checks: RenderedCheck[], changed: number): Published => ({ kind: "published", decision, checks, changed, ids: publisher.last.map((check) => check.id) });
   const publishAlone = async (decision: Decision): Promise<Published> => {
-    const checks = renderChecks(decision, { timezone: "UTC" });
-    return published(decision, checks, await publisher.publish(checks, null, decision));
+    const { checks, writes } = await publishDecision(publisher, decision, null);
+    return published(decision, checks, writes);
   };
 
   try {
@@ -92,7 +93,12 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
       annotateProblems(log, loaded.problems, "error");
       return await publishAlone({ kind: "policy-invalid", problems: loaded.problems });
     }
-    const result = await runPipeline(reader, publisher, pull, loaded.policy, { at: environment.now(), eagerPusher: true });
+    const policy = loaded.policy;
+    const result = await runPipeline(reader, publisher, pull, policy, {
+      at: environment.now(),
+      eagerPusher: true,
+      annotate: async ({ decision, input }) => (policy.approvals.request_reviews ? { reviewRequests: await requestReviews(client, pull, decision, input, reader, actionReviewDoor(client, environment, pull.number)) } : {}),
+    });
     annotateProblems(log, result.decision.changeRequest.problems, "error");
     annotateProblems(log, result.decision.proposedPolicyProblems, "warning");
     annotateProblems(log, result.decision.policyWarnings, "warning");
@@ -159,19 +165,14 @@ async function checkMergeGroup(client: GitHubClient, environment: ModeEnvironmen
     return { blocked: false, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: "" };
   }
   let checks: RenderedCheck[];
-  const numbers: number[] = [];
+  let numbers: number[] = [];
   if (loaded.status === "invalid") {
     annotateProblems(log, loaded.problems, "error");
     checks = renderChecks({ kind: "policy-invalid", problems: loaded.problems }, { timezone: "UTC" });
   } else {
-    numbers.push(...(await pullsInMergeGroup(client, owner, repo, group)));
-    const members: GroupMember[] = [];
-    for (const number of numbers) {
-      const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
-      const { decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now(), eagerPusher: true });
-      members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
-    }
-    checks = combineGroupChecks(members);
+    numbers = await pullsInMergeGroup(client, owner, repo, group);
+    const readPull = async (number: number) => (await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number })).data;
+    checks = await mergeGroupChecks(reader, readPull, numbers, loaded.policy, { at: environment.now(), eagerPusher: true });
   }
   await publishChecks(client, { owner, repo, headSha: group.head_sha }, checks, null, context.runUrl, loaded.status === "invalid" ? { decision: "policy-invalid" } : {});
   const failing = checks.filter((check) => check.conclusion === "failure");

@@ -1,6 +1,8 @@
-import type { Decision } from "../engine/evaluate.js";
+import type { Decision, EvaluationInput } from "../engine/evaluate.js";
 import { grants, publishChecks, revokes, type CheckChange, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
+import { decisionInputs } from "../github/decision-inputs.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
+import type { PullSnapshot } from "../pipeline/reader.js";
 import type { RenderedCheck } from "../report/checks.js";
 import type { KnownRuns } from "./known-runs.js";
 import { REEVALUATE_ACTION, type Client } from "./service.js";
@@ -9,6 +11,12 @@ import { atLevel, URGENCY } from "./write-urgency.js";
 /** A revocation goes first in the installation's write queue: until it is written, the merge button is green. */
 function revocationFirst<T>(change: CheckChange, write: () => Promise<T>): Promise<T> {
   return revokes(change) ? atLevel(URGENCY.revocation, write) : write();
+}
+
+/** What a decision was made on besides what the pipeline gathers: the pull request as read, the policy's files (null: none). */
+export interface DecidedOn {
+  pull: PullSnapshot;
+  policyFiles: readonly { sha: string }[] | null;
 }
 
 /**
@@ -36,12 +44,17 @@ export class AppCheckPublisher {
     return checks.some((check) => grants({ name: check.name, from: known === null ? null : known.has(check.name) ? (known.get(check.name)!.conclusion ?? null) : undefined, to: check.conclusion }));
   }
 
-  /** The pipeline's publisher for one head commit of one installation's repository. */
-  on(client: Client, installationId: number, owner: string, repo: string, headSha: string, inputs: DecisionInputs | null = null): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
+  /**
+   * The pipeline's publisher for one head commit of one installation's repository. With
+   * `decidedOn` (the pull request and the policy's files as read), the runs record digests
+   * of what the decision was made on: those, and the reviews the pipeline gathered.
+   */
+  on(client: Client, installationId: number, owner: string, repo: string, headSha: string, decidedOn: DecidedOn | null = null): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
     const key = runsKey(installationId, owner, repo, headSha);
+    const recorded = (input: EvaluationInput | null): DecisionInputs | null => (decidedOn === null ? null : decisionInputs(decidedOn.pull, input?.reviews ?? [], decidedOn.policyFiles));
     return {
       publishNeutral: (checks) => this.#publish(client, key, { owner, repo, headSha }, checks, null, null, null),
-      publish: (checks, nextChange, decision) => this.#publish(client, key, { owner, repo, headSha }, checks, nextChange, decision, inputs),
+      publish: (checks, nextChange, decision, input) => this.#publish(client, key, { owner, repo, headSha }, checks, nextChange, decision, recorded(input)),
     };
   }
 
