@@ -438,3 +438,23 @@ describe("finding 7: every path writes through its installation's pace", () => {
     expect(crowded).toEqual([]);
   });
 });
+
+describe("finding 7: less than 80 a minute when GitHub says so", () => {
+  it("after a secondary rate limit on one write, none of the installation's writes goes before the retry-after has passed", async () => {
+    // retry-after is in seconds; here a second is 400 ms. One write in flight: none is on its way when the answer comes.
+    const target = await app({}, { rateLimitUnitMs: 400, writes: { minuteMs: 0, concurrency: 1 } });
+    const repo = repository();
+    const pulls = [0, 1, 2].map((i) => fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { [`f${i}.txt`]: `${i}\n` } }));
+    for (const pull of pulls) await target.deliver(pullRequestEvent(fake, "opened", pull));
+    fake.resetRequests();
+    fake.failNext({ status: 403, rateLimit: "secondary", retryAfter: 2, route: "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}" });
+    await Promise.all(pulls.map((pull) => target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })))));
+    const patches = fake.requests((record) => record.route === "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}");
+    const limited = patches.find((record) => record.status === 403)!;
+    const after = patches.filter((record) => record.timestamp > limited.timestamp);
+    expect(after.map((record) => record.status)).toEqual([200, 200, 200]);
+    // Every write after the answer waited out its 2 "seconds" (800 ms; arrival times, a little slack).
+    for (const record of after) expect(record.timestamp - limited.timestamp).toBeGreaterThanOrEqual(750);
+    for (const pull of pulls) expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+  });
+});
