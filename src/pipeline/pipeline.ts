@@ -20,6 +20,6 @@ export interface Published extends Gathered {
 export async function evaluateAndPublish(reader: PullRequestReader, publisher: CheckPublisher, pull: PullRequestFields, policy: Policy, options: GatherOptions): Promise<Published> {
   const gathered = await gatherAndEvaluate(reader, pull, policy, options);
   const checks = renderChecks(gathered.decision, { timezone: policy.timezone });
-  const writes = await publisher.publish(checks, gathered.decision.nextChange?.at ?? null, gathered.decision);
+  const writes = await publisher.publish(checks, gathered.decision.nextChange?.at ?? null, gathered.decision, gathered.input);
   return { ...gathered, checks, writes };
 }

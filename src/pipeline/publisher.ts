@@ -1,4 +1,4 @@
-import type { Decision } from "../engine/evaluate.js";
+import type { Decision, EvaluationInput } from "../engine/evaluate.js";
 import type { RenderedCheck } from "../report/checks.js";
 
 /**
@@ -7,6 +7,9 @@ import type { RenderedCheck } from "../report/checks.js";
  * how many writes it made (0: nothing changed).
  */
 export interface CheckPublisher {
-  /** `decision`: what the checks render (a failed evaluation is a kind of decision, and is recorded as such). */
-  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision): Promise<number>;
+  /**
+   * `decision`: what the checks render (a failed evaluation is a kind of decision, and is
+   * recorded as such); `input`: what an evaluation decided on, for a publisher that records it.
+   */
+  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision, input?: EvaluationInput): Promise<number>;
 }
