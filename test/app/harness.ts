@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
+import { afterAll, afterEach, expect } from "vitest";
 import { createServer } from "node:net";
 import { startChangegate, type Started } from "../../src/app/server.js";
 import type { ChangegateService } from "../../src/app/service.js";
 import type { ChangegateAppOptions } from "../../src/app/index.js";
 import type { OctokitLimits } from "../../src/app/octokit.js";
 import "../fake-github/activity.js";
-import { deliverWebhook, redeliverWebhooksTo, startFakeGitHub, type DeliveryResult, type FakeGitHub, type WebhookEvent } from "../fake-github/index.js";
+import { deliverWebhook, pullRequestEvent, pullRequestReviewEvent, redeliverWebhooksTo, startFakeGitHub, type DeliveryResult, type FakeGitHub, type WebhookEvent } from "../fake-github/index.js";
 
 /**
  * The App as it runs in production (Probot's `run`, a real HTTP server, the bounded
@@ -124,3 +125,44 @@ export const CHANGE_REQUEST = (type: "normal" | "emergency" | "standard", extra 
     "```",
     "",
   ].join("\n");
+
+/**
+ * A test file's Apps on one fake GitHub: the fake started for the file, each App the file
+ * starts stopped after it, every test held to requests GitHub would accept, and
+ * repositories `<prefix>1`, `<prefix>2`, … under acme with a policy and two writers.
+ */
+export async function appSuite(prefix: string) {
+  const fake = await startFake();
+  const apps: App[] = [];
+  let repoCount = 0;
+  afterAll(async () => {
+    for (const app of apps) await app.stop();
+    await fake.close();
+  });
+  afterEach(() => {
+    const invalid = fake.requests((record) => record.status === 422 || record.unimplemented);
+    expect(invalid.map((record) => `${record.method} ${record.path}: ${JSON.stringify(record.validationErrors ?? "unimplemented")}`)).toEqual([]);
+  });
+  return {
+    fake,
+    async app(options: ChangegateAppOptions = {}, limits: OctokitLimits = {}): Promise<App> {
+      const started = await startApp(fake, options, limits);
+      apps.push(started);
+      return started;
+    },
+    /** A repository with `policy`, alice and bob its writers. */
+    repository(policy: string): string {
+      const name = `${prefix}${++repoCount}`;
+      fake.addRepository({ owner: "acme", name, files: { ".github/changegate.yml": policy } });
+      for (const login of ["alice", "bob"]) fake.setPermission("acme", name, login, "write");
+      return name;
+    },
+    /** Opens a normal change carol asks for and alice approves: every check green under a one-approval policy. */
+    async greenPull(target: App, repo: string, file = "a.txt") {
+      const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { [file]: "a\n" } });
+      await target.deliver(pullRequestEvent(fake, "opened", pull));
+      await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+      return pull;
+    },
+  };
+}
