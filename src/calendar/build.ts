@@ -61,6 +61,8 @@ export type CalendarResult = { ok: true; calendar: CalendarOccurrences } | { ok:
 export interface CalendarNeeds {
   files: string[];
   releases: boolean;
+  /** The longest `after_release` freeze: a release published longer ago than this freezes nothing now or later. */
+  releasesWithinMs: number;
   issueLabels: string[][];
   teams: string[];
   /** Whether an entry counts only authors with write access (no `opened_by`). */
@@ -68,11 +70,14 @@ export interface CalendarNeeds {
 }
 
 export function calendarNeeds(policy: Policy): CalendarNeeds {
-  const needs: CalendarNeeds = { files: [], releases: false, issueLabels: [], teams: [], authorPermissions: false };
+  const needs: CalendarNeeds = { files: [], releases: false, releasesWithinMs: 0, issueLabels: [], teams: [], authorPermissions: false };
   for (const entry of [...policy.freezes, ...policy.blackouts]) {
     const form = entry.form;
     if (form.kind === "ics" && !needs.files.includes(form.path)) needs.files.push(form.path);
-    if (form.kind === "after_release") needs.releases = true;
+    if (form.kind === "after_release") {
+      needs.releases = true;
+      needs.releasesWithinMs = Math.max(needs.releasesWithinMs, form.forMs);
+    }
     if (form.kind === "while_issues_open") {
       needs.issueLabels.push(form.labels);
       for (const team of form.openedBy) if (!needs.teams.includes(team)) needs.teams.push(team);
