@@ -23,13 +23,25 @@ export const FAST: ChangegateAppOptions = {
   retryDelaysMs: [300, 600, 1_000],
   createRetryDelayMs: 10,
 };
-export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
+/**
+ * A request's deadline out of reach of a loaded machine's stalls: with GitHub faked in this
+ * process, a stall of the process is one of GitHub too, and a request that outlived the
+ * default 10 s would be sent again (a second PATCH in a test counting them). A test of the
+ * deadlines sets its own.
+ */
+export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60, requestTimeoutMs: 60_000 };
 
 export interface App {
   started: Started;
   url: string;
   service: ChangegateService;
   deliver(event: WebhookEvent, options?: { secret?: string }): Promise<DeliveryResult>;
+  /**
+   * Resolves once every delivery the App was given has finished, and its queued work too. A
+   * delivery is answered after 7 s (answerWithinMs) even while its work goes on, which a
+   * loaded machine reaches: a test that counts a delivery's requests settles first.
+   */
+  settled(): Promise<void>;
   /** As SIGTERM does: drains what is in flight, at most `drainMs` (0: a kill). */
   stop(options?: { drainMs?: number }): Promise<void>;
 }
@@ -69,6 +81,10 @@ export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions =
     url,
     service: started.app.service!,
     deliver: (event, deliverOptions = {}) => deliverWebhook(fake, event, { url, secret: deliverOptions.secret ?? SECRET }),
+    settled: async () => {
+      await started.app.deliveries?.idle();
+      await started.app.service!.idle();
+    },
     stop: (options) => started.stop(options),
   };
 }
