@@ -177,7 +177,7 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
           file: form.path,
           path: form.at.ics.path,
           line: parsed.line,
-          column: parsed.line === null ? null : 1,
+          column: parsed.column,
           message: parsed.message,
           ...(parsed.suggestion === undefined ? {} : { suggestion: parsed.suggestion }),
         });
@@ -300,7 +300,8 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
         ? { days: Math.round((Date.UTC(event.end.wall.year, event.end.wall.month - 1, event.end.wall.day) - Date.UTC(event.start.wall.year, event.start.wall.month - 1, event.start.wall.day)) / DAY), ms: 0 }
         : { days: 0, ms: instantOf(event.end, zone) - start };
     if (duration.days < 0 || duration.ms < 0) {
-      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: event.line, column: 1, message: `event "${event.summary}" ends before it starts`, suggestion: "check its DTEND" });
+      const end = event.places["dtend"] ?? { line: event.line, column: 1 };
+      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: end.line, column: end.column, message: `event "${event.summary}" ends before it starts`, suggestion: "check its DTEND" });
       return null;
     }
     if (nominalMs(duration) === 0) continue; // an instant blocks nothing
@@ -315,7 +316,8 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
     }
     const compiled = libraries.recurrence!.compileRule(event.rrule, event.start.zone === null || event.start.zone === zone ? event.start.wall : wallTimeAt(start, zone), zone);
     if (!compiled.ok) {
-      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: event.line, column: 1, message: `event "${event.summary}": ${compiled.message}`, suggestion: compiled.suggestion });
+      const rule = event.places["rrule"] ?? { line: event.line, column: 1 };
+      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: rule.line, column: rule.column, message: `event "${event.summary}": ${compiled.message}`, suggestion: compiled.suggestion });
       return null;
     }
     const excluded = [...event.exdates.map((time) => instantOf(time, zone)), ...(event.uid === null ? [] : replaced.get(event.uid) ?? [])];
