@@ -3,8 +3,8 @@
 // because the benchmarks import the App's sources by path (SRC: built or not) and the harness
 // imports them statically.
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import type { FakeGitHub } from "../test/fake-github/index.js";
+import { freePort } from "../test/support/free-port.js";
 
 export interface AppEnvironment {
   env: NodeJS.ProcessEnv;
@@ -30,13 +30,3 @@ export async function appEnvironment(fake: FakeGitHub, secret: string): Promise<
   return { env, url: `http://127.0.0.1:${port}/api/github/webhooks` };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}

@@ -22,11 +22,11 @@
 //   BENCH_CPU_PROF=changegate ...                               write a .cpuprofile of that app (or bare) to $TMPDIR/changegate-profiles/
 import { fork, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run, type Context, type Probot } from "probot";
+import { freePort } from "../test/support/free-port.js";
 
 const KINDS = ["changegate", "bare"] as const;
 type Kind = (typeof KINDS)[number];
@@ -138,16 +138,6 @@ async function serve(kind: Kind): Promise<void> {
 
 // ------------------------------------------------------------- the parent: the workload
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Child {
   process: ChildProcess;

@@ -6,26 +6,16 @@
 //   node --import tsx bench/webhook-memory.bench.ts        (npm run bench runs it)
 //   BENCH_MB=100,300,500 BENCH_SRC=<another checkout>/src ...
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
 import { postWebhookBody, startFakeGitHub } from "../test/fake-github/index.js";
+import { freePort } from "../test/support/free-port.js";
 
 const SIZES = (process.env["BENCH_MB"] ?? "100,300,500").split(",").map(Number);
 const SRC = resolve(process.env["BENCH_SRC"] ?? new URL("../src", import.meta.url).pathname);
 const MB = 1024 * 1024;
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
 
 const fake = await startFakeGitHub();
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });

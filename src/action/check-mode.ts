@@ -8,17 +8,18 @@ import type { PolicyFile } from "../github/policy-file.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { CLOCK_SKEW_MS } from "../github/pull-freshness.js";
 import { pullReviews, restReader } from "../github/rest-reader.js";
-import { gatherAndEvaluate } from "../pipeline/gather.js";
-import { evaluateAndPublish as runPipeline } from "../pipeline/pipeline.js";
+import { evaluateAndPublish as runPipeline, publishDecision } from "../pipeline/pipeline.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
 import { POLICY_PATH } from "../engine/policy.js";
 import { renderChecks, type RenderedCheck } from "../report/checks.js";
 import { ActionError, explainAccess } from "./errors.js";
+import { requestReviews } from "../github/review-requests.js";
 import { actionClient } from "./octokit.js";
+import { actionReviewDoor } from "./review-requests.js";
 import { annotateProblems, type ActionOutcome, type ModeEnvironment } from "./outcome.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
-import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
+import { mergeGroupChecks } from "../pipeline/merge-group.js";
 import { checkSummary, mergeGroupSummary, recheckSummary, type RecheckRow } from "./summary.js";
 import { plural } from "../report/text.js";
 
@@ -67,7 +68,7 @@ type Published =
   | { kind: "published"; decision: Decision; checks: RenderedCheck[]; changed: number; ids: number[]; externalId: string | null };
 
 /** What a publish records a decision was made on (null: nothing to record, as for a failed evaluation). */
-type RecordOf = (decision: Decision, input: EvaluationInput | undefined) => DecisionInputs | null;
+type RecordOf = (decision: Decision, input: EvaluationInput | null) => DecisionInputs | null;
 
 /**
  * Check runs on the pull request's head, the job's run linked from them; remembers what it
@@ -77,7 +78,7 @@ type RecordOf = (decision: Decision, input: EvaluationInput | undefined) => Deci
 function actionPublisher(client: GitHubClient, target: { owner: string; repo: string; headSha: string }, environment: ModeEnvironment, record: RecordOf): CheckPublisher & { last: PublishedCheck[] } {
   const publisher = {
     last: [] as PublishedCheck[],
-    async publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision, input?: EvaluationInput): Promise<number> {
+    async publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision, input: EvaluationInput | null): Promise<number> {
       publisher.last = await publishChecks(client, target, checks, nextChange, environment.context.runUrl, {
         decision: decision.kind,
         inputs: record(decision, input),
@@ -112,8 +113,8 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
     externalId: publisher.last[0]?.externalId ?? null,
   });
   const publishAlone = async (decision: Decision): Promise<Published> => {
-    const checks = renderChecks(decision, { timezone: "UTC" });
-    return published(decision, checks, await publisher.publish(checks, null, decision));
+    const { checks, writes } = await publishDecision(publisher, decision, null);
+    return published(decision, checks, writes);
   };
 
   try {
@@ -125,7 +126,12 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
       annotateProblems(log, loaded.problems, "error");
       return await publishAlone({ kind: "policy-invalid", problems: loaded.problems });
     }
-    const result = await runPipeline(reader, publisher, pull, loaded.policy, { at, eagerPusher: true });
+    const policy = loaded.policy;
+    const result = await runPipeline(reader, publisher, pull, policy, {
+      at,
+      eagerPusher: true,
+      annotate: async ({ decision, input }) => (policy.approvals.request_reviews ? { reviewRequests: await requestReviews(client, pull, decision, input, reader, actionReviewDoor(client, environment, pull.number)) } : {}),
+    });
     annotateProblems(log, result.decision.changeRequest.problems, "error");
     annotateProblems(log, result.decision.proposedPolicyProblems, "warning");
     annotateProblems(log, result.decision.policyWarnings, "warning");
@@ -192,19 +198,14 @@ async function checkMergeGroup(client: GitHubClient, environment: ModeEnvironmen
     return { blocked: false, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: "" };
   }
   let checks: RenderedCheck[];
-  const numbers: number[] = [];
+  let numbers: number[] = [];
   if (loaded.status === "invalid") {
     annotateProblems(log, loaded.problems, "error");
     checks = renderChecks({ kind: "policy-invalid", problems: loaded.problems }, { timezone: "UTC" });
   } else {
-    numbers.push(...(await pullsInMergeGroup(client, owner, repo, group)));
-    const members: GroupMember[] = [];
-    for (const number of numbers) {
-      const { data: pull } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
-      const { decision } = await gatherAndEvaluate(reader, pull, loaded.policy, { at: environment.now(), eagerPusher: true });
-      members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
-    }
-    checks = combineGroupChecks(members);
+    numbers = await pullsInMergeGroup(client, owner, repo, group);
+    const readPull = async (number: number) => (await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number })).data;
+    checks = await mergeGroupChecks(reader, readPull, numbers, loaded.policy, { at: environment.now(), eagerPusher: true });
   }
   await publishChecks(client, { owner, repo, headSha: group.head_sha }, checks, null, context.runUrl, loaded.status === "invalid" ? { decision: "policy-invalid" } : {});
   const failing = checks.filter((check) => check.conclusion === "failure");

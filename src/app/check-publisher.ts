@@ -1,9 +1,17 @@
-import type { Decision } from "../engine/evaluate.js";
+import type { Decision, EvaluationInput } from "../engine/evaluate.js";
 import { publishChecks, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
+import { decisionInputs } from "../github/decision-inputs.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
+import type { PullSnapshot } from "../pipeline/reader.js";
 import type { RenderedCheck } from "../report/checks.js";
 import type { KnownRuns } from "./known-runs.js";
 import { REEVALUATE_ACTION, type Client } from "./service.js";
+
+/** What a decision was made on besides what the pipeline gathers: the pull request as read, the policy's files (null: none). */
+export interface DecidedOn {
+  pull: PullSnapshot;
+  policyFiles: readonly { sha: string }[] | null;
+}
 
 /**
  * The App's check publisher: check runs on a head commit, through what `KnownRuns` holds of
@@ -23,12 +31,17 @@ export class AppCheckPublisher {
     return this.#writes;
   }
 
-  /** The pipeline's publisher for one head commit of one installation's repository. */
-  on(client: Client, installationId: number, owner: string, repo: string, headSha: string, inputs: DecisionInputs | null = null): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
+  /**
+   * The pipeline's publisher for one head commit of one installation's repository. With
+   * `decidedOn` (the pull request and the policy's files as read), the runs record digests
+   * of what the decision was made on: those, and the reviews the pipeline gathered.
+   */
+  on(client: Client, installationId: number, owner: string, repo: string, headSha: string, decidedOn: DecidedOn | null = null): CheckPublisher & { publishNeutral(checks: readonly RenderedCheck[]): Promise<number> } {
     const key = `${installationId}|${owner}/${repo}@${headSha}`.toLowerCase();
+    const recorded = (input: EvaluationInput | null): DecisionInputs | null => (decidedOn === null ? null : decisionInputs(decidedOn.pull, input?.reviews ?? [], decidedOn.policyFiles));
     return {
       publishNeutral: (checks) => this.#publish(client, key, { owner, repo, headSha }, checks, null, null, null),
-      publish: (checks, nextChange, decision) => this.#publish(client, key, { owner, repo, headSha }, checks, nextChange, decision, inputs),
+      publish: (checks, nextChange, decision, input) => this.#publish(client, key, { owner, repo, headSha }, checks, nextChange, decision, recorded(input)),
     };
   }
 

@@ -1,15 +1,13 @@
-import { evaluate, type Decision, type EvaluatedDecision } from "../engine/evaluate.js";
+import type { Decision } from "../engine/evaluate.js";
 import { changegateCheckRuns } from "../github/check-runs.js";
-import { decisionInputs } from "../github/decision-inputs.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
 import type { PolicyCache } from "./policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { restReader } from "../github/rest-reader.js";
-import { gatherAndEvaluate } from "../pipeline/gather.js";
+import { mergeGroupChecks } from "../pipeline/merge-group.js";
+import { evaluateAndPublish, publishDecision } from "../pipeline/pipeline.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
-import { loosens } from "../report/blocking.js";
-import { CHECK_NAMES, renderChecks, type RenderedCheck, type ReviewRequestNote } from "../report/checks.js";
-import { combineGroupChecks, type GroupMember } from "../report/merge-group.js";
+import { CHECK_NAMES, type RenderedCheck } from "../report/checks.js";
 import { renderNotEnrolled } from "../report/not-enrolled.js";
 import type { GatherCaches, PullSnapshot } from "./caching-reader.js";
 import type { AppCheckPublisher } from "./check-publisher.js";
@@ -135,45 +133,35 @@ export class Evaluator {
       return { status: "not-enrolled", writes };
     }
 
-    let decision: Decision;
-    let timezone = "UTC";
-    // What the runs record they were decided on (reviews are not read for an invalid policy).
-    let inputs = decisionInputs(pull, [], loaded.files);
-    let asked: ReviewRequestNote | null = null;
+    const publisher = this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, { pull, policyFiles: loaded.files });
     if (loaded.status === "invalid") {
-      decision = { kind: "policy-invalid", problems: loaded.problems };
-    } else {
-      timezone = loaded.policy.timezone;
-      const boundary = request.boundary ?? null;
-      // A closing is flipped ahead of its instant, decided as of that instant.
-      const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
-      // Not evaluateAndPublish: between gathering and publishing sit the closing-boundary
-      // check (it evaluates the gathered input again at now), the inputs the runs record
-      // (the gathered reviews) and the review requests, none of which the publisher port is handed.
-      const reader = this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true);
-      const gathered = await gatherAndEvaluate(reader, pull, loaded.policy, { at });
-      decision = gathered.decision;
-      inputs = decisionInputs(pull, gathered.input.reviews, loaded.files);
-      if (loaded.policy.approvals.request_reviews && decision.kind === "evaluated" && at === now) {
-        asked = await this.parts.reviewRequests.request(client, key, pull, decision, gathered.input, reader);
-      }
-      if (at !== now) {
-        const current: EvaluatedDecision = evaluate({ ...gathered.input, at: now });
-        if (loosens(current, decision)) {
-          // Not a closing after all: publish what holds now, and open on time.
-          const checksNow = renderChecks(current, { timezone });
-          const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checksNow, boundary!.at, current);
-          remember();
-          scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checksNow, "opens"), headSha: pull.head.sha });
-          return { status: "deferred", writes, decision: current, checks: checksNow };
-        }
-      }
+      const decision: Decision = { kind: "policy-invalid", problems: loaded.problems };
+      const { checks, writes } = await publishDecision(publisher, decision, null);
+      remember();
+      scheduler.delete(key);
+      return { status: "published", writes, decision, checks };
     }
 
-    const checks = renderChecks(decision, { timezone, reviewRequests: asked });
-    const next = decision.kind === "evaluated" ? decision.nextChange : null;
-    const writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, inputs).publish(checks, next?.at ?? null, decision);
+    const boundary = request.boundary ?? null;
+    // A closing is flipped ahead of its instant, decided as of that instant (the pipeline
+    // publishes what holds now instead when the boundary would open something).
+    const at = boundary !== null && boundary.kind !== "opens" && boundary.kind !== "retry" && boundary.at > now ? boundary.at : now;
+    const reader = this.reader(client, key.installationId, key.owner, key.repo, request.fresh === true);
+    const policy = loaded.policy;
+    const result = await evaluateAndPublish(reader, publisher, pull, policy, {
+      at,
+      now,
+      annotate: async ({ decision, input }) =>
+        policy.approvals.request_reviews ? { reviewRequests: await this.parts.reviewRequests.request(client, key, pull, decision, input, reader) } : {},
+    });
     remember();
+    const { decision, checks, writes } = result;
+    if (result.deferred) {
+      // Not a closing after all: open on time.
+      scheduler.set(key, { at: boundary!.at, kind: "opens", mergeable: mergeableAfter(checks, "opens"), headSha: pull.head.sha });
+      return { status: "deferred", writes, decision, checks };
+    }
+    const next = decision.nextChange;
     if (next !== null && next !== undefined) {
       const kind: BoundaryKind = next.kind === "schedule-opens" ? "opens" : next.kind === "schedule-closes" ? "closes" : "unknown";
       scheduler.set(key, { at: next.at, kind, mergeable: mergeableAfter(checks, kind), headSha: pull.head.sha });
@@ -203,8 +191,7 @@ export class Evaluator {
     let writes = 0;
     if (client !== null && pull !== null) {
       try {
-        const unavailable: Decision = { kind: "unavailable", reason };
-        writes = await this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha).publish(renderChecks(unavailable, { timezone: "UTC" }), retryAt, unavailable);
+        writes = (await publishDecision(this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha), { kind: "unavailable", reason }, retryAt)).writes;
       } catch (publishError) {
         this.parts.log.warn({ err: publishError, pull: id }, "changegate: could not publish the failure either");
       }
@@ -221,28 +208,20 @@ export class Evaluator {
       return await this.parts.locks.run(`${owner}/${repo}@${group.head_sha}`.toLowerCase(), async () => {
         const loaded: LoadedPolicy = await this.parts.policies.load(client, { owner, repo, ref: branchName(group.base_ref) }, { scope: String(installationId) });
         if (loaded.status === "not-enrolled") return { status: "not-enrolled" as const, writes: 0 };
-        let checks: RenderedCheck[];
         if (loaded.status === "invalid") {
-          checks = renderChecks({ kind: "policy-invalid", problems: loaded.problems }, { timezone: "UTC" });
-        } else {
-          const members: GroupMember[] = [];
-          for (const number of await pullsInMergeGroup(client, owner, repo, group)) {
-            const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
-            const pull = data as PullSnapshot;
-            // A pull request is judged by the policy of the branch the group merges into.
-            const { decision } = await gatherAndEvaluate(this.reader(client, installationId, owner, repo), pull, loaded.policy, { at: this.parts.now() });
-            members.push({ number, title: pull.title, checks: renderChecks(decision, { timezone: loaded.policy.timezone }) });
-          }
-          checks = combineGroupChecks(members);
+          const { checks, writes } = await publishDecision(publisher, { kind: "policy-invalid", problems: loaded.problems }, null);
+          return { status: "published" as const, writes, checks };
         }
-        const writes = loaded.status === "invalid" ? await publisher.publish(checks, null, { kind: "policy-invalid", problems: loaded.problems }) : await publisher.publishNeutral(checks);
+        const readPull = async (number: number) => (await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number })).data as PullSnapshot;
+        const numbers = await pullsInMergeGroup(client, owner, repo, group);
+        const checks = await mergeGroupChecks(this.reader(client, installationId, owner, repo), readPull, numbers, loaded.policy, { at: this.parts.now() });
+        const writes = await publisher.publishNeutral(checks);
         return { status: "published" as const, writes, checks };
       });
     } catch (error) {
       const reason = describeFailure(error);
       this.parts.log.warn({ err: error, group: group.head_sha }, `changegate: could not evaluate merge group ${group.head_sha}: ${reason}`);
-      const unavailable: Decision = { kind: "unavailable", reason };
-      const writes = await publisher.publish(renderChecks(unavailable, { timezone: "UTC" }), null, unavailable).catch(() => 0);
+      const writes = await publishDecision(publisher, { kind: "unavailable", reason }, null).then((published) => published.writes, () => 0);
       return { status: "failed", writes, error: reason };
     }
   }

@@ -3,7 +3,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { InProcessDeliveries, type DeliveryQueue, type RetryPolicy } from "./deliveries.js";
 import { MemoryHoldStore, RedisHoldStore, type DeploymentDeps } from "./deployment-holds.js";
 import { DeploymentRule, type DeploymentRuleOptions } from "./deployment-rule.js";
-import { registerDeploymentHandlers, registerHandlers, runDelivery } from "./handlers/index.js";
+import { registerHandlers, runDelivery, type HandlerParts } from "./handlers/index.js";
 import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { pagesFromEnv } from "./pages/handler.js";
@@ -109,7 +109,20 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       appClient: () => app.auth(),
     });
     const running = service;
-    const queueParts = { run: (work: Parameters<typeof runDelivery>[1]) => runDelivery(running, work), client: (installationId: number) => app.auth(installationId), log: app.log, ...(options.deliveryRetry ? { retry: options.deliveryRetry } : {}) };
+    // What the deployment rule may use of the service (deployment-holds.ts).
+    const deps: DeploymentDeps = {
+      now: running.now,
+      log: app.log,
+      exclusive: (key, section) => running.exclusive(key, section),
+      loadPolicy: (client, target, installationId) => running.policyAt(client, target, installationId),
+      installationClient: (installationId) => running.clientFor(installationId),
+      prepare: (client, installationId) => running.prepare(client, installationId),
+    };
+    const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, deps.exclusive));
+    const appClient = () => app.auth();
+    deployments = new DeploymentRule(deps, { appClient, ...deploymentOptions, store: holds });
+    const parts: HandlerParts = { service: running, deployments: { deps, rule: deployments } };
+    const queueParts = { run: (work: Parameters<typeof runDelivery>[1]) => runDelivery(parts, work), client: (installationId: number) => app.auth(installationId), log: app.log, ...(options.deliveryRetry ? { retry: options.deliveryRetry } : {}) };
     deliveries = redisUrl
       ? await (await import("./redis-deliveries.js")).RedisDeliveries.start({ ...queueParts, url: redisUrl, ...(options.deliveryLockMs === undefined ? {} : { lockMs: options.deliveryLockMs }) })
       : new InProcessDeliveries(queueParts);
@@ -118,20 +131,6 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       intakeHandler = webhookIntake(() => app.webhooks as unknown as WebhookReceiver, intake, app.log);
       addHandler(intakeHandler);
     }
-    const live = service;
-    // What the deployment rule may use of the service (deployment-holds.ts).
-    const deps: DeploymentDeps = {
-      now: live.now,
-      log: app.log,
-      exclusive: (key, section) => live.exclusive(key, section),
-      loadPolicy: (client, target, installationId) => live.policyAt(client, target, installationId),
-      installationClient: (installationId) => live.clientFor(installationId),
-      prepare: (client, installationId) => live.prepare(client, installationId),
-    };
-    const holds = deploymentOptions?.store ?? (redis === null ? new MemoryHoldStore() : new RedisHoldStore(redis, deps.exclusive));
-    const appClient = () => app.auth();
-    deployments = new DeploymentRule(deps, { appClient, ...deploymentOptions, store: holds });
-    registerDeploymentHandlers(app, deps, deployments);
     // Holds kept by a previous process (or another replica) are armed again: released on time.
     const rule = deployments;
     void rule.start().catch((error: unknown) => app.log.warn({ err: error }, "changegate: the held deployments could not be read; retrying at the next reconciliation"));

@@ -4,10 +4,10 @@ import * as z from "zod/mini";
 import "../engine/zod-setup.js";
 import type { Permission } from "../engine/approvals.js";
 import type { Policy } from "../engine/policy.js";
-import { formatPath, type Problem } from "../engine/problems.js";
+import type { Problem } from "../engine/problems.js";
 import { fileAtRef } from "./git.js";
-import { readInput } from "./inputs.js";
-import { UsageError, type CliIo } from "./io.js";
+import { parseJson, readInput, validated } from "./inputs.js";
+import type { CliIo } from "./io.js";
 
 /**
  * The CLI's side of a policy's calendar (SPEC §10): iCalendar files from the repository
@@ -55,21 +55,6 @@ async function readRepositoryFile(io: CliIo, sources: CliCalendarSources, path: 
   } catch {
     return null;
   }
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-function validated<T>(schema: z.ZodMiniType<T>, value: unknown, file: string, expected: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new UsageError(`${file}${issue.path.length > 0 ? ` at ${formatPath(issue.path)}` : ""}: ${issue.message.replace(/^Invalid input: /, "")} (expected ${expected})`);
 }
 
 const timestamp = z.string().check(z.refine((text) => !Number.isNaN(Date.parse(text)), { message: "expected an ISO 8601 time such as 2026-05-04T10:00:00Z" }));

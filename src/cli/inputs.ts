@@ -23,7 +23,8 @@ export async function readInput(io: CliIo, file: string, what: string): Promise<
   }
 }
 
-function parseJson(text: string, file: string): unknown {
+/** A JSON input file, or a usage error naming it. */
+export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -31,7 +32,8 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
-function validated<T>(schema: z.ZodMiniType<T>, value: unknown, file: string, expected: string): T {
+/** A parsed input file checked against its schema, or a usage error naming the file, where in it, and what was expected. */
+export function validated<T>(schema: z.ZodMiniType<T>, value: unknown, file: string, expected: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -114,7 +114,7 @@ export const POLICY_DESCRIPTIONS: Record<string, KeyDescription> = {
   ...approvalTier("high"),
   ...approvalTier("critical"),
   "approvals.stale_on_push": { description: "Whether an approval of an older head commit stops counting after a push.", examples: [true] },
-  "approvals.request_reviews": { description: "Whether the App asks the members of each team whose approval is missing for a review (once per head commit; never the author or the last pusher).", examples: [false] },
+  "approvals.request_reviews": { description: "Whether changegate (the App, or the Action's check mode) asks the members of each team whose approval is missing for a review (once per head commit; never the author or the last pusher).", examples: [false] },
   standard_changes: { description: "The catalog of pre-approved standard changes (id -> its paths): no per-instance approval, no blackouts." },
   "standard_changes.*": { description: "A catalog entry: a standard change naming it may touch only these paths.", examples: [{ paths: ["k8s/**/replicas.yaml"], description: "Change a replica count" }] },
   "standard_changes.*.paths": { description: "Globs the change may touch (at least one).", examples: [["k8s/**/replicas.yaml"]] },

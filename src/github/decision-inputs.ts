@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { contentsDigest, recordedContents, recordedInputs, recordedNextChange, type ChangegateCheckRun, type DecisionInputs } from "./check-runs.js";
+import { contentsDigest, recordedContents, recordedDecisionKind, recordedInputs, recordedNextChange, type ChangegateCheckRun, type DecisionInputs } from "./check-runs.js";
 import type { PullSnapshot } from "../pipeline/reader.js";
 import { pullContentKey } from "./pull-freshness.js";
 
@@ -19,12 +19,12 @@ export function decisionInputs(pull: PullSnapshot, reviews: readonly { id: numbe
 }
 
 /**
- * A run is current when it completed with a decision (not "Could not evaluate"), recorded
+ * A run is current when it completed with a decision (not a failed evaluation), recorded
  * exactly these inputs, and its next change is still ahead: then, decided again now, it
  * would say the same.
  */
 export function runIsCurrent(run: ChangegateCheckRun, current: DecisionInputs, now: number): boolean {
-  if (run.status !== "completed" || run.output.title?.startsWith("Could not evaluate")) return false;
+  if (run.status !== "completed" || recordedDecisionKind(run) === "unavailable") return false;
   const recorded = recordedInputs(run);
   if (recorded === null || recorded.pull !== current.pull || recorded.reviews !== current.reviews || recorded.policy !== current.policy) return false;
   const next = recordedNextChange(run);

@@ -9,7 +9,8 @@ import type { RenderedCheck } from "../report/checks.js";
 export interface CheckPublisher {
   /**
    * `decision`: what the checks render (a failed evaluation is a kind of decision, and is
-   * recorded as such); `input`: what an evaluation decided on, for a publisher that records it.
+   * recorded as such); `input`: what it was decided on, null when nothing was gathered (the
+   * App's runs record digests of it, so a restart can tell a current run from a stale one).
    */
-  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision, input?: EvaluationInput): Promise<number>;
+  publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision, input: EvaluationInput | null): Promise<number>;
 }

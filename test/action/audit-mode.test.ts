@@ -1,9 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { pullRequestEvent, startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
 import { startLossyProxy } from "../fake-github/lost-answers.js";
-import { ROOT, runAction } from "./run-action.js";
+import { buildBundle, runAction } from "./run-action.js";
 
 /**
  * `mode: audit` as the runner runs it (the bundle in a child process) against the same fake
@@ -19,7 +18,7 @@ const CHANGE = "Tuning.\n\n```yaml\nchange_request:\n  type: normal\n  implement
 let fake: FakeGitHub;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
+  buildBundle();
   fake = await startFakeGitHub();
 }, 60_000);
 afterAll(async () => fake?.close());

@@ -1,24 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSeededGitHub, type PullSeed, type RepoSeed, type SeededGitHub } from "../fake-github/seed.js";
 import { startLossyProxy } from "../fake-github/lost-answers.js";
-import { ROOT, runAction, type ActionRun } from "./run-action.js";
+import { buildBundle, runAction, webhookExample, type ActionRun } from "./run-action.js";
 
 /**
  * The bundled Action run as the runner runs it (`node action/dist/index.js`), with real
  * webhook payloads from @octokit/webhooks-examples, against the fake GitHub API.
  */
-const require = createRequire(import.meta.url);
-const examples = JSON.parse(readFileSync(require.resolve("@octokit/webhooks-examples/api.github.com/index.json"), "utf8")) as {
-  name: string;
-  examples: Record<string, unknown>[];
-}[];
-function example(name: string, action?: string): Record<string, unknown> {
-  const found = examples.find((entry) => entry.name === name)!.examples.find((payload) => action === undefined || payload["action"] === action);
-  return structuredClone(found!);
-}
+const example = webhookExample;
 
 const REPO = "Codertocat/Hello-World"; // the examples' repository
 const ORG = "Codertocat";
@@ -48,7 +37,7 @@ let fake: SeededGitHub;
 
 beforeAll(async () => {
   // The tests run the bundle of the sources as they are (CI also checks it is committed fresh).
-  execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
+  buildBundle();
   fake = await startSeededGitHub();
 }, 60_000);
 afterAll(() => fake.close());

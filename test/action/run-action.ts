@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,6 +13,19 @@ import { fileURLToPath } from "node:url";
  */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUNDLE = join(ROOT, "action", "dist", "index.js");
+
+/** Builds the bundle from the sources as they are (CI also checks it is committed fresh): once per test file, before its runs. */
+export function buildBundle(): void {
+  execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
+}
+
+let examples: { name: string; examples: Record<string, unknown>[] }[] | null = null;
+/** A real webhook payload from @octokit/webhooks-examples (a copy): the first of `name`, with `action` when given. */
+export function webhookExample(name: string, action?: string): Record<string, unknown> {
+  examples ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@octokit/webhooks-examples/api.github.com/index.json"), "utf8")) as { name: string; examples: Record<string, unknown>[] }[];
+  const found = examples.find((entry) => entry.name === name)!.examples.find((payload) => action === undefined || payload["action"] === action);
+  return structuredClone(found!);
+}
 
 export interface ActionRun {
   code: number | null;

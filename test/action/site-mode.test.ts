@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +6,7 @@ import { canonicalJson } from "../../src/audit/canonical.js";
 import { HEAD_PATH, recordPath } from "../../src/audit/layout.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
 import { chain, changeRecord, writeTrail } from "../support/trail.js";
-import { ROOT, runAction } from "./run-action.js";
+import { buildBundle, ROOT, runAction } from "./run-action.js";
 
 /** `mode: site` as the runner runs it (the bundle in a child process) against the fake GitHub. */
 const POLICY = 'version: 1\ntimezone: "UTC"\nfreezes: [{ name: "Year end", start: "2026-12-24T00:00", end: "2026-12-27T00:00" }]\n';
@@ -18,7 +17,7 @@ let fake: FakeGitHub;
 let workspace: string;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build-action.js", "--quiet"], { cwd: ROOT });
+  buildBundle();
   fake = await startFakeGitHub();
   workspace = mkdtempSync(join(tmpdir(), "changegate-site-mode-"));
 }, 60_000);

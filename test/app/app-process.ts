@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { deliverWebhook, type DeliveryResult, type FakeGitHub, type WebhookEvent } from "../fake-github/index.js";
 import type { ChangegateAppOptions } from "../../src/app/index.js";
 import { SECRET } from "./harness.js";
+import { freePort } from "../support/free-port.js";
 
 /**
  * The App in a process of its own (`npm start`'s server through tsx), so that a test can
@@ -20,16 +20,6 @@ export interface AppProcess {
 const MAIN = fileURLToPath(new URL("./app-process-main.ts", import.meta.url));
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startAppProcess(fake: FakeGitHub, options: ChangegateAppOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<AppProcess> {
   const port = await freePort();

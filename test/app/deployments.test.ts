@@ -5,6 +5,7 @@ import { HEAD_PATH, seqOfPath } from "../../src/audit/layout.js";
 import { deploymentProtectionRuleEvent, deploymentStatusEvent, requestDeployment, type FakeGitHub, type ProtectionGate } from "../fake-github/index.js";
 import { startLossyProxy } from "../fake-github/lost-answers.js";
 import { CHANGE_REQUEST, startApp, startFake, waitFor, type App } from "./harness.js";
+import { QUICK_RETRY } from "./durable-support.js";
 import type { RedisLike } from "../../src/app/lock.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 
@@ -232,6 +233,23 @@ describe("the deployment protection rule", () => {
     expect(gate.answers).toHaveLength(1);
   });
 
+  it("a deployment GitHub's 5xx kept changegate from deciding is decided by the delivery's own retries, with no redelivery, and answered once", async () => {
+    const target = await app({ deliveryRetry: QUICK_RETRY });
+    const repo = repository();
+    const { gate } = await mergedAndRequested(target, repo);
+    fake.failNext({ status: 502, count: 10_000, route: "GET /repos/{owner}/{repo}/deployments" });
+    const delivered = await target.deliver(deploymentProtectionRuleEvent(fake, gate));
+    // Fail closed: nothing answered, the delivery failed.
+    expect(delivered.status).toBe(500);
+    expect(gate.state).toBe("waiting");
+    fake.clearFaults();
+    // The redelivery loop is off (background: false): only the job's retries can decide it.
+    await waitFor(() => gate.state, (state) => state === "approved", 10_000, "the retried decision");
+    await target.started.app.deliveries!.idle();
+    expect(gate.answers).toHaveLength(1);
+    expect(deploymentRecords(repo).map((record) => record.event)).toEqual(["approved"]);
+  });
+
   for (const as of ["502", "reset"] as const) {
     it(`a callback whose answer was lost (${as}) is not sent twice`, async () => {
       // Through a proxy that lets GitHub take the answer and then loses GitHub's reply.
@@ -286,6 +304,23 @@ describe("deployment outcomes", () => {
     expect(shipped()).toHaveLength(1);
     expect(shipped()[0]!.body).toContain("**production**: shipped");
     expect(shipped()[0]!.body).toMatch(/\*\*staging\*\*: the deployment failed .*\[Rollback plan\]\(.*\/pull\/\d+\) from the change request:\n\n```\n1\. helm rollback\n```/);
+    expect(chainIntact(repo)).toBe(true);
+  });
+
+  it("a status GitHub's 5xx kept from the trail is recorded by the delivery's own retries, once", async () => {
+    const target = await app({ deliveryRetry: QUICK_RETRY });
+    const repo = repository();
+    const { gate } = await mergedAndRequested(target, repo);
+    await target.deliver(deploymentProtectionRuleEvent(fake, gate));
+    fake.addDeploymentStatus("acme", repo, gate.deployment.id, "success", { creator: "github-actions[bot]" });
+    fake.failNext({ status: 502, count: 10_000, route: "POST /repos/{owner}/{repo}/git/trees" });
+    const delivered = await target.deliver(deploymentStatusEvent(fake, { owner: "acme", repo, deploymentId: gate.deployment.id }));
+    expect(delivered.status).toBe(500);
+    expect(deploymentRecords(repo).map((record) => record.event)).toEqual(["approved"]);
+    fake.clearFaults();
+    await waitFor(() => deploymentRecords(repo).map((record) => record.event), (events) => events.length === 2, 10_000, "the retried record");
+    await target.started.app.deliveries!.idle();
+    expect(deploymentRecords(repo).map((record) => record.event)).toEqual(["approved", "success"]);
     expect(chainIntact(repo)).toBe(true);
   });
 

@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, expect } from "vitest";
-import { createServer } from "node:net";
 import { startChangegate, type Started } from "../../src/app/server.js";
 import type { ChangegateService } from "../../src/app/service.js";
 import type { ChangegateAppOptions } from "../../src/app/index.js";
 import type { OctokitLimits } from "../../src/app/octokit.js";
 import "../fake-github/activity.js";
 import { deliverWebhook, pullRequestEvent, pullRequestReviewEvent, redeliverWebhooksTo, startFakeGitHub, type DeliveryResult, type FakeGitHub, type WebhookEvent } from "../fake-github/index.js";
+import { freePort } from "../support/free-port.js";
 
 /**
  * The App as it runs in production (Probot's `run`, a real HTTP server, the bounded
@@ -46,16 +46,6 @@ export interface App {
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `env` overrides the environment (GHE_HOST of a proxy in front of the fake, for one). */
 export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions = {}, limits: OctokitLimits = {}, extraEnv: NodeJS.ProcessEnv = {}): Promise<App> {

@@ -5,9 +5,7 @@ import { build } from "esbuild";
 import { parseDocument } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import type { Probot } from "probot";
-import type { DeploymentDeps } from "../../src/app/deployment-holds.js";
-import type { DeploymentRule } from "../../src/app/deployment-rule.js";
-import { registerDeploymentHandlers, registerHandlers } from "../../src/app/handlers/index.js";
+import { registerHandlers } from "../../src/app/handlers/index.js";
 import type { DeliveryQueue } from "../../src/app/deliveries.js";
 import { startChangegate } from "../../src/app/server.js";
 
@@ -86,7 +84,6 @@ function handledEvents(): string[] {
   const names: string[] = [];
   const app = { on: (events: string | string[]) => names.push(...[events].flat()), log: { error: () => undefined } } as unknown as Probot;
   registerHandlers(app, {} as DeliveryQueue);
-  registerDeploymentHandlers(app, {} as DeploymentDeps, {} as DeploymentRule);
   return [...new Set(names.map((name) => name.split(".")[0]!))].sort();
 }
 

@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/audit/canonical.js";
 import { HEAD_PATH, recordPath } from "../../src/audit/layout.js";
@@ -10,6 +9,7 @@ import { sealer } from "../../src/app/pages/session.js";
 import { oauthClientSecret, signInAs, startFakeGitHub, type FakeGitHub } from "../fake-github/index.js";
 import { launchBrowser, watchPage } from "../support/browser.js";
 import { chain, changeRecord } from "../support/trail.js";
+import { freePort } from "../support/free-port.js";
 
 /**
  * The App's pages behind GitHub sign-in, end to end: Probot's server with the pages
@@ -25,16 +25,6 @@ let app: Started;
 let base: string;
 let records: AuditRecord[];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function trailFiles(list: readonly AuditRecord[]): Record<string, string> {
   const files: Record<string, string> = {};

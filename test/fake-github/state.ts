@@ -112,6 +112,16 @@ export interface PullRequestRef {
   number: number;
 }
 
+/** A timeline event of a pull request; review requests name whom and who asked (GitHub's review-requested / review-request-removed issue events). */
+export interface PullEvent {
+  id: number;
+  event: "ready_for_review" | "convert_to_draft" | "review_requested" | "review_request_removed";
+  actor: Account;
+  createdAt: string;
+  requestedReviewer?: Account;
+  reviewRequester?: Account;
+}
+
 export interface PullRequest extends PullRequestRef {
   id: number;
   title: string;
@@ -134,8 +144,8 @@ export interface PullRequest extends PullRequestRef {
   files: PullFileSeed[] | null;
   reviews: Review[];
   requestedReviewers: Account[];
-  /** Timeline events the fake keeps: marking ready for review and converting to a draft. */
-  events: { id: number; event: "ready_for_review" | "convert_to_draft"; actor: Account; createdAt: string }[];
+  /** Timeline events the fake keeps: marking ready for review, converting to a draft, and review requests made and removed (with whose). */
+  events: PullEvent[];
 }
 
 export interface Annotation {
@@ -930,9 +940,28 @@ export class FakeState {
     return review;
   }
 
-  requestReviewers(ref: PullRequestRef, ...logins: string[]): void {
+  /** `by`: who asks (an event's actor and review_requester; the pull request's author when not given). */
+  requestReviewers(ref: PullRequestRef, logins: readonly string[], by?: string): void {
     const pull = this.pullRequest(ref);
-    for (const login of logins) if (!pull.requestedReviewers.some((user) => key(user.login) === key(login))) pull.requestedReviewers.push(this.user(login));
+    const requester = by === undefined ? pull.user : this.user(by);
+    for (const login of logins) {
+      if (pull.requestedReviewers.some((user) => key(user.login) === key(login))) continue;
+      const reviewer = this.user(login);
+      pull.requestedReviewers.push(reviewer);
+      pull.events.push({ id: this.nextId(), event: "review_requested", actor: requester, createdAt: this.now(), requestedReviewer: reviewer, reviewRequester: requester });
+    }
+  }
+
+  /** Someone (`by`) takes review requests back, as the "Reviewers" menu does. */
+  removeRequestedReviewers(ref: PullRequestRef, logins: readonly string[], by: string): void {
+    const pull = this.pullRequest(ref);
+    const remover = this.user(by);
+    for (const login of logins) {
+      const reviewer = pull.requestedReviewers.find((user) => key(user.login) === key(login));
+      if (reviewer === undefined) continue;
+      pull.requestedReviewers = pull.requestedReviewers.filter((user) => user !== reviewer);
+      pull.events.push({ id: this.nextId(), event: "review_request_removed", actor: remover, createdAt: this.now(), requestedReviewer: reviewer, reviewRequester: remover });
+    }
   }
 
   // ------------------------------------------------------------------ releases

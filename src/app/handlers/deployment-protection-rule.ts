@@ -1,22 +1,21 @@
-import type { Context } from "probot";
 import type { DeploymentDeps, ProtectionRequest } from "../deployment-holds.js";
 import type { DeploymentRule } from "../deployment-rule.js";
+import type { HandlerContext } from "./delivery.js";
 
 /**
  * A deployment waits on changegate's protection rule (SPEC §12): the rule decides it
- * (deployment-rule.ts). A failure throws: the delivery fails and the redelivery loop asks
- * for it again. Registered directly with Probot (handlers/index.ts), not through the
- * delivery queue: the rule keeps its own holds and finds them again after a restart.
+ * (deployment-rule.ts). A failure throws: the job is retried (deliveries.ts) until the rule
+ * has answered or holds the run, whose hold it keeps and releases itself.
  */
-export async function onDeploymentProtectionRule(deps: DeploymentDeps, rule: DeploymentRule, context: Context<"deployment_protection_rule.requested">): Promise<void> {
+export async function onDeploymentProtectionRule(deps: DeploymentDeps, rule: DeploymentRule, context: HandlerContext<"deployment_protection_rule.requested">): Promise<void> {
   const request = protectionRequest(context.payload);
   if (request === null) {
-    context.log.warn({ delivery: context.id }, "changegate: a deployment_protection_rule event without a workflow run callback: nothing to answer");
+    deps.log.warn({ delivery: context.id }, "changegate: a deployment_protection_rule event without a workflow run callback: nothing to answer");
     return;
   }
   const client = deps.prepare(context.octokit, request.installationId);
   const outcome = await rule.requested(client, request);
-  context.log.info({ run: request.runId, environment: request.environment, outcome: outcome.status }, `changegate: deployment to ${request.environment} ${outcome.status}`);
+  deps.log.info({ run: request.runId, environment: request.environment, outcome: outcome.status }, `changegate: deployment to ${request.environment} ${outcome.status}`);
 }
 
 /**

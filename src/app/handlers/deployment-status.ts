@@ -1,16 +1,14 @@
-import type { Context } from "probot";
 import type { DeploymentDeps } from "../deployment-holds.js";
 import { recordDeploymentOutcome } from "../deployment-outcomes.js";
 import type { DeploymentRule } from "../deployment-rule.js";
-import { whereOf } from "./delivery.js";
+import { whereOf, type HandlerContext } from "./delivery.js";
 
 /**
  * A deployment's status was created (SPEC §12): its outcome is recorded
- * (deployment-outcomes.ts). A failure throws: the delivery fails and the redelivery loop
- * asks for it again. Registered directly with Probot (handlers/index.ts), as the
- * protection rule's handler is.
+ * (deployment-outcomes.ts). A failure throws: the job is retried (deliveries.ts) until it
+ * is recorded, once.
  */
-export async function onDeploymentStatus(deps: DeploymentDeps, rule: DeploymentRule, context: Context<"deployment_status.created">): Promise<void> {
+export async function onDeploymentStatus(deps: DeploymentDeps, rule: DeploymentRule, context: HandlerContext<"deployment_status.created">): Promise<void> {
   const { payload } = context;
   const where = whereOf(payload);
   if (where === null) return;

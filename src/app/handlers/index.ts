@@ -18,21 +18,32 @@ import { onRerequested, RERUN_EVENTS } from "./rerequested.js";
 /**
  * The App's webhook handlers, one file per event, each with Probot's typed context. Probot
  * hands every delivery to the durable queue (deliveries.ts), which runs the handler below
- * as a job, once per delivery id, retried until it finishes.
+ * as a job, once per delivery id, retried until it finishes: the deployment rule's too (its
+ * holds outlive the job: deployment-rule.ts keeps and releases them).
  */
 export { DeliveryFailed } from "../errors.js";
 export { answerFailures, logDeliveryFailuresOnce } from "./delivery.js";
 
+/** What the handlers act through: the service, and the deployment protection rule with what it may use of the service. */
+export interface HandlerParts {
+  service: ChangegateService;
+  deployments: { deps: DeploymentDeps; rule: DeploymentRule };
+}
+
 interface Route {
   events: readonly string[];
-  run: (service: ChangegateService, work: DeliveryWork) => Promise<void> | void;
+  run: (parts: HandlerParts, work: DeliveryWork) => Promise<void> | void;
 }
 
 // Each handler is typed by its events; a route hands it a job of one of them, whose payload
 // is the one Probot verified and typed for that event, kept by the queue as JSON.
 const route = <E extends Context["name"]>(events: readonly E[], run: (service: ChangegateService, context: HandlerContext<E>) => Promise<void> | void): Route => ({
   events,
-  run: (service, work) => run(service, work as HandlerContext<E>),
+  run: (parts, work) => run(parts.service, work as HandlerContext<E>),
+});
+const deploymentRoute = <E extends Context["name"]>(events: readonly E[], run: (deps: DeploymentDeps, rule: DeploymentRule, context: HandlerContext<E>) => Promise<void>): Route => ({
+  events,
+  run: (parts, work) => run(parts.deployments.deps, parts.deployments.rule, work as HandlerContext<E>),
 });
 
 export const ROUTES: readonly Route[] = [
@@ -44,14 +55,16 @@ export const ROUTES: readonly Route[] = [
   route(["push"], onPush),
   route([...INSTALLATION_EVENTS], onInstallation),
   route(ISSUE_EVENTS, onIssue),
+  deploymentRoute(["deployment_protection_rule.requested"], onDeploymentProtectionRule),
+  deploymentRoute(["deployment_status.created"], onDeploymentStatus),
 ];
 
 /** Runs a delivery's handler (the durable queue's work): the route of its event and action. */
-export async function runDelivery(service: ChangegateService, work: DeliveryWork): Promise<void> {
+export async function runDelivery(parts: HandlerParts, work: DeliveryWork): Promise<void> {
   const action = (work.payload as { action?: unknown } | null)?.action;
   const full = typeof action === "string" ? `${work.name}.${action}` : work.name;
   const found = ROUTES.find((candidate) => candidate.events.includes(full) || candidate.events.includes(work.name));
-  if (found !== undefined) await found.run(service, work);
+  if (found !== undefined) await found.run(parts, work);
 }
 
 export interface HandlerOptions {
@@ -67,10 +80,4 @@ export function registerHandlers(app: Probot, deliveries: DeliveryQueue, options
     const job = { id: context.id, name: context.name, installationId: installation, payload: context.payload };
     answerFor(job, await deliveries.accept(job, context.octokit, options.answerWithinMs ?? 7_000));
   });
-}
-
-/** The deployment handlers, on Probot directly: the protection rule keeps its own holds and recovers them (deployment-recovery.ts). */
-export function registerDeploymentHandlers(app: Probot, deps: DeploymentDeps, rule: DeploymentRule): void {
-  app.on("deployment_protection_rule.requested", (context) => onDeploymentProtectionRule(deps, rule, context));
-  app.on("deployment_status.created", (context) => onDeploymentStatus(deps, rule, context));
 }

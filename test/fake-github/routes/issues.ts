@@ -96,6 +96,7 @@ export const issueRoutes: Routes = {
         commit_url: null,
         created_at: event.createdAt,
         performed_via_github_app: null,
+        ...(event.requestedReviewer === undefined ? {} : { requested_reviewer: render.user(event.requestedReviewer), review_requester: render.user(event.reviewRequester ?? event.actor) }),
       })),
       page.headers,
     );

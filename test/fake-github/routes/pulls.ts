@@ -1,4 +1,4 @@
-import { intParam, json, notFound, paginate, repoOf, unprocessable, type RouteContext, type Routes } from "../http.js";
+import { actorLogin, intParam, json, notFound, paginate, repoOf, unprocessable, type RouteContext, type Routes } from "../http.js";
 import { Renderer } from "../render.js";
 import type { PullRequest, Repository } from "../state.js";
 
@@ -110,7 +110,15 @@ export const pullRoutes: Routes = {
     if (reviewers.some((login) => context.state.permissionOf(repo, login) === "none")) {
       throw unprocessable(`Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${repo.owner.login}/${repo.name} repository.`);
     }
-    context.state.requestReviewers({ owner: repo.owner.login, repo: repo.name, number: pull.number }, ...reviewers);
+    context.state.requestReviewers({ owner: repo.owner.login, repo: repo.name, number: pull.number }, reviewers, actorLogin(context, repo));
     return json(201, new Renderer(context.state, context.api).pullRequest(repo, pull));
+  },
+
+  // The description's 200 answers the pull request; `reviewers` is required.
+  "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers": (context) => {
+    const { repo, pull } = pullOf(context);
+    const reviewers = (context.body["reviewers"] as string[] | undefined) ?? [];
+    context.state.removeRequestedReviewers({ owner: repo.owner.login, repo: repo.name, number: pull.number }, reviewers, actorLogin(context, repo));
+    return json(200, new Renderer(context.state, context.api).pullRequest(repo, pull));
   },
 };
