@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Worker } from "node:worker_threads";
 import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionFetch } from "../src/action/http-fetch.js";
@@ -61,6 +62,31 @@ describe("the App", () => {
     const started = Date.now();
     await expect(octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "svc" })).rejects.toMatchObject({ status: 500, message: "GitHub did not answer within 0.3 s" });
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("an answer that arrived while this process was busy past the deadline is taken, not dropped and asked for again", async () => {
+    // GitHub on another thread: it answers 50 ms after it has the request, whatever this thread does.
+    const github = new Worker(
+      `const { createServer } = require("node:http");
+      const { parentPort } = require("node:worker_threads");
+      const server = createServer((request, response) => {
+        parentPort.postMessage("received");
+        setTimeout(() => response.end('{"full_name":"acme/svc"}'), 50);
+      });
+      server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));`,
+      { eval: true },
+    );
+    try {
+      const port = await new Promise<number>((resolve) => github.once("message", resolve));
+      const received = new Promise((resolve) => github.once("message", resolve));
+      const answer = timedFetch(globalThis.fetch, 2_000)(`http://127.0.0.1:${port}/repos/acme/svc`);
+      await received;
+      // A long synchronous task (a garbage collection, a big calendar) outlasts the deadline; the answer is in meanwhile.
+      for (const end = Date.now() + 3_000; Date.now() < end; );
+      expect(await (await answer).json()).toEqual({ full_name: "acme/svc" });
+    } finally {
+      await github.terminate();
+    }
   });
 
   it("an answer in time passes through whole: status, headers, body", async () => {
