@@ -4,7 +4,6 @@ import type { Decision, EvaluationInput } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedDecisionKind, recordedNextChange, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
 import { decisionInputs, recordForAll } from "../github/decision-inputs.js";
-import type { PolicyFile } from "../github/policy-file.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { CLOCK_SKEW_MS } from "../github/pull-freshness.js";
 import { pullReviews, restReader } from "../github/rest-reader.js";
@@ -101,8 +100,8 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
   const { context, log } = environment;
   // Before any read: what the runs record as the instant their inputs were read after.
   const at = environment.now();
-  let files: PolicyFile[] | null = null;
-  const record: RecordOf = (decision, input) => (decision.kind === "unavailable" || files === null ? null : { ...decisionInputs(pull, input?.reviews ?? [], files), at });
+  let policyRead: { sha: string }[] | null = null;
+  const record: RecordOf = (decision, input) => (decision.kind === "unavailable" || policyRead === null ? null : { ...decisionInputs(pull, input?.reviews ?? [], policyRead), at });
   const publisher = actionPublisher(client, { owner: context.owner, repo: context.repo, headSha: pull.head.sha }, environment, record);
   const published = (decision: Decision, checks: RenderedCheck[], changed: number): Published => ({
     kind: "published",
@@ -121,7 +120,7 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
     const reader = restReader(client, context.owner, context.repo);
     const loaded = await (policyAt ?? reader.policyAt)(pull.base.ref);
     if (loaded.status === "not-enrolled") return { kind: "not-enrolled" };
-    files = loaded.files;
+    policyRead = readFor(loaded);
     if (loaded.status === "invalid") {
       annotateProblems(log, loaded.problems, "error");
       return await publishAlone({ kind: "policy-invalid", problems: loaded.problems });
@@ -301,11 +300,21 @@ async function dueReason(
   if (next === undefined) return "its checks do not record when they change";
   if (next !== "none" && next <= now) return `its decision was due to change at ${new Date(next).toISOString()}`;
   const loaded = await policyAt(pull.base.ref);
-  const current = decisionInputs(pull, [], loaded.status === "not-enrolled" ? null : loaded.files);
+  const current = decisionInputs(pull, [], readFor(loaded));
   if (current.pull !== inputs.pull) return "updated since it was last evaluated";
   if (current.policy !== inputs.policy) return "its base branch's policy changed since it was last evaluated";
   if (kind === "policy-invalid") return null;
   if (Date.parse(pull.updated_at) + 1_000 + CLOCK_SKEW_MS <= inputs.at!) return null;
   const reviews = decisionInputs(pull, await pullReviews(client, target.owner, target.repo, pull.number), null).reviews;
   return reviews === inputs.reviews ? null : "reviewed since it was last evaluated";
+}
+
+/**
+ * What the Action's runs record as their policy: its files' blobs and, with calendar forms,
+ * what the calendar was read from, so that an incident issue opened or a release published
+ * since is a change the scheduled re-check sees (the App hears those as events).
+ */
+function readFor(loaded: LoadedPolicy): { sha: string }[] | null {
+  if (loaded.status === "not-enrolled") return null;
+  return loaded.status === "valid" && loaded.calendar !== undefined ? [...loaded.files, { sha: loaded.calendar }] : loaded.files;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Permission } from "../engine/approvals.js";
 import type { Policy } from "../engine/policy.js";
 import { attachCalendar, calendarNeeds, type AttachedResult, type Issue, type Release } from "../calendar/build.js";
@@ -13,7 +14,7 @@ import { readPolicyFile } from "./policy-file.js";
  * `while_issues_open` entry names, with what decides who may declare such a freeze. The
  * client's conditional requests make a re-read of unchanged lists a 304.
  */
-export async function attachCalendarFromGitHub(client: GitHubClient, target: { owner: string; repo: string; ref: string | null }, policy: Policy, now: number = Date.now()): Promise<AttachedResult> {
+export async function attachCalendarFromGitHub(client: GitHubClient, target: { owner: string; repo: string; ref: string | null }, policy: Policy, now: number = Date.now()): Promise<AttachedResult & { read: string }> {
   const needs = calendarNeeds(policy);
   const { owner, repo } = target;
   const [files, releases, issues, teams] = await Promise.all([
@@ -27,14 +28,20 @@ export async function attachCalendarFromGitHub(client: GitHubClient, target: { o
     const authors = [...new Set(issues.flatMap((issue) => (issue.user ? [issue.user.login] : [])))];
     permissions = Object.fromEntries(await Promise.all(authors.map(async (login) => [login, await permissionOf(client, owner, repo, login)] as const)));
   }
-  return attachCalendar(policy, {
+  const inputs = {
     files: new Map(files),
     releases,
     issues: issues ?? (needs.issueLabels.length > 0 ? [] : null),
     teams: Object.fromEntries(teams),
     permissions: permissions ?? (needs.authorPermissions ? {} : null),
     repositoryUrl: `https://github.com/${owner}/${repo}`,
-  });
+  };
+  // What was read, so that a caller keeping nothing between runs (the Action's re-check) can tell an incident opened since.
+  const read = createHash("sha256")
+    .update(JSON.stringify([files, releases, issues?.map((issue) => [issue.number, issue.state, issue.labels, issue.user?.login ?? null, issue.title]) ?? null, inputs.teams, inputs.permissions]))
+    .digest("base64url")
+    .slice(0, 16);
+  return { ...(await attachCalendar(policy, inputs)), read };
 }
 
 /** A file at the policy's ref, as text; null when it is not there; refused past the size cap. */

@@ -167,6 +167,23 @@ describe("mode: check on schedule", () => {
     expect(tick.requests.filter((record) => record.route === "GET /repos/{owner}/{repo}/contents/{path}")).toHaveLength(1);
   });
 
+  it("sees an incident issue opened, and closed, though neither the pull requests nor the policy changed", async () => {
+    seed(POLICY + 'freezes:\n  - name: "Incident"\n    while_issues_open: { labels: ["incident"] }\n', [pull(1)]);
+    await onEvent(1, T0);
+    expect(conclusions(1)).toEqual({ risk: "success", schedule: "success", approvals: "success" });
+    clock = T0 + MINUTE;
+    const incident = fake.createIssue(OWNER, NAME, { title: "Checkout is down", user: "alice", labels: ["incident"] });
+
+    const frozen = await scheduled(T0 + 15 * MINUTE);
+    expect(conclusions(1)).toEqual({ risk: "success", schedule: "failure", approvals: "success" });
+    expect(run(1, "schedule").output.title).toBe(`Freeze “Incident: #${incident.number} Checkout is down” until #${incident.number} is closed`);
+    expect(frozen.writes).toHaveLength(1);
+
+    Object.assign(incident, { state: "closed", closedAt: new Date(T0 + 20 * MINUTE).toISOString() });
+    await scheduled(T0 + 30 * MINUTE);
+    expect(conclusions(1)).toEqual({ risk: "success", schedule: "success", approvals: "success" });
+  });
+
   it("sees a review submitted in the second its checks were written (updated_at does not move past their completed_at)", async () => {
     seed(POLICY, [pull(1)]);
     await onEvent(1, T0);
