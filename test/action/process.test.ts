@@ -528,6 +528,20 @@ blackouts:
     expectNoStack(result);
   });
 
+  it("check mode: public holidays come from the bundle's holiday files; an unknown country is named with the nearest code", async () => {
+    seed({ policy: `${POLICY}blackouts:\n  - { name: "Bavaria", holidays: { country: "DE", region: "BY" } }\n  - { name: "US", holidays: { country: "US" } }\n` });
+    const valid = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    // Whether today is a holiday decides the schedule; that it was decided is what is held here.
+    expect(Object.values(checksOf()).map((check) => check.title)).not.toContainEqual(expect.stringMatching(/^Could not evaluate/));
+    expect(checksOf()["changegate/schedule"]?.conclusion).toMatch(/^(success|failure)$/);
+    expectNoStack(valid);
+    seed({ policy: `${POLICY}blackouts:\n  - { name: "Holidays", holidays: { country: "Germany" } }\n` });
+    const invalid = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(invalid.code).toBe(1);
+    expect(invalid.annotations.map((annotation) => annotation.message)).toContainEqual(expect.stringMatching(/unknown country "Germany" for public holidays.*did you mean "DE" \(Germany\)\?/));
+    expectNoStack(invalid);
+  });
+
   it("gate mode: an open incident issue holds a deployment", async () => {
     const MERGE = "d".repeat(40);
     seedCalendar({ issues: [{ number: 4, title: "Sev1", state: "open", labels: ["incident"], user: "bob", created_at: iso(Date.now() - HOUR) }] });
