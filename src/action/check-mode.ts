@@ -25,11 +25,14 @@ import { plural } from "../report/text.js";
 /**
  * `mode: check`. On a pull request's events: evaluate it with the policy of its base branch
  * (never its head, also on pull_request_target) and publish the same three check runs as
- * the App. On `merge_group`: the same three on the group's head, from its pull requests. On `schedule` and `workflow_dispatch`: re-evaluate the open pull requests whose
- * decision can have changed since it was published.
+ * the App. On `merge_group`: the same three on the group's head, from its pull requests. On `schedule`, `workflow_dispatch` and `issues` (an
+ * incident issue opened or closed): re-evaluate the open pull requests whose decision can have
+ * changed since it was published.
  */
 const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
-const RECHECK_EVENTS = new Set(["schedule", "workflow_dispatch"]);
+// `issues`: an issue opened, closed or labelled can declare or lift a `while_issues_open`
+// freeze (SPEC §10), so the open pull requests are looked at then, not at the next cron run.
+const RECHECK_EVENTS = new Set(["schedule", "workflow_dispatch", "issues"]);
 /** Open pull requests a scheduled run looks at. */
 const MAX_OPEN_PULLS = 300;
 
@@ -46,7 +49,7 @@ export async function runCheckMode(environment: ModeEnvironment): Promise<Action
   const group = context.eventName === "merge_group" ? mergeGroupOf(context.payload) : null;
   if (!recheck && group === null && (!PULL_REQUEST_EVENTS.has(context.eventName) || typeof number !== "number")) {
     throw new ActionError(
-      `mode: check runs on pull request events (pull_request_target, pull_request, pull_request_review), on merge_group (a merge queue's checks) and, to re-evaluate open pull requests, on schedule and workflow_dispatch; this run's event is ${context.eventName || "unknown"}.`,
+      `mode: check runs on pull request events (pull_request_target, pull_request, pull_request_review), on merge_group (a merge queue's checks) and, to re-evaluate open pull requests, on schedule, workflow_dispatch and issues; this run's event is ${context.eventName || "unknown"}.`,
     );
   }
   const client = actionClient(inputs.token, context);

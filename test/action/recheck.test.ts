@@ -84,10 +84,10 @@ async function onEvent(number: number, at: number) {
 }
 
 /** A scheduled run at `at`; the requests it made. */
-async function scheduled(at: number) {
+async function scheduled(at: number, event: { name: string; payload: Record<string, unknown> } = { name: "schedule", payload: { schedule: "*/15 * * * *" } }) {
   clock = at;
   fake.resetRequests();
-  const outcome = await runCheckMode(environment("schedule", { schedule: "*/15 * * * *" }));
+  const outcome = await runCheckMode(environment(event.name, event.payload));
   const requests = fake.requests();
   const writes = requests.filter((record) => record.method !== "GET");
   return { outcome, requests, writes, evaluated: requests.filter((record) => record.route === "GET /repos/{owner}/{repo}/pulls/{pull_number}/files").length };
@@ -182,6 +182,16 @@ describe("mode: check on schedule", () => {
     Object.assign(incident, { state: "closed", closedAt: new Date(T0 + 20 * MINUTE).toISOString() });
     await scheduled(T0 + 30 * MINUTE);
     expect(conclusions(1)).toEqual({ risk: "success", schedule: "success", approvals: "success" });
+  });
+
+  it("on the issues event of an incident issue opened, flips at once rather than at the next cron run", async () => {
+    seed(POLICY + 'freezes:\n  - name: "Incident"\n    while_issues_open: { labels: ["incident"] }\n', [pull(1)]);
+    await onEvent(1, T0);
+    clock = T0 + MINUTE;
+    const incident = fake.createIssue(OWNER, NAME, { title: "Checkout is down", user: "alice", labels: ["incident"] });
+    const opened = await scheduled(T0 + MINUTE, { name: "issues", payload: { action: "opened", issue: { number: incident.number } } });
+    expect(conclusions(1)).toEqual({ risk: "success", schedule: "failure", approvals: "success" });
+    expect(opened.writes).toHaveLength(1);
   });
 
   it("sees a review submitted in the second its checks were written (updated_at does not move past their completed_at)", async () => {
