@@ -51,6 +51,12 @@ export default tseslint.config(
     },
   },
   {
+    // bin/ is CommonJS (bin/package.json): the entry loads the bundle through a code cache.
+    files: ["bin/**"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["src/site/browser/**"],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -63,4 +63,5 @@ async function main(): Promise<void> {
   else core.warning(`${outcome.reason} (fail-on-block: false, so the step passes)`);
 }
 
-await main();
+// Not awaited at the top: the bundle is CommonJS (scripts/build-action.js); main settles every outcome itself.
+void main();

@@ -4,7 +4,17 @@
 // listing over a year, cold (first expansion) and warm; and the schedule search on dense
 // calendars of 1k, 10k and 100k back-to-back occurrences, where a blocked PR's opening lies
 // past every one of them (the sweep visits each edge once).
+// And `changegate calendar` in a fresh process, as a user runs it (bin/changegate.js, the
+// built bundle), over a year of every form (those above, after_release, while_issues_open),
+// paired run by run with a bare `node -e 0`, without NODE_EXTRA_CA_CERTS (see
+// cli-cold-start.bench.js); BENCH_CLI_RUNS pairs (default 15); BENCH_ALSO=label=BIN,...:
+// other builds' bin/changegate.js in the same alternation, as in cli-cold-start.bench.js.
 // Runs on the built code (dist/); one core; instants vary per evaluation.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { attachCalendar, noCalendarInputs } from "../dist/calendar/build.js";
 import { calendarEvents } from "../dist/calendar/events.js";
@@ -144,4 +154,41 @@ for (const n of [1_000, 10_000, 100_000]) {
   const datedPolicy = await policyOf(`${ALWAYS}freezes:\n${dated.join("\n")}\n`);
   const datedMs = denseSearch(datedPolicy, n);
   console.log(`schedule search, ${n.toLocaleString("en")} back-to-back occurrences before the opening: one rrule series ${seriesMs.toFixed(1)} ms, ${n.toLocaleString("en")} dated freezes ${datedMs.toFixed(1)} ms (median of 5)`);
+}
+
+// A fresh process: `changegate calendar` over a year of every form, beside node -e 0.
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const work = mkdtempSync(join(tmpdir(), "changegate-bench-calendar-"));
+try {
+  mkdirSync(join(work, ".github"));
+  const everyForm = `${recurringPolicy()}  - { name: "After a major release", after_release: { tags: ["v*.0.0"], for: "48h" } }
+  - { name: "Open incident", while_issues_open: { labels: ["incident"] } }
+`;
+  writeFileSync(join(work, ".github", "changegate.yml"), everyForm);
+  writeFileSync(join(work, ".github", "company.ics"), ics);
+  for (const file of ["releases.json", "issues.json"]) copyFileSync(join(root, "examples", "calendars", file), join(work, file));
+  const args = [join(root, "bin", "changegate.js"), "calendar", "--policy", ".github/changegate.yml", "--from", new Date(FROM).toISOString(), "--to", new Date(FROM + 365 * DAY).toISOString(), "--releases", "releases.json", "--issues", "issues.json", "--json"];
+  const env = { ...process.env };
+  delete env["NODE_EXTRA_CA_CERTS"];
+  const wall = (command) => {
+    const start = performance.now();
+    const run = spawnSync(process.execPath, command, { cwd: work, encoding: "utf8", env });
+    if (run.status !== 0) throw new Error(`${command.join(" ")}: exit ${run.status}: ${run.stderr}`);
+    return { ms: performance.now() - start, stdout: run.stdout };
+  };
+  const also = (process.env["BENCH_ALSO"] ?? "").split(",").filter(Boolean).map((entry) => ({ label: entry.split("=")[0], args: [entry.split("=")[1], ...args.slice(1)], ms: [] }));
+  const events = JSON.parse(wall(args).stdout).length;
+  for (let i = 0; i < 2; i++) for (const command of [args, ...also.map((build) => build.args)]) wall(command); // the first runs write the command's code cache, as a user's first run does
+  const pairs = [];
+  for (let i = 0; i < Number(process.env["BENCH_CLI_RUNS"] ?? 15); i++) {
+    pairs.push({ listing: wall(args).ms, bare: wall(["-e", "0"]).ms });
+    for (const build of also) build.ms.push(wall(build.args).ms);
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const listing = median(pairs.map((pair) => pair.listing));
+  const bare = median(pairs.map((pair) => pair.bare));
+  console.log(`changegate calendar over a year of every form (${events} events), a fresh process: ${listing.toFixed(1)} ms wall (node -e 0: ${bare.toFixed(1)} ms; changegate's own ${(listing - bare).toFixed(1)} ms, target < 50 ms), median of ${pairs.length} pairs`);
+  for (const build of also) console.log(`  ${build.label}: ${median(build.ms).toFixed(1)} ms wall (own ${(median(build.ms) - bare).toFixed(1)} ms)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
 }

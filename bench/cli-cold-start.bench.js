@@ -7,6 +7,9 @@
 // so flatters the ratio. The target is judged without it.
 //
 // BENCH_RUNS (default 30 pairs). Runs the built bundle (npm run bench builds it when stale).
+// BENCH_ALSO=label=BIN,label=BIN: other builds' bin/changegate.js (e.g. a copy of an older
+// commit's bin/, dist/cli-bundle/ and package.json), run in the same alternation, so that
+// machine drift falls on every build alike; each reported as its ratio to node -e 0.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +23,12 @@ const work = mkdtempSync(join(tmpdir(), "changegate-bench-cli-"));
 const preload = join(work, "cpu.cjs");
 writeFileSync(preload, 'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`cpu-ms ${(u.user + u.system) / 1000}\\n`); });\n');
 
-const check = [join(root, "bin", "changegate.js"), "check", "--policy", "changegate.yml", "--files", "pr-normal.files", "--body", "pr-normal.md", "--at", "2026-02-25T03:00:00Z"];
+const CHECK_ARGS = ["check", "--policy", "changegate.yml", "--files", "pr-normal.files", "--body", "pr-normal.md", "--at", "2026-02-25T03:00:00Z"];
+const check = [join(root, "bin", "changegate.js"), ...CHECK_ARGS];
+const also = (process.env["BENCH_ALSO"] ?? "").split(",").filter(Boolean).map((entry) => {
+  const [label, bin] = entry.split("=");
+  return { label, args: [bin, ...CHECK_ARGS] };
+});
 const bare = ["-e", "0"];
 
 function once(args, env) {
@@ -36,13 +44,16 @@ function measure(label, env) {
   for (let i = 0; i < 3; i++) {
     once(check, env);
     once(bare, env);
+    for (const build of also) once(build.args, env);
   }
   const pairs = [];
+  const others = also.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     const a = once(check, env);
     const b = once(bare, env);
     if (a.status !== 1) throw new Error(`changegate check exited ${a.status}, expected 1 (the example PR blocks on approvals)`);
     pairs.push({ a, b });
+    also.forEach((build, index) => others[index].push(once(build.args, env).wall / b.wall));
   }
   const wallRatio = median(pairs.map(({ a, b }) => a.wall / b.wall));
   const cpuRatio = median(pairs.map(({ a, b }) => a.cpu / b.cpu));
@@ -50,6 +61,7 @@ function measure(label, env) {
   console.log(`    node -e 0                        ${median(pairs.map(({ b }) => b.wall)).toFixed(1)} ms wall, ${median(pairs.map(({ b }) => b.cpu)).toFixed(1)} ms CPU`);
   console.log(`    changegate check (every input)   ${median(pairs.map(({ a }) => a.wall)).toFixed(1)} ms wall, ${median(pairs.map(({ a }) => a.cpu)).toFixed(1)} ms CPU`);
   console.log(`    ratio, pair by pair              ${wallRatio.toFixed(2)}x wall, ${cpuRatio.toFixed(2)}x CPU`);
+  also.forEach((build, index) => console.log(`    ${`${build.label}, ratio`.padEnd(32)} ${median(others[index]).toFixed(2)}x wall`));
   return wallRatio;
 }
 

@@ -1,15 +1,90 @@
 #!/usr/bin/env node
-// The bundled command line (npm run build writes dist/cli-bundle/).
-import module from "node:module";
+// The command line: runs the bundle npm run build writes, dist/cli-bundle/main.cjs (and the
+// calendar libraries in dist/cli-bundle/vendor/ it requires), each file compiled through a V8
+// code cache kept beside it (dist/cli-bundle/compile-cache/), one set a command, written by
+// the first run that does that command's work (npm run build runs `check` once): later runs
+// skip compiling what it compiled. Node 20 keeps no such cache itself (Node 22's
+// module.enableCompileCache does), and only a script's compiled code can be cached, not an ES
+// module's, so this file and the bundle are CommonJS (bin/package.json), which also spares a
+// start Node's ES module loader. NODE_DISABLE_COMPILE_CACHE=1 turns the cache off, as it does
+// Node 22's.
+"use strict";
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { basename, dirname, join } = require("node:path");
+const vm = require("node:vm");
 
-// Node 22.1+ keeps compiled code between runs (Node 20 has no such cache: a no-op there).
-module.enableCompileCache?.();
-const { main } = await import("../dist/cli-bundle/main.js");
+const folder = join(__dirname, "..", "dist", "cli-bundle");
+/** The commands (as src/cli/main.ts lists them): each has a cache of its own; anything else shares one. */
+const COMMANDS = ["check", "validate", "calendar", "schema", "init", "audit", "changes", "metrics", "site"];
 
-process.exitCode = await main(process.argv.slice(2), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-  env: process.env,
-});
+const source = readFileSync(join(folder, "main.cjs"), "utf8");
+// V8 checks a cache against the source's length only: main.cjs's first line names the content of it and of vendor/.
+const build = /^\/\/ changegate-build ([0-9a-f]+)\n/.exec(source)?.[1];
+const command = COMMANDS.includes(process.argv[2]) ? process.argv[2] : "other";
+const caching = build !== undefined && !process.env["NODE_DISABLE_COMPILE_CACHE"];
+/** Each file run this process, with the cache it was given. */
+const compiled = [];
+/** vendor/*.cjs, evaluated once each, as require would. */
+const vendors = new Map();
+
+/** What Node's own CommonJS loader does with a file, with the cache given to V8. */
+function run(file, text) {
+  const cacheFile = caching ? join(folder, "compile-cache", `${command}.${basename(file, ".cjs")}-${build}-${process.version}-${process.arch}.bin`) : null;
+  let cachedData;
+  try {
+    if (cacheFile !== null) cachedData = readFileSync(cacheFile);
+  } catch {
+    // none yet: this run writes it
+  }
+  // `__cgImport`: the bundle's import() of a package outside it (Octokit, for the commands that
+  // read the API; scripts/build-cli.js rewrites them), run here, where Node runs import() itself.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __cgImport) {${text}\n})`, { filename: file, cachedData });
+  compiled.push({ script, cacheFile, cachedData });
+  const loaded = { exports: {} };
+  const required = createRequire(file);
+  const requireHere = (id) => (id.startsWith("./vendor/") ? vendor(join(dirname(file), id)) : required(id));
+  script.runInThisContext()(loaded.exports, Object.assign(requireHere, { resolve: required.resolve }), loaded, file, dirname(file), (specifier) => import(specifier));
+  return loaded.exports;
+}
+
+function vendor(file) {
+  if (!vendors.has(file)) {
+    const loaded = { exports: {} };
+    vendors.set(file, loaded);
+    loaded.exports = run(file, readFileSync(file, "utf8"));
+  }
+  return vendors.get(file).exports;
+}
+
+run(join(folder, "main.cjs"), source)
+  .main(process.argv.slice(2), {
+    // Read only by a command given `-`: a pipe or a terminal is not opened otherwise.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+  })
+  .then((status) => {
+    process.exitCode = status;
+    // Written by a run that did the command's work (not its help, not a usage error): the cache holds what that compiled.
+    const worked = status !== 2 && !process.argv.some((arg) => arg === "--help" || arg === "-h");
+    for (const { script, cacheFile, cachedData } of compiled) {
+      if (cacheFile !== null && worked && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, script.createCachedData());
+    }
+  });
+
+/** Written whole or not at all (runs at once each rename their own file); a folder it cannot write is no cache. */
+function writeCache(file, data) {
+  const partial = `${file}.${process.pid}`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(partial, data);
+    renameSync(partial, file);
+  } catch {
+    // a read-only install: every run compiles, as before
+  }
+}

@@ -3,8 +3,10 @@
 // `npm install`). Deterministic: CI rebuilds it and `git diff --exit-code action/dist` fails
 // on a stale bundle.
 //
-// - ESM, with a `require` made by createRequire: bundled CommonJS (tunnel, picomatch) requires
-//   Node built-ins at run time, which an ESM bundle has no `require` for otherwise.
+// - index.js is CommonJS (action/dist/package.json says so): an ES module entry starts Node's
+//   ES module loader, which costs a start ~5 ms that mode: gate has no other use for.
+//   calendar.mjs and site.mjs are ES modules, each with a `require` made by createRequire:
+//   bundled CommonJS (picomatch) requires Node built-ins at run time.
 // - One file; each mode's code is loaded by a dynamic import(), which esbuild turns into a
 //   lazily initialised module, so a mode pays only for the modules it evaluates.
 // - Some modules are replaced, for cold start (see docs/action.md, "Cold start and bundle"):
@@ -21,7 +23,8 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
+import { holidayFiles, yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
+import { writeHolidayData } from "./holiday-data.js";
 import { zoneOffsetsPlugin } from "./zone-offsets-plugin.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -78,30 +81,30 @@ const plainJson = {
 };
 
 /**
- * The calendar layer (rrule, ical.js, date-holidays with its data and moment-timezone:
- * ~1.5 MiB) as a file of its own, `calendar.js`, which the policy loader imports only for a
- * policy with calendar forms (src/github/policy-source.ts): every other run neither loads
- * nor parses it.
+ * The calendar layer (rrule, ical.js, date-holidays' engine) as a file of its own,
+ * `calendar.mjs`, which the policy loader imports only for a policy with calendar forms
+ * (src/github/policy-source.ts): every other run neither loads nor parses it. Its public
+ * holidays are files a country each in `holidays/` (holidayFiles), not date-holidays' ~1.4 MB.
  */
 const calendarApart = {
   name: "calendar-apart",
   setup(plugin) {
     plugin.onResolve({ filter: /[\\/]?calendar-inputs\.js$/ }, (args) =>
-      /policy-source\.ts$/.test(args.importer) ? { path: "./calendar.js", external: true } : undefined,
+      /policy-source\.ts$/.test(args.importer) ? { path: "./calendar.mjs", external: true } : undefined,
     );
   },
 };
 
 /**
  * `mode: site` (the pages' data, and through the calendar events the whole calendar layer) as
- * a file of its own, `site.js`, imported by the entry only when that mode runs: bundled into
+ * a file of its own, `site.mjs`, imported by the entry only when that mode runs: bundled into
  * index.js it doubled the file every other mode parses at start (~2 MiB, ~20 ms of gate cold start).
  */
 const siteApart = {
   name: "site-apart",
   setup(plugin) {
     plugin.onResolve({ filter: /[\\/]site-mode\.js$/ }, (args) =>
-      /action[\\/]main\.ts$/.test(args.importer) ? { path: "./site.js", external: true } : undefined,
+      /action[\\/]main\.ts$/.test(args.importer) ? { path: "./site.mjs", external: true } : undefined,
     );
   },
 };
@@ -122,35 +125,39 @@ const common = {
   banner: { js: 'import { createRequire as __cgRequire } from "node:module"; const require = __cgRequire(import.meta.url);' },
   logLevel: "warning",
 };
-const result = await build({ ...common, entryPoints: ["action/main.ts"], outfile, plugins: [siteApart, calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)] });
+const result = await build({ ...common, format: "cjs", banner: {}, entryPoints: ["action/main.ts"], outfile, plugins: [siteApart, calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)] });
 const calendar = await build({
   ...common,
   entryPoints: ["src/github/calendar-inputs.ts"],
-  outfile: join(outdir, "calendar.js"),
-  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule],
+  outfile: join(outdir, "calendar.mjs"),
+  plugins: [withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, holidayFiles()],
 });
 const site = await build({
   ...common,
   entryPoints: ["src/action/site-mode.ts"],
-  outfile: join(outdir, "site.js"),
-  plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root)],
+  outfile: join(outdir, "site.mjs"),
+  plugins: [calendarApart, withoutUndici, lazyTunnel, zodEnglishOnly, plainJson, yamlAsModule, zoneOffsetsPlugin(root), holidayFiles()],
 });
-// The bundle is ESM whatever package.json surrounds it.
-writeFileSync(join(outdir, "package.json"), '{ "type": "module" }\n');
+// Public holidays a country a file (scripts/holiday-data.js), read by calendar.mjs and site.mjs for the countries a policy names.
+await writeHolidayData(join(outdir, "holidays"));
+// index.js is CommonJS whatever package.json surrounds it (calendar.mjs and site.mjs say what they are).
+writeFileSync(join(outdir, "package.json"), '{ "type": "commonjs" }\n');
 writeFileSync(join(outdir, "LICENSES.md"), licenses([...Object.keys(result.metafile.inputs), ...Object.keys(calendar.metafile.inputs), ...Object.keys(site.metafile.inputs)]));
 
 // mode: site writes the pages' script and styles beside the pages: they travel with the bundle.
 await import("./build-site.js");
 mkdirSync(join(outdir, "site-assets"), { recursive: true });
 for (const asset of ["site.js", "site.css"]) copyFileSync(join(root, "dist", "site-assets", asset), join(outdir, "site-assets", asset));
+const holidays = JSON.parse(readFileSync(join(root, "node_modules", "date-holidays", "package.json"), "utf8"));
+appendFileSync(join(outdir, "LICENSES.md"), `\n\`holidays/\` (public holidays, read by calendar.mjs and site.mjs) is date-holidays ${holidays.version}'s data (${holidays.license}) with moment-timezone's zone data, cut a country a file.\n`);
 const uplot = JSON.parse(readFileSync(join(root, "node_modules", "uplot", "package.json"), "utf8"));
 appendFileSync(join(outdir, "LICENSES.md"), `\n\`site-assets/site.js\` (the site's pages, mode: site) bundles uplot ${uplot.version} (${uplot.license}).\n`);
 
 if (process.env.CHANGEGATE_METAFILE) writeFileSync(process.env.CHANGEGATE_METAFILE, JSON.stringify(result.metafile));
 if (!process.argv.includes("--quiet")) {
   console.log(`action/dist/index.js  ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
-  console.log(`action/dist/calendar.js  ${(statSync(join(outdir, "calendar.js")).size / 1024).toFixed(0)} KiB (loaded only for calendar forms)`);
-  console.log(`action/dist/site.js  ${(statSync(join(outdir, "site.js")).size / 1024).toFixed(0)} KiB (loaded only for mode: site)`);
+  console.log(`action/dist/calendar.mjs  ${(statSync(join(outdir, "calendar.mjs")).size / 1024).toFixed(0)} KiB (loaded only for calendar forms; holidays/ a country a file)`);
+  console.log(`action/dist/site.mjs  ${(statSync(join(outdir, "site.mjs")).size / 1024).toFixed(0)} KiB (loaded only for mode: site)`);
 }
 
 /** The packages bundled, with their licenses, for redistribution. */

@@ -19,7 +19,7 @@ function newest(dir) {
 
 /** Whether dist/ is at least as new as every source it is built from. */
 export function isBuildCurrent() {
-  const sources = Math.max(newest(join(root, "src")), ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/build-cli.js"].map((file) => statSync(join(root, file)).mtimeMs));
+  const sources = Math.max(newest(join(root, "src")), ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/build-cli.js", "scripts/esbuild-plugins.js", "scripts/holiday-data.js"].map((file) => statSync(join(root, file)).mtimeMs));
   return existsSync(built) && statSync(built).mtimeMs >= sources;
 }
 

@@ -35,3 +35,21 @@ export const yamlAsModule = {
   },
 };
 
+
+/**
+ * Public holidays from files a country each (scripts/holiday-data.js writes them beside the
+ * bundle, in `holidays/`): src/calendar/holiday-files.ts linked in place of
+ * holiday-calendars.ts (date-holidays with every country's data), and moment-timezone without
+ * its data (each country's file loads the zones it names). `holidayFiles(resolveSeam)`: how
+ * the seam resolves, by default to holiday-files.ts in the same bundle.
+ */
+export function holidayFiles(seam = (files) => ({ path: files })) {
+  return {
+    name: "holiday-files",
+    setup(plugin) {
+      const files = join(dirname(require.resolve("../package.json")), "src", "calendar", "holiday-files.ts");
+      plugin.onResolve({ filter: /[\\/]holiday-calendars\.js$/ }, (args) => (/[\\/]calendar[\\/]holidays\.ts$/.test(args.importer) ? seam(files) : undefined));
+      plugin.onResolve({ filter: /^moment-timezone$/ }, () => ({ path: require.resolve("moment-timezone/moment-timezone.js") }));
+    },
+  };
+}

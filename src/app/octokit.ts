@@ -58,8 +58,13 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  */
 export function timedFetch(base: typeof globalThis.fetch, timeoutMs: number): typeof globalThis.fetch {
   return async (input, init = {}) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const timeout = new AbortController();
+    let done = false;
+    // A timer that fires late (this process was busy past the deadline) aborts only after the
+    // I/O already in has been read (setImmediate runs after it): an answer that arrived
+    // meanwhile is taken, not dropped and its request sent again (a PATCH written twice).
+    const timer = setTimeout(() => setImmediate(() => done || timeout.abort(new DOMException(`GitHub did not answer within ${timeoutMs / 1_000} s`, "TimeoutError"))), timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
     try {
       const response = await base(input, { ...init, signal });
       // The body is read here, under the deadline: Octokit reads it later and takes a failed read for an empty body.
@@ -68,8 +73,11 @@ export function timedFetch(base: typeof globalThis.fetch, timeoutMs: number): ty
       Object.defineProperty(buffered, "url", { value: response.url });
       return buffered;
     } catch (error) {
-      if (!timeout.aborted) throw error;
+      if (!timeout.signal.aborted) throw error;
       throw new TypeError("fetch failed", { cause: new Error(`GitHub did not answer within ${timeoutMs / 1_000} s`) });
+    } finally {
+      done = true;
+      clearTimeout(timer);
     }
   };
 }

@@ -1,4 +1,4 @@
-import Holidays from "date-holidays";
+import { holidayCalendar, holidayCountries, holidayStates, type HolidayCalendar } from "./holiday-calendars.js";
 import { nearestName } from "../engine/problems.js";
 import { addDays, instantOfWallTime } from "../engine/wall-clock.js";
 import type { Occurrence } from "../engine/occurrences.js";
@@ -10,17 +10,15 @@ import type { Occurrence } from "../engine/occurrences.js";
  */
 export type HolidayCheck = { ok: true } | { ok: false; field: "country" | "region"; message: string; suggestion?: string };
 
-const registry = new Holidays();
-
 /** Whether a country (ISO 3166-1 alpha-2) and region (its subdivision code) are in the data set. */
 export function checkHolidayRegion(country: string, region: string | null): HolidayCheck {
-  const countries = registry.getCountries("en") as Record<string, string>;
+  const countries = holidayCountries();
   const code = country.trim().toUpperCase();
   if (!(code in countries)) {
     return { ok: false, field: "country", message: `unknown country "${country}" for public holidays`, ...suggest(country, countries, "an ISO 3166-1 country code such as \"DE\" or \"US\"") };
   }
   if (region === null) return { ok: true };
-  const regions = (registry.getStates(code, "en") ?? {}) as Record<string, string>;
+  const regions = holidayStates(code);
   const local = region.trim().toUpperCase().replace(new RegExp(`^${code}-`), "");
   if (!(local in regions)) {
     const known = Object.keys(regions);
@@ -68,14 +66,14 @@ export function holidaysOfYear(country: string, region: string | null, year: num
     });
 }
 
-const calendars = new Map<string, Holidays>();
+const calendars = new Map<string, HolidayCalendar>();
 
-/** One Holidays instance per region: building one reads the country's rules. */
-function calendarOf(code: string, state: string | undefined): Holidays {
+/** One calendar per region: building one reads the country's rules. */
+function calendarOf(code: string, state: string | undefined): HolidayCalendar {
   const key = `${code}|${state ?? ""}`;
   let calendar = calendars.get(key);
   if (calendar === undefined) {
-    calendar = state === undefined ? new Holidays(code, { types: ["public"] }) : new Holidays(code, state, { types: ["public"] });
+    calendar = holidayCalendar(code, state);
     calendars.set(key, calendar);
   }
   return calendar;

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import * as z from "zod/mini";
 import "../engine/zod-setup.js";
@@ -51,7 +51,7 @@ async function readRepositoryFile(io: CliIo, sources: CliCalendarSources, path: 
   const folder = dirname(policyPath);
   const root = basename(folder) === ".github" ? dirname(folder) : folder;
   try {
-    return await readFile(resolve(root, path), "utf8");
+    return readFileSync(resolve(root, path), "utf8");
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import type { Permission, Review } from "../engine/approvals.js";
 import type { ChangedFiles } from "../engine/paths.js";
-import { parsePolicy, readPolicyLayer } from "../engine/policy.js";
+import { parsePolicy, readPolicyLayer, type PolicyLayerText } from "../engine/policy.js";
 import { layerPolicy, type LoadedPolicy, type ReadPolicyFile } from "../github/policy-source.js";
 import type { PolicyFile } from "../github/policy-file.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
@@ -38,18 +38,20 @@ const UNREADABLE_HINT = "the command line reads only this checkout and the files
 
 export function fileReader(inputs: FileReaderInputs): PullRequestReader {
   const org = inputs.orgPolicy ?? null;
-  const parsed = (files: PolicyFile[]): LoadedPolicy => {
-    const result = parsePolicy(files.map((file) => ({ file: file.name, text: file.text })));
+  // `own`: the file's YAML as read for its `_extends`, so that it is parsed once, as layerPolicy does (parsePolicy uses it for the file with its text).
+  const parsed = (files: PolicyFile[], own: PolicyLayerText): LoadedPolicy => {
+    const result = parsePolicy(files.map((file) => ({ file: file.name, text: file.text, layer: own })));
     return result.ok ? { status: "valid", policy: result.policy, files } : { status: "invalid", problems: result.problems, files };
   };
   const layered = async (file: PolicyFile | null): Promise<LoadedPolicy> => {
     if (file === null) return { status: "not-enrolled" };
-    const target = readPolicyLayer(file.text).extends;
+    const own = readPolicyLayer(file.text);
+    const target = own.extends;
     if (inputs.readOther !== undefined) return layerPolicy(inputs.readOther, file, { unreadableHint: UNREADABLE_HINT });
     // With --org-policy, that file is what `_extends` names, and is layered under either way.
-    if (org !== null) return target === null ? parsed([org, file]) : layerPolicy(async () => org, file, { unreadableHint: UNREADABLE_HINT });
+    if (org !== null) return target === null ? parsed([org, file], own) : layerPolicy(async () => org, file, { unreadableHint: UNREADABLE_HINT });
     if (target !== null) inputs.warn?.(`${file.name}: _extends: "${target}" names a file the command line cannot read, so this file decides alone (pass --org-policy FILE to layer it as the App does)`);
-    return parsed([file]);
+    return parsed([file], own);
   };
   return {
     owner: inputs.owner,

@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
 import type { ChangedFile } from "../engine/paths.js";
 
 /** Small read-only git queries for the CLI's defaults inside a checkout. */
 function git(cwd: string, args: string[]): string | null {
   try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 * 1024 * 1024 });
+    // Loaded at the first query: a check given every input runs no git and so does not load child_process (~3 ms).
+    return process.getBuiltinModule("node:child_process").execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 * 1024 * 1024 });
   } catch {
     return null;
   }

@@ -11,9 +11,11 @@ import { isRateLimit, statusOf, withAccess, type GitHubClient } from "./access.j
  * are sent. The decision's next change rides in `external_id`, so a scheduled
  * re-evaluation can tell from the check runs alone whether a pull request's decision may
  * have changed, and with it (the App) the inputs the decision was made on, so that a
- * current run can be told from a stale one, each run on its own. For the App a run's
- * identity is what a person sees (conclusion, title, summary, annotations): a decision
- * whose next change moved but whose text did not writes nothing.
+ * current run can be told from a stale one, each run on its own; for the Action also what
+ * all three runs say (`recordContents`) and the evaluation instant, so that its scheduled
+ * re-check can tell that the runs it left alone were decided by the same evaluation. For
+ * the App and the Action a run's identity is what a person sees (conclusion, title, summary,
+ * annotations): a decision whose next change moved but whose text did not writes nothing.
  *
  * A run that turns from passing to blocking (a revocation) is written before the others, and
  * each write can be wrapped by the caller (`aroundWrite`: the App queues a revocation first).
@@ -32,6 +34,8 @@ export interface PublishedCheck {
   action: "created" | "updated" | "unchanged";
   /** What the run now says, for a caller that keeps it (see KnownCheck). */
   known: KnownCheck;
+  /** What a write of this run records in its `external_id` (a run left alone keeps the one it had). */
+  externalId: string;
 }
 
 /**
@@ -101,6 +105,13 @@ export interface PublishOptions {
    * false: it keeps the next change itself, and a run is rewritten only for what it shows.
    */
   externalIdIsContent?: boolean;
+  /**
+   * Record in each run written a digest of every check's content (recordedContents): a
+   * caller that keeps nothing between runs (the Action's scheduled re-check) tells from it
+   * that the runs on a commit were all decided by the evaluation whose record it is, the
+   * ones it left alone included.
+   */
+  recordContents?: boolean;
   /** Wraps each run's writes (the App: at the urgency of a revocation when it is one). */
   aroundWrite?: <T>(change: CheckChange, write: () => Promise<T>) => Promise<T>;
 }
@@ -113,6 +124,8 @@ export interface DecisionInputs {
   reviews: string;
   /** The policy files' blobs, hashed and shortened; "none" when no policy applied. */
   policy: string;
+  /** The evaluation instant, when recorded: every read of the inputs came after it (the Action's re-check compares `updated_at` with it). */
+  at?: number;
 }
 
 export async function publishChecks(
@@ -127,7 +140,12 @@ export async function publishChecks(
   const appId = options.appId ?? null;
   const now = options.now ?? Date.now;
   const kind = options.decision === undefined || options.decision === "evaluated" ? "" : `${KIND_SEPARATOR}${options.decision}`;
-  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}${options.inputs == null ? "" : `;pr=${options.inputs.pull};rv=${options.inputs.reviews};po=${options.inputs.policy}`}${kind}`;
+  const inputs = options.inputs;
+  const record =
+    inputs == null
+      ? ""
+      : `;pr=${inputs.pull};rv=${inputs.reviews};po=${inputs.policy}${options.recordContents === true ? `;all=${contentsDigest(checks)}` : ""}${inputs.at === undefined ? "" : `;at=${new Date(inputs.at).toISOString()}`}`;
+  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}${record}${kind}`;
   const identity = options.externalIdIsContent === false ? "" : externalId;
   let listed: ChangegateCheckRun[] | null = null;
   const list = async () => (listed ??= await changegateCheckRuns(client, target, { appId }));
@@ -159,7 +177,7 @@ export async function publishChecks(
       missing = wanted.filter((entry) => !run!.annotations!.has(entry.key));
     }
     if (run !== undefined && run.fingerprint === fingerprint && missing.length === 0) {
-      published.push({ name: check.name, id: run.id, action: "unchanged", known: knownOf(run.id, fingerprint, run.annotations, wanted, check.conclusion) });
+      published.push({ name: check.name, id: run.id, action: "unchanged", known: knownOf(run.id, fingerprint, run.annotations, wanted, check.conclusion), externalId });
       continue;
     }
     const body = {
@@ -196,7 +214,7 @@ export async function publishChecks(
       return { id, action, reused };
     });
     if (written.reused) run = undefined;
-    published.push({ name: check.name, id: written.id, action: written.action, known: knownOf(written.id, fingerprint, run?.annotations ?? null, wanted, check.conclusion) });
+    published.push({ name: check.name, id: written.id, action: written.action, known: knownOf(written.id, fingerprint, run?.annotations ?? null, wanted, check.conclusion), externalId });
   }
   // In the order the checks were given.
   return checks.map((check) => published.find((entry) => entry.name === check.name)!);
@@ -227,6 +245,12 @@ function fromListed(run: ChangegateCheckRun, externalIdIsContent: boolean): Curr
 
 function knownOf(id: number, fingerprint: string, had: Set<string> | null, wanted: readonly { key: string }[], conclusion: string): KnownCheck {
   return { id, fingerprint, annotations: [...new Set([...(had ?? []), ...wanted.map((entry) => entry.key)])], conclusion };
+}
+
+/** What a set of checks says (each one's name, conclusion, title and summary), hashed and shortened: the same for rendered checks and for the runs that show them. */
+export function contentsDigest(checks: readonly { name: string; conclusion: string | null; title: string | null; summary: string | null }[]): string {
+  const contents = [...checks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((check) => [check.name, check.conclusion, check.title, check.summary]);
+  return createHash("sha256").update(JSON.stringify(contents)).digest("base64url").slice(0, 16);
 }
 
 export function fingerprintOf(conclusion: string, title: string, summary: string, externalId: string): string {
@@ -373,5 +397,12 @@ export function recordedInputs(run: Pick<ChangegateCheckRun, "external_id">): De
   const reviews = fields.get("rv");
   const policy = fields.get("po");
   if (pull === undefined || reviews === undefined || policy === undefined) return null;
-  return { pull, reviews, policy };
+  const at = Date.parse(fields.get("at") ?? "");
+  return { pull, reviews, policy, ...(Number.isNaN(at) ? {} : { at }) };
+}
+
+/** The digest of every check's content a run recorded when it was written (see recordContents), or null. */
+export function recordedContents(run: Pick<ChangegateCheckRun, "external_id">): string | null {
+  const field = (run.external_id ?? "").split(";").find((part) => part.startsWith("all="));
+  return field === undefined ? null : field.slice("all=".length);
 }

@@ -308,7 +308,7 @@ describe("mode: check", () => {
     // The freeze began: both PRs' schedule checks flip.
     const flipped = await run({ mode: "check" }, "schedule", { schedule: "*/15 * * * *" });
     expect(flipped.code).toBe(0);
-    expect(flipped.outputs["reason"]).toBe("Re-evaluated 2 of 2 open pull requests; 6 check runs updated");
+    expect(flipped.outputs["reason"]).toBe("Re-evaluated 2 of 2 open pull requests; 2 check runs updated");
     expect(fake.checkRuns(REPO).filter((check) => check.name === "changegate/schedule").map((check) => check.conclusion)).toEqual(["failure", "failure"]);
     expect(flipped.summary).toContain("its decision was due to change at");
   });
@@ -526,6 +526,20 @@ blackouts:
     expect(Object.values(checksOf()).map((check) => check.conclusion)).toEqual(["failure", "failure", "failure"]);
     expect(result.annotations).toContainEqual(expect.objectContaining({ level: "error", properties: expect.stringContaining("file=.github/company.ics,line=7") }));
     expectNoStack(result);
+  });
+
+  it("check mode: public holidays come from the bundle's holiday files; an unknown country is named with the nearest code", async () => {
+    seed({ policy: `${POLICY}blackouts:\n  - { name: "Bavaria", holidays: { country: "DE", region: "BY" } }\n  - { name: "US", holidays: { country: "US" } }\n` });
+    const valid = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    // Whether today is a holiday decides the schedule; that it was decided is what is held here.
+    expect(Object.values(checksOf()).map((check) => check.title)).not.toContainEqual(expect.stringMatching(/^Could not evaluate/));
+    expect(checksOf()["changegate/schedule"]?.conclusion).toMatch(/^(success|failure)$/);
+    expectNoStack(valid);
+    seed({ policy: `${POLICY}blackouts:\n  - { name: "Holidays", holidays: { country: "Germany" } }\n` });
+    const invalid = await run({ mode: "check" }, "pull_request_target", example("pull_request", "opened"));
+    expect(invalid.code).toBe(1);
+    expect(invalid.annotations.map((annotation) => annotation.message)).toContainEqual(expect.stringMatching(/unknown country "Germany" for public holidays.*did you mean "DE" \(Germany\)\?/));
+    expectNoStack(invalid);
   });
 
   it("gate mode: an open incident issue holds a deployment", async () => {

@@ -1,0 +1,99 @@
+// The public-holiday data, split a country a file for the bundles (the CLI's and the Action's):
+// date-holidays' own data (the package's `date-holidays/data` export, from which its
+// `holidays2json --pick` makes the data of a few countries) cut into
+//
+// - index.json: the countries and their regions with their English names (what validation and
+//   its nearest-code suggestions read), computed by date-holidays itself, and the holidays'
+//   translated names every country shares;
+// - XX.json: one country's rules, with the countries they refer to (`_days: [US]`, as Guam's
+//   federal holidays are those of the US), and the names of the zones they name;
+// - zones/Area~City.json: moment-timezone's packed history of one zone (date-holidays-parser
+//   turns each holiday into instants in the country's zone).
+//
+// src/calendar/holiday-files.ts reads them: a policy with holidays loads the index and its
+// countries (a few KB) instead of every country's rules and every zone's history (~1.4 MB of
+// JavaScript). test/calendar/holiday-files.test.ts holds every country and region equal to
+// date-holidays over the full data.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** Writes the index and a file a country into `folder`. */
+export async function writeHolidayData(folder) {
+  const { default: Holidays } = await import("date-holidays");
+  const { data } = await import("date-holidays/data");
+  const packed = require("moment-timezone/data/packed/latest.json");
+  mkdirSync(folder, { recursive: true });
+
+  const registry = new Holidays();
+  const countries = registry.getCountries("en");
+  const states = {};
+  for (const code of Object.keys(countries)) {
+    const regions = registry.getStates(code, "en");
+    if (regions !== undefined && Object.keys(regions).length > 0) states[code] = regions;
+  }
+  writeFileSync(join(folder, "index.json"), JSON.stringify({ version: data.version, license: data.license, names: data.names, countries, states }));
+
+  const zoneLines = new Map(packed.zones.map((line) => [line.slice(0, line.indexOf("|")), line]));
+  const written = new Set();
+  mkdirSync(join(folder, "zones"), { recursive: true });
+  for (const code of Object.keys(data.holidays)) {
+    const included = referencedCountries(data.holidays, code);
+    const holidays = Object.fromEntries([...included].sort().map((country) => [country, data.holidays[country]]));
+    const names = zoneNames(holidays);
+    // A zone may be a link to another (Europe/Vatican to Europe/Rome): both the link and its zone.
+    const links = packed.links.filter((line) => line.split("|").some((name) => names.has(name)));
+    for (const link of links) for (const name of link.split("|")) names.add(name);
+    const zones = [...names].filter((name) => zoneLines.has(name)).sort();
+    // Each zone's packed history in a file of its own (zones/Europe~Berlin.json), shared by the countries that name it.
+    for (const zone of zones.filter((name) => !written.has(name))) {
+      writeFileSync(join(folder, "zones", zoneFile(zone)), JSON.stringify(zoneLines.get(zone)));
+      written.add(zone);
+    }
+    writeFileSync(join(folder, `${code}.json`), JSON.stringify({ holidays, zones, links, zoneVersion: packed.version }));
+  }
+}
+
+/** A zone's file name: its name with `/` as `~` (no zone name holds a `~`). */
+export function zoneFile(zone) {
+  return `${zone.replaceAll("/", "~")}.json`;
+}
+
+/** The country and, transitively, every country its rules refer to (`_days`' first step). */
+function referencedCountries(all, code) {
+  const found = new Set([code]);
+  const pending = [code];
+  while (pending.length > 0) {
+    const visit = (node) => {
+      if (node === null || typeof node !== "object") return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "_days") {
+          const first = String([value].flat()[0]);
+          if (first in all && !found.has(first)) {
+            found.add(first);
+            pending.push(first);
+          }
+        } else visit(value);
+      }
+    };
+    visit(all[pending.pop()]);
+  }
+  return found;
+}
+
+/** Every IANA zone the rules name: each country's and region's `zones`, and a rule's own (`june solstice in America/Santiago`). */
+function zoneNames(holidays) {
+  const names = new Set();
+  const visit = (node) => {
+    if (node === null || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "zones" && Array.isArray(value)) for (const zone of value) names.add(zone);
+      for (const match of key.matchAll(/\b[A-Z][A-Za-z_]+\/[A-Za-z_/+-]+/g)) names.add(match[0]);
+      visit(value);
+    }
+  };
+  visit(holidays);
+  return names;
+}

@@ -1,0 +1,51 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { holidayCalendar, holidayCountries, holidayStates } from "../../src/calendar/holiday-calendars.js";
+import type * as HolidayFiles from "../../src/calendar/holiday-files.js";
+
+// The bundles read public holidays a country a file (scripts/holiday-data.js writes them,
+// src/calendar/holiday-files.ts reads them, with moment-timezone given only each country's
+// zones). Here the CLI's built file, as it ships, against date-holidays with all its data.
+const root = join(import.meta.dirname, "..", "..");
+const vendor = join(root, "dist", "cli-bundle", "vendor", "holidays.cjs");
+type Files = typeof HolidayFiles;
+
+const require = createRequire(import.meta.url);
+/** A fresh copy of the file, with a moment-timezone of its own that holds no zone yet. */
+function fresh(): Files {
+  delete require.cache[vendor];
+  return require(vendor) as Files;
+}
+
+describe("public holidays from a file a country", () => {
+  const files = fresh();
+
+  it("list the same countries and regions, with the same names (what validation suggests from)", () => {
+    expect(existsSync(vendor), "npm test builds dist/ first").toBe(true);
+    expect(files.holidayCountries()).toEqual(holidayCountries());
+    for (const code of Object.keys(holidayCountries())) expect(files.holidayStates(code), code).toEqual(holidayStates(code));
+  });
+
+  it("give every country and region the same public holidays, at the same instants, in two years", () => {
+    const seen = (code: string, state: string | undefined, year: number) => JSON.stringify(holidayCalendar(code, state).getHolidays(year, "en"));
+    let compared = 0;
+    for (const code of Object.keys(holidayCountries())) {
+      // Each country alone, as a run that names it: no zone another country's file loaded.
+      const own = fresh();
+      const split = (state: string | undefined, year: number) => JSON.stringify(own.holidayCalendar(code, state).getHolidays(year, "en"));
+      for (const state of [undefined, ...Object.keys(holidayStates(code))]) {
+        for (const year of state === undefined ? [2026, 2031] : [2026]) {
+          expect(split(state, year), `${code} ${state ?? ""} ${year}`).toBe(seen(code, state, year));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+  }, 120_000);
+
+  it("read only the countries the index lists", () => {
+    expect(() => files.holidayCalendar("../index", undefined)).toThrow(/no holiday data/);
+  });
+});
