@@ -26,13 +26,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run, type Context, type Probot } from "probot";
+import type { OctokitLimits } from "../src/app/octokit.js";
 import { freePort } from "../test/support/free-port.js";
 
 const KINDS = ["changegate", "bare"] as const;
 type Kind = (typeof KINDS)[number];
 const SECRET = "bench-webhook-secret";
 const PROFILE_DIR = join(tmpdir(), "changegate-profiles");
-const LIMITS = { writeIntervalMs: 0, retries: 2, retryBaseMs: 5, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
+// Write pacing off (no window, no limit in flight): the two apps are compared on their own work.
+const LIMITS: OctokitLimits = { writes: { minuteMs: 0, concurrency: 100 }, retries: 2, retryBaseMs: 5, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
 
 // ------------------------------------------------------------------ the child: one app
 

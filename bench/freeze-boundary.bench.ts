@@ -4,23 +4,28 @@
 // (every one blocked as soon as the App can write). Through the App as `npm start` runs it,
 // against the fake GitHub.
 //
-// Time is scaled: writes paced at BENCH_WRITE_MS (50 ms, a twentieth of Probot's 1 s), the
-// scheduler's lead and per-flip budget scaled alike (60 s -> 3 s, 1.5 s -> 75 ms), so the
-// figures are a twentieth of production's; "late" is what matters: a pull request blocked
-// after the freeze began could merge in breach.
+// Time is scaled by BENCH_WRITE_MS / 1 s (50 ms: a twentieth): GitHub's write pace (Probot's
+// one write a second before issue 11's write queue; 80 in any minute after it, a minute
+// being 3 s here) and the scheduler's lead (60 s -> 3 s). The scheduler's budget per flip is
+// what the sources derive from their write pace (after the write queue: its sustained
+// interval, 60 s / 80 scaled); sources before it budget a fixed 1.5 s: give them
+// BENCH_PER_FLIP_MS=75 (1.5 s scaled). Each case waits a scaled minute after opening its pull
+// requests, so that their writes have left the window. "Late" is what matters: a pull
+// request blocked after the freeze began could merge in breach.
 //
 //   node --import tsx bench/freeze-boundary.bench.ts        (npm run bench runs it)
-//   BENCH_SIZES=10,50,200 BENCH_WRITE_MS=50 BENCH_SRC=<another checkout>/src ...
+//   BENCH_SIZES=10,50,200 BENCH_WRITE_MS=50 BENCH_SRC=<another checkout>/src BENCH_PER_FLIP_MS=75 ...
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
-import { appEnvironment } from "./app-environment.js";
+import { appEnvironment, scaledWritePace } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, pushEvent, startFakeGitHub, type FakeGitHub, type PullRequestRef, type WebhookEvent } from "../test/fake-github/index.js";
 
 const SIZES = (process.env["BENCH_SIZES"] ?? "10,50,200").split(",").map(Number);
 const WRITE_MS = Number(process.env["BENCH_WRITE_MS"] ?? 50);
 const SCALE = WRITE_MS / 1_000;
 const SRC = resolve(process.env["BENCH_SRC"] ?? new URL("../src", import.meta.url).pathname);
+const PER_FLIP_MS = process.env["BENCH_PER_FLIP_MS"] === undefined ? undefined : Number(process.env["BENCH_PER_FLIP_MS"]);
 const SECRET = "bench-boundary-secret";
 const POLICY = "version: 1\ntimezone: UTC\napprovals: { low: { count: 0 }, medium: { count: 0 }, high: { count: 0 } }\n";
 const BODY = ["Boundary.", "", "```yaml", "change_request:", "  type: normal", "  implementation_plan: |", "    1. deploy", "  rollback_plan: |", "    1. roll back", "```", ""].join("\n");
@@ -47,9 +52,9 @@ async function main(): Promise<void> {
   const fake = await startFakeGitHub();
   const { env, url } = await appEnvironment(fake, SECRET);
   const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
-  const started = await startChangegate(env, { background: false, leadMs: 60_000 * SCALE, perFlipMs: 1_500 * SCALE }, { writeIntervalMs: WRITE_MS, retries: 2, retryBaseMs: 50 });
+  const started = await startChangegate(env, { background: false, leadMs: 60_000 * SCALE, ...(PER_FLIP_MS === undefined ? {} : { perFlipMs: PER_FLIP_MS }) }, { ...scaledWritePace(WRITE_MS), retries: 2, retryBaseMs: 50 });
   const deliver = (event: WebhookEvent) => deliverWebhook(fake, event, { url, secret: SECRET });
-  console.log(`freeze boundary: writes paced at ${WRITE_MS} ms (times are ${Math.round(1 / SCALE)}x shorter than production's), src ${SRC}`);
+  console.log(`freeze boundary: writes paced at ${WRITE_MS} ms (times are ${Math.round(1 / SCALE)}x shorter than production's), per-flip budget ${PER_FLIP_MS === undefined ? "the sources' own" : `${PER_FLIP_MS} ms`}, src ${SRC}`);
 
   let repoCount = 0;
   const setUp = async (size: number) => {
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
     const refs = Array.from({ length: size }, (_, i) => fake.openPullRequest({ owner: "acme", repo, user: "carol", body: BODY, changes: { [`f${i}.txt`]: `${i}\n` } }));
     for (let start = 0; start < size; start += 20) await Promise.all(refs.slice(start, start + 20).map((ref) => deliver(pullRequestEvent(fake, "opened", ref))));
     await started.app.service!.idle();
+    await sleep(60_000 * SCALE);
     return { repo, refs };
   };
   const push = async (repo: string, policy: string) => {

@@ -35,7 +35,7 @@ import type * as DecisionInputsModule from "../src/github/decision-inputs.js";
 import type { PullSnapshot } from "../src/pipeline/reader.js";
 import { blobSha } from "../test/fake-github/git.js";
 import { Renderer } from "../test/fake-github/render.js";
-import { appEnvironment } from "./app-environment.js";
+import { appEnvironment, scaledWritePace } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, pullRequestReviewEvent, startFakeGitHub, type FakeGitHub, type PullRequestRef, type WebhookEvent } from "../test/fake-github/index.js";
 
 const SIZES = (process.env["BENCH_SIZES"] ?? "10000,50000").split(",").map(Number);
@@ -88,7 +88,7 @@ async function serve(): Promise<void> {
   const env = JSON.parse(process.env["BENCH_APP_ENV"]!) as NodeJS.ProcessEnv;
   const { startChangegate } = (await import(pathToFileURL(`${SRC}/app/server.ts`).href)) as typeof ServerModule;
   let offset = SEED_AT - Date.now();
-  const started = await startChangegate(env, { background: false, now: () => Date.now() + offset, maxOpenPulls: PER_REPO, concurrency: 8 }, { writeIntervalMs: 0, retries: 2, retryBaseMs: 50 });
+  const started = await startChangegate(env, { background: false, now: () => Date.now() + offset, maxOpenPulls: PER_REPO, concurrency: 8 }, { ...scaledWritePace(0), writes: { minuteMs: 0, concurrency: 100 }, retries: 2, retryBaseMs: 50 });
   const service = started.app.service!;
   const stats = (): Stats => {
     for (let i = 0; i < 3; i++) globalThis.gc!();

@@ -1,9 +1,12 @@
 // First: zod is configured before any schema is built.
 import "./zod-jitless.js";
-import type { Decision } from "../engine/evaluate.js";
+import type { Decision, EvaluationInput } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
-import { changegateCheckRuns, publishChecks, recordedNextChange, type PublishedCheck } from "../github/check-runs.js";
-import { restReader } from "../github/rest-reader.js";
+import { changegateCheckRuns, publishChecks, recordedDecisionKind, recordedNextChange, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";
+import { decisionInputs, recordForAll } from "../github/decision-inputs.js";
+import type { LoadedPolicy } from "../github/policy-source.js";
+import { CLOCK_SKEW_MS } from "../github/pull-freshness.js";
+import { pullReviews, restReader } from "../github/rest-reader.js";
 import { evaluateAndPublish as runPipeline, publishDecision } from "../pipeline/pipeline.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
@@ -22,11 +25,14 @@ import { plural } from "../report/text.js";
 /**
  * `mode: check`. On a pull request's events: evaluate it with the policy of its base branch
  * (never its head, also on pull_request_target) and publish the same three check runs as
- * the App. On `merge_group`: the same three on the group's head, from its pull requests. On `schedule` and `workflow_dispatch`: re-evaluate the open pull requests whose
- * decision can have changed since it was published.
+ * the App. On `merge_group`: the same three on the group's head, from its pull requests. On `schedule`, `workflow_dispatch` and `issues` (an
+ * incident issue opened or closed): re-evaluate the open pull requests whose decision can have
+ * changed since it was published.
  */
 const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
-const RECHECK_EVENTS = new Set(["schedule", "workflow_dispatch"]);
+// `issues`: an issue opened, closed or labelled can declare or lift a `while_issues_open`
+// freeze (SPEC §10), so the open pull requests are looked at then, not at the next cron run.
+const RECHECK_EVENTS = new Set(["schedule", "workflow_dispatch", "issues"]);
 /** Open pull requests a scheduled run looks at. */
 const MAX_OPEN_PULLS = 300;
 
@@ -43,7 +49,7 @@ export async function runCheckMode(environment: ModeEnvironment): Promise<Action
   const group = context.eventName === "merge_group" ? mergeGroupOf(context.payload) : null;
   if (!recheck && group === null && (!PULL_REQUEST_EVENTS.has(context.eventName) || typeof number !== "number")) {
     throw new ActionError(
-      `mode: check runs on pull request events (pull_request_target, pull_request, pull_request_review), on merge_group (a merge queue's checks) and, to re-evaluate open pull requests, on schedule and workflow_dispatch; this run's event is ${context.eventName || "unknown"}.`,
+      `mode: check runs on pull request events (pull_request_target, pull_request, pull_request_review), on merge_group (a merge queue's checks) and, to re-evaluate open pull requests, on schedule, workflow_dispatch and issues; this run's event is ${context.eventName || "unknown"}.`,
     );
   }
   const client = actionClient(inputs.token, context);
@@ -61,25 +67,53 @@ export async function runCheckMode(environment: ModeEnvironment): Promise<Action
 
 type Published =
   | { kind: "not-enrolled" }
-  | { kind: "published"; decision: Decision; checks: RenderedCheck[]; changed: number; ids: number[] };
+  | { kind: "published"; decision: Decision; checks: RenderedCheck[]; changed: number; ids: number[]; externalId: string | null };
 
-/** Check runs on the pull request's head, the job's run linked from them; remembers what it published last. */
-function actionPublisher(client: GitHubClient, target: { owner: string; repo: string; headSha: string }, runUrl: string | null): CheckPublisher & { last: PublishedCheck[] } {
+/** What a publish records a decision was made on (null: nothing to record, as for a failed evaluation). */
+type RecordOf = (decision: Decision, input: EvaluationInput | null) => DecisionInputs | null;
+
+/**
+ * Check runs on the pull request's head, the job's run linked from them; remembers what it
+ * published last. A run is rewritten only for what it shows; each one written records the
+ * decision's inputs and what all three say (recordForAll), which the scheduled re-check reads.
+ */
+function actionPublisher(client: GitHubClient, target: { owner: string; repo: string; headSha: string }, environment: ModeEnvironment, record: RecordOf): CheckPublisher & { last: PublishedCheck[] } {
   const publisher = {
     last: [] as PublishedCheck[],
-    async publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision): Promise<number> {
-      publisher.last = await publishChecks(client, target, checks, nextChange, runUrl, { decision: decision.kind });
+    async publish(checks: readonly RenderedCheck[], nextChange: number | null, decision: Decision, input: EvaluationInput | null): Promise<number> {
+      publisher.last = await publishChecks(client, target, checks, nextChange, environment.context.runUrl, {
+        decision: decision.kind,
+        inputs: record(decision, input),
+        recordContents: true,
+        externalIdIsContent: false,
+        now: environment.now,
+      });
       return publisher.last.filter((check) => check.action !== "unchanged").length;
     },
   };
   return publisher;
 }
 
-/** Evaluates one pull request and publishes its checks; an evaluation that fails publishes failing checks that say why, then throws. */
-async function evaluateAndPublish(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest): Promise<Published> {
+/**
+ * Evaluates one pull request and publishes its checks; an evaluation that fails publishes
+ * failing checks that say why, then throws. `policyAt`: where its base branch's policy is
+ * read (the re-check reads each branch's once).
+ */
+async function evaluateAndPublish(client: GitHubClient, environment: ModeEnvironment, pull: PullRequest, policyAt?: (ref: string) => Promise<LoadedPolicy>): Promise<Published> {
   const { context, log } = environment;
-  const publisher = actionPublisher(client, { owner: context.owner, repo: context.repo, headSha: pull.head.sha }, context.runUrl);
-  const published = (decision: Decision, checks: RenderedCheck[], changed: number): Published => ({ kind: "published", decision, checks, changed, ids: publisher.last.map((check) => check.id) });
+  // Before any read: what the runs record as the instant their inputs were read after.
+  const at = environment.now();
+  let policyRead: { sha: string }[] | null = null;
+  const record: RecordOf = (decision, input) => (decision.kind === "unavailable" || policyRead === null ? null : { ...decisionInputs(pull, input?.reviews ?? [], policyRead), at });
+  const publisher = actionPublisher(client, { owner: context.owner, repo: context.repo, headSha: pull.head.sha }, environment, record);
+  const published = (decision: Decision, checks: RenderedCheck[], changed: number): Published => ({
+    kind: "published",
+    decision,
+    checks,
+    changed,
+    ids: publisher.last.map((check) => check.id),
+    externalId: publisher.last[0]?.externalId ?? null,
+  });
   const publishAlone = async (decision: Decision): Promise<Published> => {
     const { checks, writes } = await publishDecision(publisher, decision, null);
     return published(decision, checks, writes);
@@ -87,15 +121,16 @@ async function evaluateAndPublish(client: GitHubClient, environment: ModeEnviron
 
   try {
     const reader = restReader(client, context.owner, context.repo);
-    const loaded = await reader.policyAt(pull.base.ref);
+    const loaded = await (policyAt ?? reader.policyAt)(pull.base.ref);
     if (loaded.status === "not-enrolled") return { kind: "not-enrolled" };
+    policyRead = readFor(loaded);
     if (loaded.status === "invalid") {
       annotateProblems(log, loaded.problems, "error");
       return await publishAlone({ kind: "policy-invalid", problems: loaded.problems });
     }
     const policy = loaded.policy;
     const result = await runPipeline(reader, publisher, pull, policy, {
-      at: environment.now(),
+      at,
       eagerPusher: true,
       annotate: async ({ decision, input }) => (policy.approvals.request_reviews ? { reviewRequests: await requestReviews(client, pull, decision, input, reader, actionReviewDoor(client, environment, pull.number)) } : {}),
     });
@@ -187,7 +222,10 @@ async function checkMergeGroup(client: GitHubClient, environment: ModeEnvironmen
   };
 }
 
-/** A scheduled run: only the open pull requests whose decision can have changed are evaluated again. */
+/**
+ * A scheduled run: only the open pull requests whose decision can have changed are evaluated
+ * again, and only the runs whose content changed are written.
+ */
 async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironment): Promise<ActionOutcome> {
   const { context, log } = environment;
   const { owner, repo } = context;
@@ -196,25 +234,33 @@ async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironme
     MAX_OPEN_PULLS,
   );
   const now = environment.now();
+  // Each base branch's policy read once for the whole run (what is due is judged on it too).
+  const policies = new Map<string, Promise<LoadedPolicy>>();
+  const reader = restReader(client, owner, repo);
+  const policyAt = (ref: string): Promise<LoadedPolicy> => {
+    if (!policies.has(ref)) policies.set(ref, reader.policyAt(ref));
+    return policies.get(ref)!;
+  };
   const rows: RecheckRow[] = [];
   const failures: string[] = [];
   let changed = 0;
   for (const pull of pulls) {
-    const due = await dueReason(client, { owner, repo, headSha: pull.head.sha }, pull, now);
+    const due = await dueReason(client, { owner, repo, headSha: pull.head.sha }, pull, now, policyAt).catch((error: unknown) => `could not tell whether its checks are current (${explainAccess(error, context.eventName).message})`);
     if (due === null) {
       rows.push({ number: pull.number, title: pull.title, checks: null, note: "unchanged" });
       continue;
     }
     try {
-      const result = await evaluateAndPublish(client, environment, pull);
+      const result = await evaluateAndPublish(client, environment, pull, policyAt);
       if (result.kind === "not-enrolled") {
         rows.push({ number: pull.number, title: pull.title, checks: null, note: `base ${pull.base.ref} is not enrolled` });
         continue;
       }
       changed += result.changed;
-      if (result.changed === 0 && result.ids[0] !== undefined) {
-        // Nothing changed: mark it evaluated now, so an edit that changed nothing is not evaluated again.
-        await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: result.ids[0], completed_at: new Date(now).toISOString() });
+      if (result.changed === 0 && result.ids[0] !== undefined && result.externalId !== null) {
+        // Nothing shows a change, but no run records this evaluation: one run's external_id
+        // takes its record, or the pull request would be evaluated again at every run.
+        await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: result.ids[0], external_id: result.externalId });
       }
       rows.push({ number: pull.number, title: pull.title, checks: result.checks, note: `${due}${result.changed > 0 ? `; ${plural(result.changed, "check")} updated` : "; checks unchanged"}` });
     } catch (error) {
@@ -232,17 +278,46 @@ async function recheckOpenPulls(client: GitHubClient, environment: ModeEnvironme
   return { blocked: failures.length > 0, allowed: null, riskScore: null, riskTier: null, reason, nextAllowedAt: null, summary: recheckSummary(`${owner}/${repo}`, rows) };
 }
 
-/** Why a pull request's published decision may be out of date, or null when it cannot be. */
-async function dueReason(client: GitHubClient, target: { owner: string; repo: string; headSha: string }, pull: PullRequest, now: number): Promise<string | null> {
+/**
+ * Why a pull request's published decision may be out of date, or null when it cannot be:
+ * one evaluation's record vouches for all three runs (recordForAll), no instant it recorded
+ * has passed, and it was made on what GitHub holds now: the pull request's own fields, its
+ * base branch's policy, and its reviews (read only when the pull request was active since
+ * the evaluation began: `updated_at`, which a review moves, has one-second resolution).
+ */
+async function dueReason(
+  client: GitHubClient,
+  target: { owner: string; repo: string; headSha: string },
+  pull: PullRequest,
+  now: number,
+  policyAt: (ref: string) => Promise<LoadedPolicy>,
+): Promise<string | null> {
   const runs = await changegateCheckRuns(client, target);
   if (runs.length < 3) return "no changegate checks on its head yet";
-  // The last evaluation: a re-evaluation that changed nothing marks one run completed anew.
-  const evaluated = Math.max(...runs.map((run) => (run.completed_at === null ? 0 : Date.parse(run.completed_at))));
-  if (Date.parse(pull.updated_at) > evaluated) return "updated since it was last evaluated";
-  for (const run of runs) {
-    const next = recordedNextChange(run);
-    if (next === undefined) return "its checks do not record when they change";
-    if (next !== "none" && next <= now) return `its decision was due to change at ${new Date(next).toISOString()}`;
-  }
-  return null;
+  if (runs.some((run) => recordedDecisionKind(run) === "unavailable")) return "its last evaluation failed";
+  const found = recordForAll(runs);
+  if (found === null) return "its checks do not all record one evaluation";
+  const { run, inputs } = found;
+  const kind = recordedDecisionKind(run);
+  const next = recordedNextChange(run);
+  if (next === undefined) return "its checks do not record when they change";
+  if (next !== "none" && next <= now) return `its decision was due to change at ${new Date(next).toISOString()}`;
+  const loaded = await policyAt(pull.base.ref);
+  const current = decisionInputs(pull, [], readFor(loaded));
+  if (current.pull !== inputs.pull) return "updated since it was last evaluated";
+  if (current.policy !== inputs.policy) return "its base branch's policy changed since it was last evaluated";
+  if (kind === "policy-invalid") return null;
+  if (Date.parse(pull.updated_at) + 1_000 + CLOCK_SKEW_MS <= inputs.at!) return null;
+  const reviews = decisionInputs(pull, await pullReviews(client, target.owner, target.repo, pull.number), null).reviews;
+  return reviews === inputs.reviews ? null : "reviewed since it was last evaluated";
+}
+
+/**
+ * What the Action's runs record as their policy: its files' blobs and, with calendar forms,
+ * what the calendar was read from, so that an incident issue opened or a release published
+ * since is a change the scheduled re-check sees (the App hears those as events).
+ */
+function readFor(loaded: LoadedPolicy): { sha: string }[] | null {
+  if (loaded.status === "not-enrolled") return null;
+  return loaded.status === "valid" && loaded.calendar !== undefined ? [...loaded.files, { sha: loaded.calendar }] : loaded.files;
 }

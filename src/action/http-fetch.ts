@@ -17,7 +17,10 @@ export interface ActionFetch {
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 export function actionFetch(userAgent = "changegate-action", timeoutMs = REQUEST_TIMEOUT_MS): ActionFetch {
-  const client = new HttpClient(userAgent, [], { keepAlive: true, allowRetries: false, socketTimeout: timeoutMs });
+  // No socket timeout of its own (the client's default, 3 min, stays as a last resort): the
+  // deadline below covers the whole exchange, and a socket timer firing late would drop an
+  // answer already in.
+  const client = new HttpClient(userAgent, [], { keepAlive: true, allowRetries: false });
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const headers: Record<string, string> = {};
@@ -25,12 +28,21 @@ export function actionFetch(userAgent = "changegate-action", timeoutMs = REQUEST
     const noAnswer = () => Object.assign(new TypeError("fetch failed"), { cause: new Error(`GitHub did not answer within ${timeoutMs / 1_000} s`) });
     let timer: NodeJS.Timeout | undefined;
     let message: IncomingMessage | undefined;
+    let settled = false;
     // One deadline for the whole exchange; the socket timeout alone would let a trickling body go on.
+    // A timer that fires late (this process was busy past the deadline) gives up only after the
+    // I/O already in has been read (setImmediate runs after it): an answer that arrived meanwhile
+    // is taken, not dropped and its request sent again (a PATCH written twice).
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        message?.destroy();
-        reject(noAnswer());
-      }, timeoutMs);
+      timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (settled) return;
+            message?.destroy();
+            reject(noAnswer());
+          }),
+        timeoutMs,
+      );
     });
     try {
       let response;
@@ -45,6 +57,7 @@ export function actionFetch(userAgent = "changegate-action", timeoutMs = REQUEST
       });
       return new LiteResponse(response.message.statusCode ?? 0, response.message.statusMessage ?? "", url, response.message.headers, body) as unknown as Response;
     } finally {
+      settled = true;
       clearTimeout(timer);
       deadline.catch(() => undefined);
     }

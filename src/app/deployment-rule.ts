@@ -14,6 +14,7 @@ import { formatInstant } from "../report/checks.js";
 import { recoverHolds, type RecoveryOptions } from "./deployment-recovery.js";
 import { holdKey, MemoryHoldStore, type DeploymentDeps, type Hold, type HoldStore, type ProtectionRequest } from "./deployment-holds.js";
 import type { Client } from "./service.js";
+import { atLevel, URGENCY } from "./write-urgency.js";
 
 /**
  * The App as a custom deployment protection rule (SPEC §12). On `deployment_protection_rule`
@@ -237,7 +238,8 @@ export class DeploymentRule {
   }
 
   async #post(client: Client, request: ProtectionRequest, body: { state?: "approved" | "rejected"; comment: string }): Promise<void> {
-    await client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule", {
+    // A deploy job waits for this answer: ahead of the installation's background writes.
+    await atLevel(URGENCY.person, () => client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule", {
       owner: request.owner,
       repo: request.repo,
       run_id: request.runId,
@@ -245,7 +247,7 @@ export class DeploymentRule {
       ...body,
       comment: body.comment.slice(0, 1_000),
       request: { retries: 0 },
-    } as never);
+    } as never));
   }
 
   /** Whether the run still waits on this environment (GitHub's pending deployments). */

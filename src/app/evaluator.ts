@@ -1,11 +1,13 @@
 import { evaluate, type Decision, type NextChange } from "../engine/evaluate.js";
 import { changegateCheckRuns } from "../github/check-runs.js";
+import { pullContentKey } from "../github/pull-freshness.js";
 import { branchName, pullsInMergeGroup, type MergeGroup } from "../github/merge-group.js";
 import type { PolicyCache } from "./policy-cache.js";
 import type { LoadedPolicy } from "../github/policy-source.js";
 import { restReader } from "../github/rest-reader.js";
 import { mergeGroupChecks } from "../pipeline/merge-group.js";
 import { evaluateAndPublish, publishDecision } from "../pipeline/pipeline.js";
+import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestReader } from "../pipeline/reader.js";
 import { blockingChecks } from "../report/blocking.js";
 import { CHECK_NAMES, type RenderedCheck } from "../report/checks.js";
@@ -18,7 +20,8 @@ import type { Locks } from "./lock.js";
 import type { PullMemory } from "./pull-memory.js";
 import type { ReviewRequester } from "./review-requests.js";
 import { isClosing, pullId, urgency, type Boundary, type BoundaryKind, type PullKey, type Scheduler, type WorkQueue } from "./scheduler.js";
-import type { Client, EvaluateOutcome, EvaluateRequest, Logger, ServiceOptions } from "./service.js";
+import type { Client, EvaluateOutcome, EvaluateRequest, Logger, ServiceOptions, Trigger } from "./service.js";
+import { URGENCY, withUrgency, type UrgencyLevel } from "./write-urgency.js";
 
 /**
  * Evaluates a pull request and publishes its three checks, the App's one way through: under
@@ -66,29 +69,44 @@ export class Evaluator {
     return this.parts.caches.reader(restReader(client, owner, repo), { scope: String(installationId), fresh });
   }
 
-  /** Evaluates one pull request and publishes its checks. Never throws: a failure is published (fail closed) and retried. */
-  async evaluatePull(request: EvaluateRequest): Promise<EvaluateOutcome> {
+  /**
+   * Evaluates one pull request and publishes its checks. Never throws: a failure is published
+   * (fail closed) and retried. Its writes queue at the urgency of its trigger (a revoking run
+   * goes first whatever the trigger: check-publisher.ts).
+   */
+  evaluatePull(request: EvaluateRequest): Promise<EvaluateOutcome> {
+    return withUrgency({ level: urgencyOf(request.trigger), since: this.parts.now() }, () => this.#evaluatePull(request));
+  }
+
+  async #evaluatePull(request: EvaluateRequest): Promise<EvaluateOutcome> {
     const key: PullKey = { installationId: request.installationId, owner: request.owner, repo: request.repo, number: request.number };
     let client: Client;
     let pull: PullSnapshot;
+    let fromPayload: boolean;
     try {
-      // The installation's own client, not the webhook's: Probot's event client has no
-      // per-installation throttle key, so its writes would share one pace with every other
-      // installation's, and go beside (not behind) this installation's background writes.
+      // The installation's own client, kept for most of its token's hour with conditional
+      // requests installed once (every client of one installation shares its write pace: octokit.ts).
       client = await this.parts.clients.forInstallation(request.installationId);
-      pull = await this.#currentPull(client, key, request.pull);
+      ({ pull, fromPayload } = await this.#currentPull(client, key, request.pull));
     } catch (error) {
       return this.#failed(key, null, null, error);
     }
-    if (pull.state === "closed") {
-      this.forget(key);
-      return { status: "closed", writes: 0 };
-    }
-    const lockKey = `${request.owner}/${request.repo}@${pull.head.sha}`.toLowerCase();
-    try {
-      return await this.parts.locks.run(lockKey, () => this.#evaluateLocked(client, key, pull, request));
-    } catch (error) {
-      return this.#failed(key, client, pull, error);
+    for (;;) {
+      if (pull.state === "closed") {
+        this.forget(key);
+        return { status: "closed", writes: 0 };
+      }
+      const lockKey = `${request.owner}/${request.repo}@${pull.head.sha}`.toLowerCase();
+      const decided = pull;
+      try {
+        const outcome = await this.parts.locks.run(lockKey, () => this.#evaluateLocked(client, key, decided, request, fromPayload));
+        if (!("newer" in outcome)) return outcome;
+        // GitHub holds a newer pull request than the payload said: decided on again.
+        pull = outcome.newer;
+        fromPayload = false;
+      } catch (error) {
+        return this.#failed(key, client, decided, error);
+      }
     }
   }
 
@@ -112,14 +130,18 @@ export class Evaluator {
     });
   }
 
-  async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<PullSnapshot> {
+  async #currentPull(client: Client, key: PullKey, given: PullSnapshot | null): Promise<{ pull: PullSnapshot; fromPayload: boolean }> {
     // A payload is a hint: unless its stamp proves it newer than what was decided on, GitHub is asked.
-    if (given !== null && this.parts.memory.provesCurrent(key, given)) return given;
+    if (given !== null && this.parts.memory.provesCurrent(key, given)) return { pull: given, fromPayload: true };
+    return { pull: await this.#readPull(client, key), fromPayload: false };
+  }
+
+  async #readPull(client: Client, key: PullKey): Promise<PullSnapshot> {
     const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: key.owner, repo: key.repo, pull_number: key.number });
     return data as PullSnapshot;
   }
 
-  async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest): Promise<EvaluateOutcome> {
+  async #evaluateLocked(client: Client, key: PullKey, pull: PullSnapshot, request: EvaluateRequest, fromPayload: boolean): Promise<EvaluateOutcome | { newer: PullSnapshot }> {
     const { scheduler, memory } = this.parts;
     this.#evaluations++;
     const now = this.parts.now();
@@ -134,7 +156,9 @@ export class Evaluator {
       return { status: "not-enrolled", writes };
     }
 
-    const publisher = this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, { pull, policyFiles: loaded.files });
+    const onHead = this.parts.publisher.on(client, key.installationId, key.owner, key.repo, pull.head.sha, { pull, policyFiles: loaded.files });
+    const seen: { newer: PullSnapshot | null } = { newer: null };
+    const publisher: CheckPublisher = fromPayload ? this.#confirmingPasses(client, key, pull, onHead, seen) : onHead;
     if (loaded.status === "invalid") {
       const decision: Decision = { kind: "policy-invalid", problems: loaded.problems };
       const { checks, writes } = await publishDecision(publisher, decision, null);
@@ -155,6 +179,7 @@ export class Evaluator {
       annotate: async ({ decision, input }) =>
         policy.approvals.request_reviews ? { reviewRequests: await this.parts.reviewRequests.request(client, key, pull, decision, input, reader) } : {},
     });
+    if (seen.newer !== null) return { newer: seen.newer };
     remember();
     const { decision, checks, writes } = result;
     if (result.deferred) {
@@ -171,6 +196,27 @@ export class Evaluator {
       scheduler.delete(key);
     }
     return { status: "published", writes, decision, checks };
+  }
+
+  /**
+   * A payload proven newer than the last decision may still be older than what GitHub holds
+   * (an edit after it, delivered later): it may take a pass away, but a pass it would give
+   * stands only if the pull request, read now, says what the payload said. Otherwise nothing
+   * is published and `seen.newer` holds the pull request as read, to be decided on.
+   */
+  #confirmingPasses(client: Client, key: PullKey, pull: PullSnapshot, publisher: CheckPublisher, seen: { newer: PullSnapshot | null }): CheckPublisher {
+    return {
+      publish: async (checks, nextChange, decision, input) => {
+        if (await this.parts.publisher.wouldGrant(key.installationId, key.owner, key.repo, pull.head.sha, checks)) {
+          const read = await this.#readPull(client, key);
+          if (pullContentKey(read) !== pullContentKey(pull)) {
+            seen.newer = read;
+            return 0;
+          }
+        }
+        return publisher.publish(checks, nextChange, decision, input);
+      },
+    };
   }
 
   /** A branch without a policy: changegate's runs already on the head (from when it had one) turn neutral. */
@@ -202,8 +248,12 @@ export class Evaluator {
     return { status: "failed", writes, error: reason };
   }
 
-  /** The three checks on a merge group's head, from the pull requests in it. */
-  async evaluateMergeGroup(client: Client, installationId: number, owner: string, repo: string, group: MergeGroup): Promise<EvaluateOutcome> {
+  /** The three checks on a merge group's head, from the pull requests in it (the merge queue waits for them). */
+  evaluateMergeGroup(client: Client, installationId: number, owner: string, repo: string, group: MergeGroup): Promise<EvaluateOutcome> {
+    return withUrgency({ level: URGENCY.person, since: this.parts.now() }, () => this.#evaluateMergeGroup(client, installationId, owner, repo, group));
+  }
+
+  async #evaluateMergeGroup(client: Client, installationId: number, owner: string, repo: string, group: MergeGroup): Promise<EvaluateOutcome> {
     this.parts.clients.prepare(client, installationId);
     const publisher = this.parts.publisher.on(client, installationId, owner, repo, group.head_sha);
     try {
@@ -241,6 +291,23 @@ export function boundaryKind(published: Decision, atBoundary: Decision, engineKi
   if (engineKind === "schedule-closes" || [...after].some((name) => !before.has(name))) return "closes";
   if (engineKind === "schedule-opens" || [...before].some((name) => !after.has(name))) return "opens";
   return "changes";
+}
+
+/** A webhook's evaluation is one a person waits for; the rest is background work. */
+function urgencyOf(trigger: Trigger): UrgencyLevel {
+  switch (trigger) {
+    case "opened":
+    case "webhook":
+    case "retarget":
+    case "rerequested":
+      return URGENCY.person;
+    case "policy-change":
+    case "schedule":
+    case "retry":
+    case "reconcile":
+    case "restore":
+      return URGENCY.background;
+  }
 }
 
 /** Whether the pull request can merge once the boundary passes (its other checks pass). */

@@ -30,6 +30,18 @@ export class KnownRuns {
     }
   }
 
+  /** What the runs say, left in place (null: not known). */
+  async peek(key: string): Promise<Map<string, KnownCheck> | null> {
+    if (this.redis === null) return this.#memory.get(key) ?? null;
+    const stored = await this.redis.get(PREFIX + key).catch(() => null);
+    if (stored === null) return null;
+    try {
+      return new Map(JSON.parse(stored) as [string, KnownCheck][]);
+    } catch {
+      return null;
+    }
+  }
+
   async remember(key: string, runs: Map<string, KnownCheck>): Promise<void> {
     if (this.redis === null) {
       this.#memory.set(key, runs);

@@ -55,7 +55,7 @@ export interface Boundary {
 export interface SchedulerOptions {
   /** How long before a closing to start flipping. */
   leadMs?: number;
-  /** Time one flip takes at GitHub's write pace (about one write a second per installation). */
+  /** Time one flip takes at GitHub's write pace (the App: the write pace's sustained interval, server.ts). */
   perFlipMs?: number;
   now?: () => number;
   /** Called with each due boundary, most urgent first. */

@@ -2,7 +2,8 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { run, type Server } from "probot";
 import { createChangegateApp, type ChangegateApp, type ChangegateAppOptions } from "./index.js";
-import { changegateOctokit, type OctokitLimits } from "./octokit.js";
+import { changegateOctokit, defaultPace, type OctokitLimits } from "./octokit.js";
+import type { WritePace } from "./write-pace.js";
 
 /**
  * `npm start`: the App as a Node HTTP server, configured the standard Probot way:
@@ -18,13 +19,21 @@ import { changegateOctokit, type OctokitLimits } from "./octokit.js";
  * CHANGEGATE_REDELIVER_MINUTES (5), CHANGEGATE_CATCH_UP_MINUTES (30), CHANGEGATE_CATCH_UP_DAYS (3),
  * CHANGEGATE_LEAD_SECONDS (60), CHANGEGATE_MAX_RATE_LIMIT_WAIT_SECONDS (60),
  * CHANGEGATE_REQUEST_TIMEOUT_SECONDS (10), CHANGEGATE_DRAIN_SECONDS (20: how long SIGTERM
- * waits for evaluations in flight).
+ * waits for evaluations in flight), CHANGEGATE_WRITES_PER_MINUTE (80, per installation: GitHub's
+ * documented secondary limit; lower it when GitHub asks for less), CHANGEGATE_WRITES_PER_HOUR
+ * (not counted by default; GitHub documents 500 and its answers pause the writes),
+ * CHANGEGATE_WRITES_AT_ONCE (writes of one installation in flight at once).
+ *
+ * The scheduler budgets each closing flip the write pace's sustained interval (60 s / 80),
+ * unless `perFlipMs` is given.
  */
 const PROBOT_UNREACHABLE_PATH = "changegate-intake-serves-webhooks";
 
 export interface Started {
   server: Server;
   app: ChangegateApp;
+  /** Each installation's write queue (null: the throttling plugin's pacing, `writes: null`). */
+  pace: WritePace | null;
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 
@@ -48,14 +57,22 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   // streams); Probot's own middleware, which reads a body whole before checking it, is given a
   // path no request can have (a URL's path starts with "/"). Smee (WEBHOOK_PROXY_URL) needs Probot's.
   const intake = env["WEBHOOK_PROXY_URL"] ? {} : { webhookIntake: { path: env["WEBHOOK_PATH"] || "/api/github/webhooks", secret: env["WEBHOOK_SECRET"] || "development" } };
-  const app = createChangegateApp({ ...fromEnv, ...intake, ...options }, env);
+  const perMinute = env["CHANGEGATE_WRITES_PER_MINUTE"] ? Number(env["CHANGEGATE_WRITES_PER_MINUTE"]) : undefined;
+  const perHour = env["CHANGEGATE_WRITES_PER_HOUR"] ? Number(env["CHANGEGATE_WRITES_PER_HOUR"]) : undefined;
+  const concurrency = env["CHANGEGATE_WRITES_AT_ONCE"] ? Number(env["CHANGEGATE_WRITES_AT_ONCE"]) : undefined;
+  const fromEnvPace = { ...(perMinute === undefined ? {} : { perMinute }), ...(perHour === undefined ? {} : { perHour }), ...(concurrency === undefined ? {} : { concurrency }) };
+  const pace = defaultPace(limits, fromEnvPace);
+  // A closing flip writes one run (the schedule's); at the pace's sustained rate that takes one interval.
+  const perFlip = pace === null ? {} : { perFlipMs: pace.intervalMs };
+  const app = createChangegateApp({ ...perFlip, ...fromEnv, ...intake, ...options }, env);
   const server = await run(app.appFn, {
     env: env["WEBHOOK_PROXY_URL"] ? env : { ...env, WEBHOOK_PATH: PROBOT_UNREACHABLE_PATH },
-    Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...(requestTimeout === undefined ? {} : { requestTimeoutMs: requestTimeout }), ...limits }),
+    Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...(requestTimeout === undefined ? {} : { requestTimeoutMs: requestTimeout }), ...limits }, pace),
   });
   return {
     server,
     app,
+    pace,
     async stop(stopOptions) {
       // No new connections; what is in flight is drained (bounded) before the server is gone.
       const closed = server.stop().catch(() => undefined);

@@ -61,6 +61,8 @@ export type CalendarResult = { ok: true; calendar: CalendarOccurrences } | { ok:
 export interface CalendarNeeds {
   files: string[];
   releases: boolean;
+  /** The longest `after_release` freeze: a release published longer ago than this freezes nothing now or later. */
+  releasesWithinMs: number;
   issueLabels: string[][];
   teams: string[];
   /** Whether an entry counts only authors with write access (no `opened_by`). */
@@ -68,11 +70,14 @@ export interface CalendarNeeds {
 }
 
 export function calendarNeeds(policy: Policy): CalendarNeeds {
-  const needs: CalendarNeeds = { files: [], releases: false, issueLabels: [], teams: [], authorPermissions: false };
+  const needs: CalendarNeeds = { files: [], releases: false, releasesWithinMs: 0, issueLabels: [], teams: [], authorPermissions: false };
   for (const entry of [...policy.freezes, ...policy.blackouts]) {
     const form = entry.form;
     if (form.kind === "ics" && !needs.files.includes(form.path)) needs.files.push(form.path);
-    if (form.kind === "after_release") needs.releases = true;
+    if (form.kind === "after_release") {
+      needs.releases = true;
+      needs.releasesWithinMs = Math.max(needs.releasesWithinMs, form.forMs);
+    }
     if (form.kind === "while_issues_open") {
       needs.issueLabels.push(form.labels);
       for (const team of form.openedBy) if (!needs.teams.includes(team)) needs.teams.push(team);
@@ -172,7 +177,7 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
           file: form.path,
           path: form.at.ics.path,
           line: parsed.line,
-          column: parsed.line === null ? null : 1,
+          column: parsed.column,
           message: parsed.message,
           ...(parsed.suggestion === undefined ? {} : { suggestion: parsed.suggestion }),
         });
@@ -295,7 +300,8 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
         ? { days: Math.round((Date.UTC(event.end.wall.year, event.end.wall.month - 1, event.end.wall.day) - Date.UTC(event.start.wall.year, event.start.wall.month - 1, event.start.wall.day)) / DAY), ms: 0 }
         : { days: 0, ms: instantOf(event.end, zone) - start };
     if (duration.days < 0 || duration.ms < 0) {
-      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: event.line, column: 1, message: `event "${event.summary}" ends before it starts`, suggestion: "check its DTEND" });
+      const end = event.places["dtend"] ?? { line: event.line, column: 1 };
+      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: end.line, column: end.column, message: `event "${event.summary}" ends before it starts`, suggestion: "check its DTEND" });
       return null;
     }
     if (nominalMs(duration) === 0) continue; // an instant blocks nothing
@@ -310,7 +316,8 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
     }
     const compiled = libraries.recurrence!.compileRule(event.rrule, event.start.zone === null || event.start.zone === zone ? event.start.wall : wallTimeAt(start, zone), zone);
     if (!compiled.ok) {
-      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: event.line, column: 1, message: `event "${event.summary}": ${compiled.message}`, suggestion: compiled.suggestion });
+      const rule = event.places["rrule"] ?? { line: event.line, column: 1 };
+      problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: rule.line, column: rule.column, message: `event "${event.summary}": ${compiled.message}`, suggestion: compiled.suggestion });
       return null;
     }
     const excluded = [...event.exdates.map((time) => instantOf(time, zone)), ...(event.uid === null ? [] : replaced.get(event.uid) ?? [])];

@@ -11,9 +11,14 @@ import { isRateLimit, statusOf, withAccess, type GitHubClient } from "./access.j
  * are sent. The decision's next change rides in `external_id`, so a scheduled
  * re-evaluation can tell from the check runs alone whether a pull request's decision may
  * have changed, and with it (the App) the inputs the decision was made on, so that a
- * current run can be told from a stale one, each run on its own. For the App a run's
- * identity is what a person sees (conclusion, title, summary, annotations): a decision
- * whose next change moved but whose text did not writes nothing.
+ * current run can be told from a stale one, each run on its own; for the Action also what
+ * all three runs say (`recordContents`) and the evaluation instant, so that its scheduled
+ * re-check can tell that the runs it left alone were decided by the same evaluation. For
+ * the App and the Action a run's identity is what a person sees (conclusion, title, summary,
+ * annotations): a decision whose next change moved but whose text did not writes nothing.
+ *
+ * A run that turns from passing to blocking (a revocation) is written before the others, and
+ * each write can be wrapped by the caller (`aroundWrite`: the App queues a revocation first).
  *
  * A create (POST) is never retried blindly: when it fails in a way that may have created
  * the run after all (a 5xx, a dropped connection), the runs are listed again first.
@@ -29,6 +34,8 @@ export interface PublishedCheck {
   action: "created" | "updated" | "unchanged";
   /** What the run now says, for a caller that keeps it (see KnownCheck). */
   known: KnownCheck;
+  /** What a write of this run records in its `external_id` (a run left alone keeps the one it had). */
+  externalId: string;
 }
 
 /**
@@ -40,6 +47,28 @@ export interface KnownCheck {
   fingerprint: string;
   /** Keys of the annotations the run has (see annotationKey). */
   annotations: string[];
+  /** The run's conclusion (absent in what an older process kept: not known). */
+  conclusion?: string | null;
+}
+
+/** One run about to be written: what it concluded before (undefined: no run yet; null: not known) and what it will. */
+export interface CheckChange {
+  name: string;
+  from: string | null | undefined;
+  to: string;
+}
+
+/** Conclusions a required check passes with (GitHub: success, neutral, skipped). */
+const PASSING = new Set(["success", "neutral", "skipped"]);
+
+/** Whether writing `change` gives a pass: a run that blocks, is not known, or is missing turns passing. */
+export function grants(change: CheckChange): boolean {
+  return PASSING.has(change.to) && !(change.from !== undefined && change.from !== null && PASSING.has(change.from));
+}
+
+/** Whether writing `change` takes a pass away: a run that passes (or may: not known) turns blocking. */
+export function revokes(change: CheckChange): boolean {
+  return change.from !== undefined && (change.from === null || PASSING.has(change.from)) && !PASSING.has(change.to);
 }
 
 export interface CheckTarget {
@@ -76,6 +105,15 @@ export interface PublishOptions {
    * false: it keeps the next change itself, and a run is rewritten only for what it shows.
    */
   externalIdIsContent?: boolean;
+  /**
+   * Record in each run written a digest of every check's content (recordedContents): a
+   * caller that keeps nothing between runs (the Action's scheduled re-check) tells from it
+   * that the runs on a commit were all decided by the evaluation whose record it is, the
+   * ones it left alone included.
+   */
+  recordContents?: boolean;
+  /** Wraps each run's writes (the App: at the urgency of a revocation when it is one). */
+  aroundWrite?: <T>(change: CheckChange, write: () => Promise<T>) => Promise<T>;
 }
 
 /** The inputs a decision was made on, as a run records them (its head is the run's own). */
@@ -86,6 +124,8 @@ export interface DecisionInputs {
   reviews: string;
   /** The policy files' blobs, hashed and shortened; "none" when no policy applied. */
   policy: string;
+  /** The evaluation instant, when recorded: every read of the inputs came after it (the Action's re-check compares `updated_at` with it). */
+  at?: number;
 }
 
 export async function publishChecks(
@@ -100,29 +140,44 @@ export async function publishChecks(
   const appId = options.appId ?? null;
   const now = options.now ?? Date.now;
   const kind = options.decision === undefined || options.decision === "evaluated" ? "" : `${KIND_SEPARATOR}${options.decision}`;
-  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}${options.inputs == null ? "" : `;pr=${options.inputs.pull};rv=${options.inputs.reviews};po=${options.inputs.policy}`}${kind}`;
+  const inputs = options.inputs;
+  const record =
+    inputs == null
+      ? ""
+      : `;pr=${inputs.pull};rv=${inputs.reviews};po=${inputs.policy}${options.recordContents === true ? `;all=${contentsDigest(checks)}` : ""}${inputs.at === undefined ? "" : `;at=${new Date(inputs.at).toISOString()}`}`;
+  const externalId = `${EXTERNAL_PREFIX}${nextChange === null ? "none" : new Date(nextChange).toISOString()}${record}${kind}`;
   const identity = options.externalIdIsContent === false ? "" : externalId;
   let listed: ChangegateCheckRun[] | null = null;
   const list = async () => (listed ??= await changegateCheckRuns(client, target, { appId }));
   const current = async (name: string): Promise<CurrentRun | undefined> => {
     const known = options.known?.get(name);
-    if (options.known != null) return known === undefined ? undefined : { id: known.id, fingerprint: known.fingerprint, annotations: new Set(known.annotations), annotationsCount: known.annotations.length };
+    if (options.known != null) return known === undefined ? undefined : { id: known.id, fingerprint: known.fingerprint, annotations: new Set(known.annotations), annotationsCount: known.annotations.length, conclusion: known.conclusion ?? null };
     const run = (await list()).find((candidate) => candidate.name === name);
     return run === undefined ? undefined : fromListed(run, options.externalIdIsContent !== false);
   };
 
+  // What each run concluded before: revocations are written first.
+  const before = new Map<string, CurrentRun | undefined>();
+  for (const check of checks) before.set(check.name, await current(check.name));
+  const change = (check: RenderedCheck): CheckChange => {
+    const run = before.get(check.name);
+    return { name: check.name, from: run === undefined ? undefined : run.conclusion, to: check.conclusion };
+  };
+  const ordered = [...checks.filter((check) => revokes(change(check))), ...checks.filter((check) => !revokes(change(check)))];
+  const around = options.aroundWrite ?? (<T>(_change: CheckChange, write: () => Promise<T>) => write());
+
   const published: PublishedCheck[] = [];
-  for (const check of checks) {
+  for (const check of ordered) {
     const fingerprint = fingerprintOf(check.conclusion, check.title, check.summary, identity);
     const wanted = check.annotations.map((annotation) => ({ annotation, key: annotationKey(annotation) }));
-    let run = await current(check.name);
+    let run = before.get(check.name);
     let missing = wanted;
     if (run !== undefined && wanted.length > 0 && run.annotationsCount > 0) {
       run.annotations ??= new Set(await annotationKeys(client, target, run.id));
       missing = wanted.filter((entry) => !run!.annotations!.has(entry.key));
     }
     if (run !== undefined && run.fingerprint === fingerprint && missing.length === 0) {
-      published.push({ name: check.name, id: run.id, action: "unchanged", known: knownOf(run.id, fingerprint, run.annotations, wanted) });
+      published.push({ name: check.name, id: run.id, action: "unchanged", known: knownOf(run.id, fingerprint, run.annotations, wanted, check.conclusion), externalId });
       continue;
     }
     const body = {
@@ -137,31 +192,32 @@ export async function publishChecks(
     };
     const firstBatch = missing.slice(0, ANNOTATIONS_PER_REQUEST).map((entry) => entry.annotation);
     const output = { title: check.title, summary: check.summary, ...(firstBatch.length > 0 ? { annotations: firstBatch } : {}) };
-    let action: PublishedCheck["action"];
-    let id: number | null = null;
-    if (run !== undefined) {
-      id = await updateRun(client, run.id, { ...body, output });
-      action = "updated";
-    }
-    if (id === null) {
-      const created = await createRun(client, target, check.name, { ...body, output }, options, () => {
-        listed = null;
-      });
-      id = created.id;
-      action = created.reused ? "updated" : "created";
-      if (created.reused) run = undefined;
-    } else {
-      action = "updated";
-    }
-    for (let start = ANNOTATIONS_PER_REQUEST; start < missing.length; start += ANNOTATIONS_PER_REQUEST) {
-      const batch = missing.slice(start, start + ANNOTATIONS_PER_REQUEST).map((entry) => entry.annotation);
-      await withAccess(`annotate the check run ${check.name}`, "checks: write", () =>
-        client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: id!, output: { title: check.title, summary: check.summary, annotations: batch } }),
-      );
-    }
-    published.push({ name: check.name, id, action, known: knownOf(id, fingerprint, run?.annotations ?? null, wanted) });
+    const written = await around(change(check), async () => {
+      let action: PublishedCheck["action"] = "updated";
+      let id: number | null = null;
+      let reused = false;
+      if (run !== undefined) id = await updateRun(client, run.id, { ...body, output });
+      if (id === null) {
+        const created = await createRun(client, target, check.name, { ...body, output }, options, () => {
+          listed = null;
+        });
+        id = created.id;
+        action = created.reused ? "updated" : "created";
+        reused = created.reused;
+      }
+      for (let start = ANNOTATIONS_PER_REQUEST; start < missing.length; start += ANNOTATIONS_PER_REQUEST) {
+        const batch = missing.slice(start, start + ANNOTATIONS_PER_REQUEST).map((entry) => entry.annotation);
+        await withAccess(`annotate the check run ${check.name}`, "checks: write", () =>
+          client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: id!, output: { title: check.title, summary: check.summary, annotations: batch } }),
+        );
+      }
+      return { id, action, reused };
+    });
+    if (written.reused) run = undefined;
+    published.push({ name: check.name, id: written.id, action: written.action, known: knownOf(written.id, fingerprint, run?.annotations ?? null, wanted, check.conclusion), externalId });
   }
-  return published;
+  // In the order the checks were given.
+  return checks.map((check) => published.find((entry) => entry.name === check.name)!);
 }
 
 interface CurrentRun {
@@ -170,6 +226,8 @@ interface CurrentRun {
   /** Null until read (only when it matters). */
   annotations: Set<string> | null;
   annotationsCount: number;
+  /** Null: not known (a run still in progress, or kept by an older process). */
+  conclusion: string | null;
 }
 
 function fromListed(run: ChangegateCheckRun, externalIdIsContent: boolean): CurrentRun {
@@ -181,11 +239,18 @@ function fromListed(run: ChangegateCheckRun, externalIdIsContent: boolean): Curr
         : null,
     annotations: run.output.annotations_count === 0 ? new Set() : null,
     annotationsCount: run.output.annotations_count,
+    conclusion: run.status === "completed" ? run.conclusion : null,
   };
 }
 
-function knownOf(id: number, fingerprint: string, had: Set<string> | null, wanted: readonly { key: string }[]): KnownCheck {
-  return { id, fingerprint, annotations: [...new Set([...(had ?? []), ...wanted.map((entry) => entry.key)])] };
+function knownOf(id: number, fingerprint: string, had: Set<string> | null, wanted: readonly { key: string }[], conclusion: string): KnownCheck {
+  return { id, fingerprint, annotations: [...new Set([...(had ?? []), ...wanted.map((entry) => entry.key)])], conclusion };
+}
+
+/** What a set of checks says (each one's name, conclusion, title and summary), hashed and shortened: the same for rendered checks and for the runs that show them. */
+export function contentsDigest(checks: readonly { name: string; conclusion: string | null; title: string | null; summary: string | null }[]): string {
+  const contents = [...checks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((check) => [check.name, check.conclusion, check.title, check.summary]);
+  return createHash("sha256").update(JSON.stringify(contents)).digest("base64url").slice(0, 16);
 }
 
 export function fingerprintOf(conclusion: string, title: string, summary: string, externalId: string): string {
@@ -332,5 +397,12 @@ export function recordedInputs(run: Pick<ChangegateCheckRun, "external_id">): De
   const reviews = fields.get("rv");
   const policy = fields.get("po");
   if (pull === undefined || reviews === undefined || policy === undefined) return null;
-  return { pull, reviews, policy };
+  const at = Date.parse(fields.get("at") ?? "");
+  return { pull, reviews, policy, ...(Number.isNaN(at) ? {} : { at }) };
+}
+
+/** The digest of every check's content a run recorded when it was written (see recordContents), or null. */
+export function recordedContents(run: Pick<ChangegateCheckRun, "external_id">): string | null {
+  const field = (run.external_id ?? "").split(";").find((part) => part.startsWith("all="));
+  return field === undefined ? null : field.slice("all=".length);
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { recordedDecisionKind, recordedInputs, recordedNextChange, type ChangegateCheckRun, type DecisionInputs } from "./check-runs.js";
+import { contentsDigest, recordedContents, recordedDecisionKind, recordedInputs, recordedNextChange, type ChangegateCheckRun, type DecisionInputs } from "./check-runs.js";
 import type { PullSnapshot } from "../pipeline/reader.js";
 import { pullContentKey } from "./pull-freshness.js";
 
@@ -29,4 +29,23 @@ export function runIsCurrent(run: ChangegateCheckRun, current: DecisionInputs, n
   if (recorded === null || recorded.pull !== current.pull || recorded.reviews !== current.reviews || recorded.policy !== current.policy) return false;
   const next = recordedNextChange(run);
   return next === "none" || (next !== undefined && next > now);
+}
+
+/**
+ * The record that vouches for every run on a commit (the Action's, written with
+ * `recordContents`): one a run carries whose digest of all the checks' contents is what the
+ * runs say now. The evaluation that wrote it then decided each run as it stands, the runs it
+ * left alone (they said that already) as the ones it wrote; a run it did not get to write
+ * (the job killed between two writes) breaks the match, and then no record vouches. The
+ * newest such record when several do.
+ */
+export function recordForAll(runs: readonly ChangegateCheckRun[]): { run: ChangegateCheckRun; inputs: DecisionInputs } | null {
+  const showing = contentsDigest(runs.map((run) => ({ name: run.name, conclusion: run.status === "completed" ? run.conclusion : null, title: run.output.title, summary: run.output.summary })));
+  let found: { run: ChangegateCheckRun; inputs: DecisionInputs } | null = null;
+  for (const run of runs) {
+    const inputs = recordedInputs(run);
+    if (inputs === null || inputs.at === undefined || recordedContents(run) !== showing) continue;
+    if (found === null || inputs.at > found.inputs.at!) found = { run, inputs };
+  }
+  return found;
 }

@@ -13,7 +13,13 @@ import { readPolicyFile, type PolicyFile } from "./policy-file.js";
 export type LoadedPolicy =
   | { status: "not-enrolled" }
   | { status: "invalid"; problems: Problem[]; files: PolicyFile[] }
-  | { status: "valid"; policy: Policy; files: PolicyFile[] };
+  | {
+      status: "valid";
+      policy: Policy;
+      files: PolicyFile[];
+      /** What its calendar forms were read from (releases, issues, teams, files), as a digest: what `files` is to the policy's text. */
+      calendar?: string;
+    };
 
 const MAX_EXTENDS = 5;
 
@@ -22,8 +28,8 @@ export async function loadPolicy(client: GitHubClient, target: { owner: string; 
   return layerPolicy(read, await read({ owner: target.owner, repo: target.repo, path: POLICY_PATH, ref: target.ref }, false), { calendar: githubCalendar(client, target.ref) });
 }
 
-/** Attaches what a policy's calendar forms need (holidays, releases, issues) to the policy parsed from `own`. */
-export type AttachCalendar = (policy: Policy, own: PolicyFile) => Promise<AttachedResult>;
+/** Attaches what a policy's calendar forms need (holidays, releases, issues) to the policy parsed from `own`; `read`: a digest of what was read. */
+export type AttachCalendar = (policy: Policy, own: PolicyFile) => Promise<AttachedResult & { read?: string }>;
 
 export interface LayerOptions {
   /** Why a file `_extends` names may be unreadable, in the door's terms. */
@@ -82,7 +88,8 @@ export async function layerPolicy(read: ReadPolicyFile, own: PolicyFile | null, 
 export async function withCalendar(policy: Policy, own: PolicyFile, files: PolicyFile[], calendar: AttachCalendar | undefined): Promise<LoadedPolicy> {
   if (calendar === undefined || (!policy.freezes.some(isCalendarForm) && !policy.blackouts.some(isCalendarForm))) return { status: "valid", policy, files };
   const attached = await calendar(policy, own);
-  return attached.ok ? { status: "valid", policy: attached.policy, files } : { status: "invalid", problems: attached.problems, files };
+  if (!attached.ok) return { status: "invalid", problems: attached.problems, files };
+  return { status: "valid", policy: attached.policy, files, ...(attached.read === undefined ? {} : { calendar: attached.read }) };
 }
 
 function isCalendarForm(entry: Policy["freezes"][number] | Policy["blackouts"][number]): boolean {

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pullRequestEvent, pullRequestReviewEvent, webhookEvent, type FakeGitHub } from "../fake-github/index.js";
+import { describe, expect, it } from "vitest";
+import { webhookEvent } from "../fake-github/index.js";
 import { Renderer } from "../fake-github/render.js";
-import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, waitFor, type App } from "./harness.js";
+import { appSuite, checks, conclusions, waitFor } from "./harness.js";
 
 /**
  * Calendars in the App (SPEC §10): a recurring freeze flips open pull requests at its
@@ -10,41 +10,7 @@ import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, waitFor, type
  */
 const POLICY = "version: 1\ntimezone: UTC\napprovals: { low: { count: 1 }, medium: { count: 1 } }\n";
 
-let fake: FakeGitHub;
-let repoCount = 0;
-const apps: App[] = [];
-
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(async () => {
-  for (const app of apps) await app.stop();
-  await fake?.close();
-});
-afterEach(() => {
-  const invalid = fake.requests((record) => record.status === 422 || record.unimplemented);
-  expect(invalid.map((record) => `${record.method} ${record.path}: ${JSON.stringify(record.validationErrors ?? "unimplemented")}`)).toEqual([]);
-});
-
-async function app(): Promise<App> {
-  const started = await startApp(fake);
-  apps.push(started);
-  return started;
-}
-
-function repository(policy: string): string {
-  const name = `cal${++repoCount}`;
-  fake.addRepository({ owner: "acme", name, files: { ".github/changegate.yml": policy } });
-  for (const login of ["alice", "bob"]) fake.setPermission("acme", name, login, "write");
-  return name;
-}
-
-async function greenPull(target: App, repo: string, file = "a.txt") {
-  const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { [file]: "a\n" } });
-  await target.deliver(pullRequestEvent(fake, "opened", pull));
-  await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
-  return pull;
-}
+const { fake, app, repository, greenPull } = await appSuite("cal");
 
 const iso = (instant: number) => new Date(instant).toISOString();
 

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
+import { afterAll, afterEach, expect } from "vitest";
 import { startChangegate, type Started } from "../../src/app/server.js";
 import type { ChangegateService } from "../../src/app/service.js";
 import type { ChangegateAppOptions } from "../../src/app/index.js";
 import type { OctokitLimits } from "../../src/app/octokit.js";
 import "../fake-github/activity.js";
-import { deliverWebhook, redeliverWebhooksTo, startFakeGitHub, type DeliveryResult, type FakeGitHub, type WebhookEvent } from "../fake-github/index.js";
+import { deliverWebhook, pullRequestEvent, pullRequestReviewEvent, redeliverWebhooksTo, startFakeGitHub, type DeliveryResult, type FakeGitHub, type WebhookEvent } from "../fake-github/index.js";
 import { freePort } from "../support/free-port.js";
 
 /**
@@ -22,13 +23,25 @@ export const FAST: ChangegateAppOptions = {
   retryDelaysMs: [300, 600, 1_000],
   createRetryDelayMs: 10,
 };
-export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writeIntervalMs: 0, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60 };
+/**
+ * A request's deadline out of reach of a loaded machine's stalls: with GitHub faked in this
+ * process, a stall of the process is one of GitHub too, and a request that outlived the
+ * default 10 s would be sent again (a second PATCH in a test counting them). A test of the
+ * deadlines sets its own.
+ */
+export const FAST_LIMITS: OctokitLimits = { retries: 2, retryBaseMs: 5, writes: { minuteMs: 0 }, notificationIntervalMs: 0, rateLimitUnitMs: 5, maxRateLimitWaitS: 60, requestTimeoutMs: 60_000 };
 
 export interface App {
   started: Started;
   url: string;
   service: ChangegateService;
   deliver(event: WebhookEvent, options?: { secret?: string }): Promise<DeliveryResult>;
+  /**
+   * Resolves once every delivery the App was given has finished, and its queued work too. A
+   * delivery is answered after 7 s (answerWithinMs) even while its work goes on, which a
+   * loaded machine reaches: a test that counts a delivery's requests settles first.
+   */
+  settled(): Promise<void>;
   /** As SIGTERM does: drains what is in flight, at most `drainMs` (0: a kill). */
   stop(options?: { drainMs?: number }): Promise<void>;
 }
@@ -58,6 +71,10 @@ export async function startApp(fake: FakeGitHub, options: ChangegateAppOptions =
     url,
     service: started.app.service!,
     deliver: (event, deliverOptions = {}) => deliverWebhook(fake, event, { url, secret: deliverOptions.secret ?? SECRET }),
+    settled: async () => {
+      await started.app.deliveries?.idle();
+      await started.app.service!.idle();
+    },
     stop: (options) => started.stop(options),
   };
 }
@@ -114,3 +131,44 @@ export const CHANGE_REQUEST = (type: "normal" | "emergency" | "standard", extra 
     "```",
     "",
   ].join("\n");
+
+/**
+ * A test file's Apps on one fake GitHub: the fake started for the file, each App the file
+ * starts stopped after it, every test held to requests GitHub would accept, and
+ * repositories `<prefix>1`, `<prefix>2`, … under acme with a policy and two writers.
+ */
+export async function appSuite(prefix: string) {
+  const fake = await startFake();
+  const apps: App[] = [];
+  let repoCount = 0;
+  afterAll(async () => {
+    for (const app of apps) await app.stop();
+    await fake.close();
+  });
+  afterEach(() => {
+    const invalid = fake.requests((record) => record.status === 422 || record.unimplemented);
+    expect(invalid.map((record) => `${record.method} ${record.path}: ${JSON.stringify(record.validationErrors ?? "unimplemented")}`)).toEqual([]);
+  });
+  return {
+    fake,
+    async app(options: ChangegateAppOptions = {}, limits: OctokitLimits = {}): Promise<App> {
+      const started = await startApp(fake, options, limits);
+      apps.push(started);
+      return started;
+    },
+    /** A repository with `policy`, alice and bob its writers. */
+    repository(policy: string): string {
+      const name = `${prefix}${++repoCount}`;
+      fake.addRepository({ owner: "acme", name, files: { ".github/changegate.yml": policy } });
+      for (const login of ["alice", "bob"]) fake.setPermission("acme", name, login, "write");
+      return name;
+    },
+    /** Opens a normal change carol asks for and alice approves: every check green under a one-approval policy. */
+    async greenPull(target: App, repo: string, file = "a.txt") {
+      const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { [file]: "a\n" } });
+      await target.deliver(pullRequestEvent(fake, "opened", pull));
+      await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+      return pull;
+    },
+  };
+}

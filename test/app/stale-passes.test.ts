@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
+import { mergeGroupEvent, pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
 import { CHANGE_REQUEST, checks, conclusions, SECRET, startApp, startFake, waitFor, type App } from "./harness.js";
 
 /**
@@ -41,6 +41,16 @@ function repository(policy = POLICY, files: Record<string, string> = {}): string
   return name;
 }
 
+/** A pull request opened with `body` and approved once, its checks written by a new App. */
+async function openedAndApproved(body: string): Promise<{ target: App; repo: string; pull: ReturnType<FakeGitHub["openPullRequest"]> }> {
+  const target = await app();
+  const repo = repository();
+  const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body, changes: { "a.txt": "a\n" } });
+  await target.deliver(pullRequestEvent(fake, "opened", pull));
+  await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+  return { target, repo, pull };
+}
+
 const HIGH = CHANGE_REQUEST("normal", "risk_level: high");
 const LOW = CHANGE_REQUEST("normal");
 /** Freezes the fake's clock inside one second (GitHub's timestamps have no finer resolution). */
@@ -51,11 +61,7 @@ const approvalsTitle = (repo: string, sha: string) => checks(fake, "acme", repo,
 
 describe("finding 1: stamps that do not prove a payload newer", () => {
   it("two edits in one second delivered out of order: the newer text decides", async () => {
-    const target = await app();
-    const repo = repository();
-    const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: HIGH, changes: { "a.txt": "a\n" } });
-    await target.deliver(pullRequestEvent(fake, "opened", pull));
-    await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
+    const { target, repo, pull } = await openedAndApproved(HIGH);
     expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
 
     oneSecond(Math.floor(Date.now() / 1000) * 1000 + 5_250);
@@ -67,6 +73,33 @@ describe("finding 1: stamps that do not prove a payload newer", () => {
     await target.deliver(lowered);
     expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
     expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+  });
+
+  it("a payload newer than what was decided on, but older than GitHub's latest, may take a pass away, never grant one: the pull request is read first", async () => {
+    const { target, repo, pull } = await openedAndApproved(HIGH);
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+
+    // Lowered a second later, raised again the second after: the lowering's delivery arrives first, alone.
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    oneSecond(second + 2_000);
+    fake.editPullRequest(pull, { body: LOW });
+    const lowered = pullRequestEvent(fake, "edited", pull, { changes: { body: { from: HIGH } } });
+    oneSecond(second + 3_000);
+    fake.editPullRequest(pull, { body: HIGH });
+    await target.deliver(lowered);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    expect(approvalsTitle(repo, pull.head.sha)).toMatch(/^Needs 1 more approval for high risk/);
+  });
+
+  it("a payload newer than what was decided on that takes a pass away is used as it is: no read", async () => {
+    const { target, repo, pull } = await openedAndApproved(LOW);
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("success");
+    oneSecond(Math.floor(Date.now() / 1000) * 1000 + 2_000);
+    fake.editPullRequest(pull, { body: HIGH });
+    fake.resetRequests();
+    await target.deliver(pullRequestEvent(fake, "edited", pull, { changes: { body: { from: LOW } } }));
+    expect(conclusions(fake, "acme", repo, pull.head.sha)[2]).toBe("failure");
+    expect(fake.countRequests({ route: "GET /repos/{owner}/{repo}/pulls/{pull_number}" })).toBe(0);
   });
 
   it("reconciliation evaluates a pull request whose updated_at equals the remembered one when it changed within that second", async () => {
@@ -313,7 +346,7 @@ describe("SIGTERM drains what is in flight, bounded", () => {
 
 describe("finding 7: writes are paced per installation on the webhook path too", () => {
   it("two installations' writes do not share one pace", async () => {
-    const target = await app({}, { writeIntervalMs: 1_000 });
+    const target = await app({}, { writes: { perMinute: 1, minuteMs: 1_000 } });
     const repos = ["acme", "globex"].map((owner) => {
       const name = `paced${++repoCount}`;
       fake.addRepository({ owner, name, files: { ".github/changegate.yml": POLICY } });
@@ -330,5 +363,98 @@ describe("finding 7: writes are paced per installation on the webhook path too",
     const span = Math.max(...writes.map((write) => write.at)) - Math.min(...writes.map((write) => write.at));
     expect(span).toBeLessThan(9_000);
     for (const pull of pulls) expect(Object.keys(checks(fake, pull.owner, pull.repo, pull.head.sha))).toHaveLength(3);
+  });
+});
+
+describe("finding 5: a revocation is written before the installation's other queued writes", () => {
+  it("with writes paced and a queue of background writes, a pass that a webhook revokes is the next write", async () => {
+    const repo = repository();
+    const pulls = Array.from({ length: 10 }, (_, i) => fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { [`f${i}.txt`]: `${i}\n` } }));
+    const revoked = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "r.txt": "r\n" } });
+    // Set up unpaced: ten pull requests waiting for an approval, one approved and green.
+    const setUp = await startApp(fake);
+    for (const pull of [...pulls, revoked]) await setUp.deliver(pullRequestEvent(fake, "opened", pull));
+    await setUp.deliver(pullRequestReviewEvent(fake, "submitted", revoked, fake.submitReview(revoked, { user: "alice", state: "APPROVED" })));
+    await setUp.stop();
+    expect(conclusions(fake, "acme", repo, revoked.head.sha)).toEqual(["success", "success", "success"]);
+
+    // One write every 500 ms; ten background evaluations at once, so that all their writes queue together.
+    const target = await app({ concurrency: 10 }, { writes: { perMinute: 1, minuteMs: 500 } });
+    const installationId = (pullRequestEvent(fake, "opened", revoked).payload["installation"] as { id: number }).id;
+    // Approvals given without a webhook, found by a background re-evaluation: each one write that revokes nothing.
+    for (const pull of pulls) fake.submitReview(pull, { user: "bob", state: "APPROVED" });
+    fake.resetRequests();
+    for (const pull of pulls) target.service.enqueue({ installationId, owner: "acme", repo, number: pull.number, pull: null, trigger: "reconcile" }, 7);
+    const writes = () => fake.requests((record) => record.method === "PATCH" && record.route === "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}");
+    await waitFor(() => writes().length, (count) => count >= 1, 10_000, "the background writes to start");
+
+    const revokedRun = fake.checkRuns("acme", repo, { headSha: revoked.head.sha, name: "changegate/approvals" })[0]!;
+    const deliveredAt = Date.now();
+    await target.deliver(pullRequestReviewEvent(fake, "submitted", revoked, fake.submitReview(revoked, { user: "alice", state: "CHANGES_REQUESTED" })));
+    expect(conclusions(fake, "acme", repo, revoked.head.sha)[2]).toBe("failure");
+    await target.service.idle();
+    await waitFor(() => writes().length, (count) => count === 11, 15_000, "every write");
+
+    const order = writes().map((record) => (record.path.endsWith(`/check-runs/${revokedRun.id}`) ? "revocation" : record.timestamp >= deliveredAt ? "background, after the delivery" : "background, before"));
+    const revocation = order.indexOf("revocation");
+    // The write going out when the revocation was queued may precede it; nothing else does.
+    expect(order.slice(0, revocation).filter((entry) => entry === "background, after the delivery").length).toBeLessThanOrEqual(1);
+    // And the queue was full of background writes when it came: most of them went after it.
+    expect(order.slice(revocation + 1).length).toBeGreaterThanOrEqual(6);
+    for (const pull of pulls) expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
+  });
+});
+
+describe("finding 7: every path writes through its installation's pace", () => {
+  it("a merge group's checks, the audit trail of a merge and a pull request's checks share the installation's window", async () => {
+    const windowMs = 1_500;
+    const target = await app({}, { writes: { perMinute: 2, minuteMs: windowMs } });
+    const repo = repository(POLICY.replace("low: { count: 1 }", "low: { count: 0 }").replace("medium: { count: 1 }", "medium: { count: 0 }"), { "README.md": "x\n" });
+    const merged = fake.openPullRequest({ owner: "acme", repo, user: "carol", title: "Merged", body: LOW, changes: { "m.txt": "m\n" } });
+    fake.mergePullRequest(merged, { by: "alice" });
+    const grouped = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "g.txt": "g\n" } });
+    const opened = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { "o.txt": "o\n" } });
+    fake.resetRequests();
+    // The merge's audit trail and the merge group go through the webhook's event client; the opened pull request through the installation's own.
+    await Promise.all([target.deliver(pullRequestEvent(fake, "closed", merged)), target.deliver(mergeGroupEvent(fake, grouped)), target.deliver(pullRequestEvent(fake, "opened", opened))]);
+    const records = () => fake.listFiles("acme", repo, "changegate/audit", "records").length;
+    const recorded = () => {
+      try {
+        return records();
+      } catch {
+        return 0; // No trail branch yet.
+      }
+    };
+    await waitFor(recorded, (count) => count === 1, 30_000, "the merge's record");
+    await target.service.idle();
+    const writes = fake.requests((record) => record.method !== "GET" && !record.installationToken && record.path.startsWith(`/repos/acme/${repo}/`));
+    const kinds = new Set(writes.map((record) => record.route));
+    expect(kinds).toContain("POST /repos/{owner}/{repo}/git/commits");
+    expect(kinds).toContain("POST /repos/{owner}/{repo}/check-runs");
+    expect(writes.length).toBeGreaterThanOrEqual(8);
+    // Never more than two of the installation's writes within one window (arrival times: a little slack for the way there).
+    const at = writes.map((record) => record.timestamp).sort((a, b) => a - b);
+    const crowded = at.filter((start, index) => at.filter((other, otherIndex) => otherIndex >= index && other < start + windowMs - 150).length > 2);
+    expect(crowded).toEqual([]);
+  });
+});
+
+describe("finding 7: less than 80 a minute when GitHub says so", () => {
+  it("after a secondary rate limit on one write, none of the installation's writes goes before the retry-after has passed", async () => {
+    // retry-after is in seconds; here a second is 400 ms. One write in flight: none is on its way when the answer comes.
+    const target = await app({}, { rateLimitUnitMs: 400, writes: { minuteMs: 0, concurrency: 1 } });
+    const repo = repository();
+    const pulls = [0, 1, 2].map((i) => fake.openPullRequest({ owner: "acme", repo, user: "carol", body: LOW, changes: { [`f${i}.txt`]: `${i}\n` } }));
+    for (const pull of pulls) await target.deliver(pullRequestEvent(fake, "opened", pull));
+    fake.resetRequests();
+    fake.failNext({ status: 403, rateLimit: "secondary", retryAfter: 2, route: "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}" });
+    await Promise.all(pulls.map((pull) => target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })))));
+    const patches = fake.requests((record) => record.route === "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}");
+    const limited = patches.find((record) => record.status === 403)!;
+    const after = patches.filter((record) => record.timestamp > limited.timestamp);
+    expect(after.map((record) => record.status)).toEqual([200, 200, 200]);
+    // Every write after the answer waited out its 2 "seconds" (800 ms; arrival times, a little slack).
+    for (const record of after) expect(record.timestamp - limited.timestamp).toBeGreaterThanOrEqual(750);
+    for (const pull of pulls) expect(conclusions(fake, "acme", repo, pull.head.sha)).toEqual(["success", "success", "success"]);
   });
 });

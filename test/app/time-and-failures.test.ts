@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub } from "../fake-github/index.js";
-import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, waitFor, type App } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { pullRequestEvent, pullRequestReviewEvent } from "../fake-github/index.js";
+import { appSuite, CHANGE_REQUEST, checks, conclusions, waitFor } from "./harness.js";
 
 /**
  * What no webhook announces: a freeze that starts and ends while pull requests are open, a
@@ -8,44 +8,8 @@ import { CHANGE_REQUEST, checks, conclusions, startApp, startFake, waitFor, type
  */
 const POLICY = "version: 1\ntimezone: UTC\napprovals: { low: { count: 1 }, medium: { count: 1 } }\n";
 
-let fake: FakeGitHub;
-let repoCount = 0;
-const apps: App[] = [];
-
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(async () => {
-  for (const app of apps) await app.stop();
-  await fake?.close();
-});
-afterEach(() => {
-  const invalid = fake.requests((record) => record.status === 422 || record.unimplemented);
-  expect(invalid.map((record) => `${record.method} ${record.path}: ${JSON.stringify(record.validationErrors ?? "unimplemented")}`)).toEqual([]);
-});
-
-async function app(options: Parameters<typeof startApp>[1] = {}, limits: Parameters<typeof startApp>[2] = {}): Promise<App> {
-  const started = await startApp(fake, options, limits);
-  apps.push(started);
-  return started;
-}
-
-function repository(policy: string): string {
-  const name = `svc${++repoCount}`;
-  fake.addRepository({ owner: "acme", name, files: { ".github/changegate.yml": policy } });
-  for (const login of ["alice", "bob"]) fake.setPermission("acme", name, login, "write");
-  return name;
-}
-
+const { fake, app, repository, greenPull } = await appSuite("svc");
 const iso = (instant: number) => new Date(instant).toISOString();
-
-/** Opens an approved pull request: every check green. */
-async function greenPull(target: App, repo: string, file = "a.txt") {
-  const pull = fake.openPullRequest({ owner: "acme", repo, user: "carol", body: CHANGE_REQUEST("normal"), changes: { [file]: "a\n" } });
-  await target.deliver(pullRequestEvent(fake, "opened", pull));
-  await target.deliver(pullRequestReviewEvent(fake, "submitted", pull, fake.submitReview(pull, { user: "alice", state: "APPROVED" })));
-  return pull;
-}
 
 describe("time", () => {
   it("a freeze turns open pull requests blocked before it starts and green again when it ends, with no webhook", async () => {

@@ -95,7 +95,7 @@ describe("changegate check with calendars", () => {
     writeFileSync(join(dir, ".github", "broken.ics"), ICS.replace("SUMMARY:Offsite", "SUMMARY Offsite"));
     const run = await runCli(["validate", ".github/broken.yml"], { cwd: dir });
     expect(run.exit).toBe(1);
-    expect(run.stderr).toMatch(/^\.github\/broken\.ics:8:1: blackouts\[0\]\.ics: expected a content line/);
+    expect(run.stderr).toMatch(/^\.github\/broken\.ics:8:8: blackouts\[0\]\.ics: expected a content line/);
     expect((await runCli(["validate", ".github/changegate.yml"], { cwd: dir })).exit).toBe(0);
   });
 });

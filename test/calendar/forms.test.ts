@@ -96,14 +96,20 @@ describe("iCalendar files", () => {
     expect(scheduleAt(policy, "2026-11-04T14:30:00Z").allowed).toBe(true);
   });
 
-  it("a malformed file is an invalid policy with the file's line; a missing or oversized one too", async () => {
+  it("a malformed file is an invalid policy with the file's line and column; a missing or oversized one too", async () => {
+    const problemIn = async (text: string) => (await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", text]]) }))[0];
     const broken = ICS.replace("DTEND;VALUE=DATE:20261113", "DTEND;VALUE=DATE 20261113");
-    const [problem] = await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", broken]]) });
-    expect(problem).toMatchObject({ file: ".github/company.ics", line: 7, path: "blackouts[0].ics" });
+    // Where the ":" should be.
+    expect(await problemIn(broken)).toMatchObject({ file: ".github/company.ics", line: 7, column: 26, path: "blackouts[0].ics" });
+    // On a folded line's continuation, counted as an editor shows it.
+    expect(await problemIn(ICS.replace("DTEND;VALUE=DATE:20261113", "DTEND;VALUE=DA\r\n TE 20261113"))).toMatchObject({ line: 8, column: 13 });
+    expect(await problemIn(ICS.replace("END:VEVENT\r\nBEGIN:VEVENT", "END:VTODO\r\nBEGIN:VEVENT"))).toMatchObject({ line: 9, column: 5, message: "END:VTODO closes BEGIN:VEVENT of line 4" });
+    expect(await problemIn(ICS.replace("DTEND;VALUE=DATE:20261113", "DTEND;VALUE=DATE:20261110"))).toMatchObject({ line: 7, column: 18, message: 'event "Company offsite" ends before it starts' });
     const unclosed = ICS.replace("END:VEVENT\r\nBEGIN:VEVENT", "BEGIN:VEVENT");
     expect((await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", unclosed]]) }))[0]!.message).toMatch(/never closed|closes BEGIN/);
     const badZone = ICS.replace("TZID=America/New_York:20261102", "TZID=America/New_Yrok:20261102");
-    expect((await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", badZone]]) }))[0]).toMatchObject({ line: 10, suggestion: 'did you mean "America/New_York"?' });
+    // At the TZID parameter's value.
+    expect((await calendarProblems(ICS_POLICY, { files: new Map([[".github/company.ics", badZone]]) }))[0]).toMatchObject({ line: 12, column: 14, suggestion: 'did you mean "America/New_York"?' });
     const [missing] = await calendarProblems(ICS_POLICY);
     expect(missing).toMatchObject({ file: ".github/changegate.yml", path: "blackouts[0].ics", line: 6 });
     const huge = ICS.replace("SUMMARY:Company offsite", `SUMMARY:${"x".repeat(1_100_000)}`);

@@ -14,6 +14,8 @@ import type { RenderedCheck } from "../../src/report/checks.js";
 import { recordPush } from "../fake-github/activity.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/server.js";
 import { policyFrom } from "../support/policy.js";
+import { loadPolicy } from "../../src/github/policy-source.js";
+import { scheduleAt } from "../calendar/support.js";
 
 let fake: FakeGitHub;
 let octokit: Octokit;
@@ -234,5 +236,54 @@ describe("merge groups", () => {
     expect(combined.map((check) => check.conclusion)).toEqual(["success", "failure", "success"]);
     expect(combined[1]!.title).toBe("#2: Freeze “Q1” until Thu");
     expect(annotationKey(failing("changegate/risk", 1).annotations[0]!)).toContain("problem 0");
+  });
+});
+
+describe("the calendar's releases and issues past the first page", () => {
+  const RELEASES = 'version: 1\ntimezone: UTC\nfreezes:\n  - name: "After a major release"\n    after_release: { tags: ["v*.0.0"], for: "48h" }\n';
+  const INCIDENTS = 'version: 1\ntimezone: UTC\nfreezes:\n  - name: "Incident"\n    while_issues_open: { labels: ["incident"] }\n';
+  const load = async (repo: string) => {
+    const loaded = await loadPolicy(octokit, { owner: "acme", repo, ref: "main" });
+    if (loaded.status !== "valid") throw new Error(JSON.stringify(loaded));
+    return loaded.policy;
+  };
+  const listed = (route: string) => fake.requests((record) => record.route === route).length;
+
+  it("a major release behind 100 newer ones still freezes: the next page is read", async () => {
+    const repo = newRepo({ ".github/changegate.yml": RELEASES });
+    fake.addRelease("acme", repo, { tag: "v3.0.0", publishedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    for (let patch = 1; patch <= 100; patch++) fake.addRelease("acme", repo, { tag: `v3.0.${patch}` });
+    fake.resetRequests();
+    const policy = await load(repo);
+    expect(scheduleAt(policy, Date.now()).blockers[0]).toMatchObject({ name: "After a major release: v3.0.0" });
+    expect(listed("GET /repos/{owner}/{repo}/releases")).toBe(2);
+  });
+
+  it("stops at a page of releases all created before the longest freeze could reach now", async () => {
+    const repo = newRepo({ ".github/changegate.yml": RELEASES });
+    const realClock = fake.clock;
+    fake.clock = () => new Date(Date.now() - 10 * 86_400_000);
+    try {
+      for (let n = 1; n <= 150; n++) fake.addRelease("acme", repo, { tag: `v1.${n}.0` });
+    } finally {
+      fake.clock = realClock;
+    }
+    for (let n = 1; n <= 60; n++) fake.addRelease("acme", repo, { tag: `v2.${n}.0` });
+    fake.resetRequests();
+    const policy = await load(repo);
+    expect(scheduleAt(policy, Date.now()).allowed).toBe(true);
+    // Page 1: 60 recent and 40 old; page 2: 100 old, so page 3 (10 more) is not asked for.
+    expect(listed("GET /repos/{owner}/{repo}/releases")).toBe(2);
+  });
+
+  it("an incident issue behind 100 others with the label, opened by someone who may declare one, still freezes", async () => {
+    const repo = newRepo({ ".github/changegate.yml": INCIDENTS });
+    fake.setPermission("acme", repo, "alice", "write");
+    const incident = fake.createIssue("acme", repo, { title: "Checkout is down", user: "alice", labels: ["incident"] });
+    for (let n = 1; n <= 100; n++) fake.createIssue("acme", repo, { title: `Please freeze ${n}`, user: "mallory", labels: ["incident"] });
+    fake.resetRequests();
+    const policy = await load(repo);
+    expect(scheduleAt(policy, Date.now()).blockers[0]).toMatchObject({ name: `Incident: #${incident.number} Checkout is down` });
+    expect(listed("GET /repos/{owner}/{repo}/issues")).toBe(2);
   });
 });
