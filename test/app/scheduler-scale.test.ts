@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pullRequestEvent, pullRequestReviewEvent, type FakeGitHub, type PullRequestRef } from "../fake-github/index.js";
-import { CHANGE_REQUEST, conclusions, startApp, startFake, waitFor, type App } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { pullRequestEvent, pullRequestReviewEvent, type PullRequestRef } from "../fake-github/index.js";
+import { appSuite, CHANGE_REQUEST, conclusions, type startApp, waitFor, type App } from "./harness.js";
 
 /**
  * Issue 11, finding 8: under traffic classes every open pull request's next boundary is the
@@ -12,31 +12,13 @@ import { CHANGE_REQUEST, conclusions, startApp, startFake, waitFor, type App } f
 const TRAFFIC = `risk:\n  defaults: { blast_radius: 2, reversibility: 2, confidence: 3, timing: 1 }\n  traffic:\n    peak: [{ days: [mon, tue, wed, thu, fri, sat, sun], from: "17:00", to: "21:00" }]\n`;
 const PEAK = Date.parse("2026-03-03T17:00:00Z");
 
-let fake: FakeGitHub;
-let repoCount = 0;
-const apps: App[] = [];
-
-beforeAll(async () => {
-  fake = await startFake();
-});
-afterAll(async () => {
-  for (const app of apps) await app.stop();
-  await fake?.close();
-});
+const { fake, app: startSuiteApp, repository } = await appSuite("traffic");
 
 /** The App with its clock at `at` now (and running on from there). */
 async function appAt(at: number, options: Parameters<typeof startApp>[1] = {}): Promise<{ app: App; realTimeOf: (instant: number) => number }> {
   const offset = at - Date.now();
-  const app = await startApp(fake, { now: () => Date.now() + offset, ...options });
-  apps.push(app);
+  const app = await startSuiteApp({ now: () => Date.now() + offset, ...options });
   return { app, realTimeOf: (instant) => instant - offset };
-}
-
-function repository(policy: string): string {
-  const name = `traffic${++repoCount}`;
-  fake.addRepository({ owner: "acme", name, files: { ".github/changegate.yml": policy } });
-  for (const login of ["alice", "bob"]) fake.setPermission("acme", name, login, "write");
-  return name;
 }
 
 const keyOf = (repo: string, ref: PullRequestRef) => ({ installationId: fake.repository("acme", repo).installationId!, owner: "acme", repo, number: ref.number });
