@@ -8,6 +8,8 @@ import type { RedisLike } from "./lock.js";
 import { auditMergeHooks } from "./merge-hooks.js";
 import { pagesFromEnv } from "./pages/handler.js";
 import { ChangegateService, type ServiceOptions } from "./service.js";
+import { SharedWriteWindow } from "./shared-write-window.js";
+import type { WritePace } from "./write-pace.js";
 import { webhookIntake, type WebhookIntake, type WebhookIntakeOptions, type WebhookReceiver } from "./webhook-intake.js";
 
 /**
@@ -46,6 +48,8 @@ export interface ChangegateAppOptions extends Partial<Omit<ServiceOptions, "log"
   webhookIntake?: WebhookIntakeOptions;
   /** The deployment protection rule: its hold store (default: Redis with REDIS_URL, else memory) and callback retries. */
   deployments?: DeploymentRuleOptions;
+  /** The installations' write queue the App's Octokit writes through (server.ts); with Redis its window is shared by the replicas. */
+  writePace?: WritePace | null;
 }
 
 export interface ChangegateApp {
@@ -83,6 +87,11 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       redis = client as unknown as RedisLike;
       redisToClose = client;
     }
+    // Several replicas on one Redis keep each installation's writes within GitHub's limit together.
+    if (redis !== null) {
+      const shared = redis;
+      options.writePace?.share((limits) => new SharedWriteWindow(shared, limits, { log: app.log }));
+    }
     const {
       redis: _redis,
       redisUrl: _url,
@@ -97,6 +106,7 @@ export function createChangegateApp(options: ChangegateAppOptions = {}, env: Nod
       background: _b,
       webhookIntake: intake,
       deployments: deploymentOptions,
+      writePace: _w,
       ...serviceOptions
     } = options;
     service = new ChangegateService({

@@ -11,7 +11,7 @@ import type { WritePace } from "./write-pace.js";
  *   APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET      the App's registration
  *   GHE_HOST, GHE_PROTOCOL                                        GitHub Enterprise Server (or a local fake)
  *   PORT (3000), HOST, WEBHOOK_PATH (/api/github/webhooks)        where it listens
- *   REDIS_URL                                                     several replicas: per-head locks, the durable delivery queue (BullMQ)
+ *   REDIS_URL                                                     several replicas: per-head locks, the durable delivery queue (BullMQ), one write window per installation
  *   LOG_LEVEL, LOG_FORMAT                                         Probot's logging
  *
  * Without APP_ID it starts Probot's setup page, which registers the App from app.yml.
@@ -64,7 +64,7 @@ export async function startChangegate(env: NodeJS.ProcessEnv = process.env, opti
   const pace = defaultPace(limits, fromEnvPace);
   // A closing flip writes one run (the schedule's); at the pace's sustained rate that takes one interval.
   const perFlip = pace === null ? {} : { perFlipMs: pace.intervalMs };
-  const app = createChangegateApp({ ...perFlip, ...fromEnv, ...intake, ...options }, env);
+  const app = createChangegateApp({ ...perFlip, ...fromEnv, ...intake, writePace: pace, ...options }, env);
   const server = await run(app.appFn, {
     env: env["WEBHOOK_PROXY_URL"] ? env : { ...env, WEBHOOK_PATH: PROBOT_UNREACHABLE_PATH },
     Octokit: changegateOctokit({ ...(maxWait ? { maxRateLimitWaitS: Number(maxWait) } : {}), ...(requestTimeout === undefined ? {} : { requestTimeoutMs: requestTimeout }), ...limits }, pace),

@@ -1,4 +1,6 @@
+import { OwnWriteWindow } from "./own-write-window.js";
 import type { WriteUrgency } from "./write-urgency.js";
+import type { WindowLimits, WriteWindow } from "./write-window.js";
 
 /**
  * Each installation's writes through one queue of its own, most urgent first, paced within
@@ -30,8 +32,13 @@ import type { WriteUrgency } from "./write-urgency.js";
  * 200 ms answers, one at a time; 5.1 s, three); three stay far below GitHub's documented
  * hard limit of 100 concurrent requests, and the count above keeps the content limit.
  *
- * One process's count: with several replicas each counts its own writes (GitHub's answers
- * still pause each one that gets them).
+ * The count is kept by a window the queue consults before each write (write-window.ts): the
+ * process's own (own-write-window.ts, synchronous), or, with several replicas on one Redis,
+ * one shared by them all (shared-write-window.ts, set by `share`: one round trip a write), so
+ * that the replicas together keep the installation's limit and a pause GitHub gave one holds
+ * every one. The order stays each replica's own: a revocation waits at most for the writes in
+ * flight here and for room in the shared window, which another replica's writes may have
+ * taken (one window at worst). When Redis fails, each replica falls back to its own window.
  */
 export interface WritePaceOptions {
   /** Writes one installation may send in any rolling window of `minuteMs` (GitHub: 80 a minute). */
@@ -57,21 +64,23 @@ interface Waiting {
   start: () => void;
 }
 
-/** One installation's state: its queue, what it sent within the longest window, a pause. */
+/** One installation's state: its queue, a pause, and what its window last said. */
 interface Lane {
   waiting: Waiting[];
-  sent: number[];
   inFlight: number;
   pausedUntil: number;
+  /** The window said there is no room before this. */
+  roomAt: number;
+  /** A shared window is being asked for room (one question at a time). */
+  asking: boolean;
   lastNotification: number;
   timer: NodeJS.Timeout | null;
 }
 
 export class WritePace {
   readonly #lanes = new Map<string, Lane>();
-  readonly #perMinute: number;
-  readonly #minuteMs: number;
-  readonly #perHour: number | null;
+  readonly #limits: WindowLimits;
+  #window: WriteWindow;
   readonly #concurrency: number;
   readonly #notificationIntervalMs: number;
   readonly #now: () => number;
@@ -79,9 +88,8 @@ export class WritePace {
   #sent = 0;
 
   constructor(options: WritePaceOptions = {}) {
-    this.#perMinute = Math.max(1, options.perMinute ?? GITHUB_CONTENT_WRITES_PER_MINUTE);
-    this.#minuteMs = Math.max(0, options.minuteMs ?? 60_000);
-    this.#perHour = options.perHour ?? null;
+    this.#limits = { perMinute: Math.max(1, options.perMinute ?? GITHUB_CONTENT_WRITES_PER_MINUTE), minuteMs: Math.max(0, options.minuteMs ?? 60_000), perHour: options.perHour ?? null };
+    this.#window = new OwnWriteWindow(this.#limits);
     this.#concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.#notificationIntervalMs = options.notificationIntervalMs ?? 3_000;
     this.#now = options.now ?? Date.now;
@@ -89,8 +97,13 @@ export class WritePace {
 
   /** The time one write takes at the sustained pace, ms (what the scheduler budgets a flip). */
   get intervalMs(): number {
-    const perMinute = this.#minuteMs / this.#perMinute;
-    return this.#perHour === null ? perMinute : Math.max(perMinute, (60 * this.#minuteMs) / this.#perHour);
+    const { perMinute, minuteMs, perHour } = this.#limits;
+    return perHour === null ? minuteMs / perMinute : Math.max(minuteMs / perMinute, (60 * minuteMs) / perHour);
+  }
+
+  /** Counts every installation's writes in `window(limits)` from now on (a shared window, across replicas), before any write is sent. */
+  share(window: (limits: WindowLimits) => WriteWindow): void {
+    this.#window = window(this.#limits);
   }
 
   /** Writes sent so far, every installation. */
@@ -135,13 +148,14 @@ export class WritePace {
     const lane = this.#lane(key);
     if (untilMs <= lane.pausedUntil) return;
     lane.pausedUntil = untilMs;
+    this.#window.pause(key, untilMs - this.#now());
     this.#pump(key, lane);
   }
 
   #lane(key: string): Lane {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = { waiting: [], sent: [], inFlight: 0, pausedUntil: 0, lastNotification: -Infinity, timer: null };
+      lane = { waiting: [], inFlight: 0, pausedUntil: 0, roomAt: 0, asking: false, lastNotification: -Infinity, timer: null };
       this.#lanes.set(key, lane);
     }
     return lane;
@@ -150,41 +164,52 @@ export class WritePace {
   #pump(key: string, lane: Lane): void {
     if (lane.timer !== null) clearTimeout(lane.timer);
     lane.timer = null;
-    while (lane.waiting.length > 0 && lane.inFlight < this.#concurrency) {
+    while (lane.waiting.length > 0 && lane.inFlight < this.#concurrency && !lane.asking) {
       const now = this.#now();
-      const wait = this.#waitMs(lane, now);
+      const wait = Math.max(lane.pausedUntil, lane.roomAt) - now;
       if (wait > 0) {
         lane.timer = setTimeout(() => this.#pump(key, lane), wait);
         return;
       }
       // A notifying write waits for its spacing; the others go past it.
       const notifyWait = lane.lastNotification + this.#notificationIntervalMs - now;
-      const next = this.#takeMostUrgent(lane, notifyWait <= 0);
-      if (next === null) {
+      if (!lane.waiting.some((candidate) => !candidate.notifies || notifyWait <= 0)) {
         lane.timer = setTimeout(() => this.#pump(key, lane), notifyWait);
         return;
       }
-      lane.sent.push(now);
-      if (next.notifies) lane.lastNotification = now;
-      next.start();
+      const room = this.#window.take(key, now);
+      if (typeof room === "number") {
+        this.#taken(lane, room, now);
+        continue;
+      }
+      // A shared window answers later: the write that goes is the most urgent then.
+      lane.asking = true;
+      void room
+        // Never rejects (a shared window falls back to its own); should it, writing goes on.
+        .catch(() => 0)
+        .then((answer) => {
+          lane.asking = false;
+          this.#taken(lane, answer, this.#now());
+          this.#pump(key, lane);
+        });
+      return;
     }
-    const quiet = lane.lastNotification + this.#notificationIntervalMs <= this.#now() && lane.pausedUntil <= this.#now();
-    if (lane.waiting.length === 0 && lane.inFlight === 0 && lane.sent.length === 0 && quiet) this.#lanes.delete(key);
+    const now = this.#now();
+    const quiet = lane.lastNotification + this.#notificationIntervalMs <= now && lane.pausedUntil <= now && lane.roomAt <= now;
+    if (lane.waiting.length === 0 && lane.inFlight === 0 && !lane.asking && quiet) this.#lanes.delete(key);
   }
 
-  /** How long until the lane may send one more write (0: now). Forgets sends older than the longest window. */
-  #waitMs(lane: Lane, now: number): number {
-    const longest = this.#perHour === null ? this.#minuteMs : 60 * this.#minuteMs;
-    while (lane.sent.length > 0 && lane.sent[0]! <= now - longest) lane.sent.shift();
-    let wait = lane.pausedUntil - now;
-    const within = (windowMs: number, limit: number) => {
-      // The limit-th newest send must have left the window.
-      const index = lane.sent.length - limit;
-      if (index >= 0) wait = Math.max(wait, lane.sent[index]! + windowMs - now);
-    };
-    within(this.#minuteMs, this.#perMinute);
-    if (this.#perHour !== null) within(60 * this.#minuteMs, this.#perHour);
-    return Math.max(0, wait);
+  /** The window's answer: 0, it took a place, and the most urgent write that may go starts; else no room for `room` ms. */
+  #taken(lane: Lane, room: number, now: number): void {
+    if (room > 0) {
+      lane.roomAt = now + room;
+      return;
+    }
+    const next = this.#takeMostUrgent(lane, lane.lastNotification + this.#notificationIntervalMs <= now);
+    // Always one: the queue only grows while the window is asked, and spacing only runs out.
+    if (next === null) return;
+    if (next.notifies) lane.lastNotification = now;
+    next.start();
   }
 
   /** The most urgent write that may go now (a notifying one only when `notifyingMayGo`), taken off the queue; null: none may. */

@@ -11,6 +11,8 @@ export interface RedisServer {
   readonly url: string;
   /** A new client (closed by `stop`). */
   client(): Redis;
+  /** Sends the server a signal (SIGKILL: it dies, its clients still connected; SIGSTOP: it stops answering; SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -47,9 +49,15 @@ export async function startRedisServer(): Promise<RedisServer> {
       clients.push(client);
       return client;
     },
+    signal(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
     async stop() {
-      await Promise.all(clients.map((client) => client.quit().catch(() => undefined)));
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGCONT");
+      // A client of a server gone reconnects: it is dropped, not asked to quit.
+      const alive = child.exitCode === null && child.signalCode === null;
+      await Promise.all(clients.map((client) => (alive ? client.quit().catch(() => undefined) : client.disconnect())));
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
         await exited;

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RedisLike } from "../../src/app/lock.js";
+import { SharedWriteWindow } from "../../src/app/shared-write-window.js";
+import { WritePace } from "../../src/app/write-pace.js";
+import { URGENCY } from "../../src/app/write-urgency.js";
+import { startRedisServer, type RedisServer } from "../support/redis-server.js";
+
+/**
+ * Two replicas' write queues on one real Redis (redis-server, started for this file), each
+ * with its own connection, on a window scaled down to 5 writes a second: together they keep
+ * one installation's limit, and a pause one of them was given holds the other. When Redis dies
+ * or stops answering, writes go on, each replica within its own window.
+ */
+const LIMITS = { perMinute: 5, minuteMs: 1_000 };
+/**
+ * How much two writes admitted a window apart may seem closer, as this process sees them
+ * start: an admission is Redis's, its write starts when the answer is read here, later on a
+ * loaded machine.
+ */
+const SLACK_MS = 150;
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+interface Log {
+  warnings: string[];
+  infos: string[];
+  warn(object: unknown, message?: string): void;
+  info(object: unknown, message?: string): void;
+}
+function log(): Log {
+  const kept: Log = { warnings: [], infos: [], warn: (_object, message) => kept.warnings.push(message ?? ""), info: (_object, message) => kept.infos.push(message ?? "") };
+  return kept;
+}
+
+/** A connection to `redis` whose errors (the server stopped or gone) are the test's to cause: not printed. */
+function connection(redis: RedisServer): RedisLike {
+  const client = redis.client();
+  client.on("error", () => undefined);
+  return client as unknown as RedisLike;
+}
+
+/** A replica's write queue sharing its window through `redis`. */
+function replica(redis: RedisLike, replicaLog: Log = log(), timing: { timeoutMs?: number; retryMs?: number } = {}): WritePace {
+  const pace = new WritePace(LIMITS);
+  pace.share((limits) => new SharedWriteWindow(redis, limits, { log: replicaLog, ...timing }));
+  return pace;
+}
+
+type Sent = { replica: string; key: string; at: number }[];
+
+function write(pace: WritePace, sent: Sent, name: string, key: string): Promise<void> {
+  return pace.schedule(key, { level: URGENCY.background, since: 0 }, async () => {
+    sent.push({ replica: name, key, at: Date.now() });
+  });
+}
+
+/** The most writes of `key` within any window of `windowMs`. */
+function busiest(sent: Sent, key: string, windowMs: number): number {
+  const times = sent.filter((entry) => entry.key === key).map((entry) => entry.at).sort((a, b) => a - b);
+  let most = 0;
+  for (let end = 0, start = 0; end < times.length; end++) {
+    while (times[start]! <= times[end]! - windowMs) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+describe("SharedWriteWindow: one installation's window across replicas, through Redis", () => {
+  it("two replicas' writes of one installation together never exceed the limit in any window", async () => {
+    const sent: Sent = [];
+    const [a, b] = [replica(connection(server)), replica(connection(server))];
+    await Promise.all(Array.from({ length: 10 }, () => [write(a, sent, "a", "101"), write(b, sent, "b", "101")]).flat());
+    expect(sent).toHaveLength(20);
+    // Both replicas wrote, and never more than five between them within a window.
+    expect(new Set(sent.map((entry) => entry.replica))).toEqual(new Set(["a", "b"]));
+    expect(busiest(sent, "101", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+  });
+
+  it("two installations do not limit each other: one at its limit leaves the other's writes going out", async () => {
+    const sent: Sent = [];
+    const [a, b] = [replica(connection(server)), replica(connection(server))];
+    const first = Array.from({ length: 10 }, () => write(a, sent, "a", "201"));
+    // The first installation's window is full on replica a; the other's writes on b go all the same.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sent.filter((entry) => entry.key === "201")).toHaveLength(5);
+    await Promise.all(Array.from({ length: 5 }, () => write(b, sent, "b", "202")));
+    expect(sent.filter((entry) => entry.key === "202")).toHaveLength(5);
+    expect(a.waiting("201")).toBe(5);
+    await Promise.all(first);
+  });
+
+  it("a pause GitHub gave one replica holds the installation's writes on the other, and only that installation's", async () => {
+    const sent: Sent = [];
+    const [a, b] = [replica(connection(server)), replica(connection(server))];
+    const until = Date.now() + 800;
+    a.pause("301", until);
+    // The pause reaches Redis in one round trip.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all([write(b, sent, "b", "301"), write(b, sent, "b", "302")]);
+    expect(sent.map((entry) => entry.key)).toEqual(["302", "301"]);
+    expect(sent[1]!.at).toBeGreaterThanOrEqual(until - 20);
+  });
+});
+
+describe("SharedWriteWindow when Redis fails", () => {
+  it("Redis stops answering, then dies: writes go on, each replica within its own window, logged once; no unhandled rejection", async () => {
+    const own = await startRedisServer();
+    try {
+      const logs = [log(), log()];
+      const timing = { timeoutMs: 200, retryMs: 300 };
+      const [a, b] = [replica(connection(own), logs[0], timing), replica(connection(own), logs[1], timing)];
+      const sent: Sent = [];
+      await Promise.all([write(a, sent, "a", "401"), write(b, sent, "b", "401")]);
+      expect(logs.flatMap((kept) => kept.warnings)).toEqual([]);
+
+      // Stopped: the connections stay open and nothing answers; each replica decides alone after the timeout.
+      own.signal("SIGSTOP");
+      const stopped = Array.from({ length: 7 }, () => [write(a, sent, "a", "401"), write(b, sent, "b", "401")]).flat();
+      await Promise.all(stopped);
+      own.signal("SIGCONT");
+      expect(sent).toHaveLength(16);
+      for (const name of ["a", "b"]) expect(busiest(sent.filter((entry) => entry.replica === name), "401", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+
+      // Killed, its clients still connected (reconnecting): the same.
+      own.signal("SIGKILL");
+      await Promise.all(Array.from({ length: 6 }, () => [write(a, sent, "a", "401"), write(b, sent, "b", "401")]).flat());
+      expect(sent).toHaveLength(28);
+      for (const name of ["a", "b"]) expect(busiest(sent.filter((entry) => entry.replica === name), "401", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+      // One warning a replica for the whole outage.
+      expect(logs.map((kept) => kept.warnings.length)).toEqual([1, 1]);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it("once Redis answers again, the replicas share the window again", async () => {
+    const own = await startRedisServer();
+    try {
+      const logs = [log(), log()];
+      const timing = { timeoutMs: 200, retryMs: 300 };
+      const [a, b] = [replica(connection(own), logs[0], timing), replica(connection(own), logs[1], timing)];
+      own.signal("SIGSTOP");
+      const sent: Sent = [];
+      await Promise.all([write(a, sent, "a", "501"), write(b, sent, "b", "501")]);
+      own.signal("SIGCONT");
+      // After `retryMs` each replica asks Redis again; from then on the limit is both replicas'.
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      const shared: Sent = [];
+      await Promise.all(Array.from({ length: 6 }, () => [write(a, shared, "a", "501"), write(b, shared, "b", "501")]).flat());
+      expect(busiest(shared, "501", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+      expect(logs.map((kept) => [kept.warnings.length, kept.infos.length])).toEqual([
+        [1, 1],
+        [1, 1],
+      ]);
+    } finally {
+      await own.stop();
+    }
+  });
+});
