@@ -142,3 +142,31 @@ it("merges delivered to two replicas at once go into one trail through the Redis
   expect(fake.requests({ method: "PATCH", route: "PATCH /repos/{owner}/{repo}/git/refs/{ref}", status: 422 })).toEqual([]);
   expect(fake.countRequests({ route: "POST /repos/{owner}/{repo}/git/commits" })).toBe(fake.countRequests({ route: /git\/refs/ }));
 });
+
+it("two replicas write one installation's burst within one shared window: no more than the limit in any window, as GitHub receives them", async () => {
+  // GitHub's 80 a minute scaled to 10 in any 1.5 s; the other installations' Apps above are not paced.
+  const window = { perMinute: 10, minuteMs: 1_500 };
+  // As production runs them: REDIS_URL, each replica its own connection (and the durable queue in Redis).
+  const paced = [await startApp(fake, {}, { writes: window }, { REDIS_URL: server.url }), await startApp(fake, {}, { writes: window }, { REDIS_URL: server.url })];
+  try {
+    fake.addRepository({ owner: "globex", name: "paced", files: { ".github/changegate.yml": "version: 1\n" } });
+    const opened = Array.from({ length: 10 }, (_, index) => pullRequestEvent(fake, "opened", fake.openPullRequest({ owner: "globex", repo: "paced", user: "carol", body: CHANGE_REQUEST("normal"), changes: { [`f${index}.txt`]: "x\n" } })));
+    fake.resetRequests();
+    // The burst spread over both replicas, as a load balancer does.
+    await Promise.all(opened.map((event, index) => paced[index % 2]!.deliver(event)));
+    await Promise.all(paced.map((app) => app.settled()));
+    const writes = fake.requests((record) => record.method !== "GET" && !record.installationToken && record.path.startsWith("/repos/globex/"));
+    // Three runs a pull request, both replicas writing.
+    expect(writes.filter((record) => record.route === "POST /repos/{owner}/{repo}/check-runs")).toHaveLength(30);
+    // A write reaches GitHub a little after its admission: two admitted a window apart may arrive closer (the slack).
+    const times = writes.map((record) => record.timestamp).sort((a, b) => a - b);
+    let busiest = 0;
+    for (let end = 0, start = 0; end < times.length; end++) {
+      while (times[start]! <= times[end]! - (window.minuteMs - 300)) start++;
+      busiest = Math.max(busiest, end - start + 1);
+    }
+    expect(busiest).toBeLessThanOrEqual(window.perMinute);
+  } finally {
+    for (const app of paced) await app.stop();
+  }
+});
