@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisLike } from "./lock.js";
 import { OwnWriteWindow } from "./own-write-window.js";
-import type { WindowLimits, WriteWindow } from "./write-window.js";
+import { longestWindowMs, type Room, type WindowLimits, type WriteWindow } from "./write-window.js";
 
 /**
  * One installation's write window shared by every replica on one Redis (REDIS_URL), so that
@@ -13,9 +13,12 @@ import type { WindowLimits, WriteWindow } from "./write-window.js";
  * atomic, per write: while the pause key lives, answer its time to live; else drop the
  * entries older than the longest window, admit the write (add it) if fewer than `perMinute`
  * are within the minute (and `perHour` within the hour, when counted), else answer how long
- * until the oldest that must leave has left. Time is Redis's (`TIME` in the script), so
- * replicas' clocks do not matter. One round trip per write, well under a millisecond next to
- * GitHub's answer to the write itself (hundreds of ms); the entries expire with the window.
+ * until the oldest that must leave has left. When the write's answer has come, its entry is
+ * moved to that time (write-window.ts: GitHub counts a write on arrival, between the two).
+ * Time is Redis's (`TIME` in the scripts), so replicas' clocks do not matter. One round trip
+ * before each write, well under a millisecond next to GitHub's answer to the write itself
+ * (hundreds of ms), and one after it that nothing waits for; the entries expire with the
+ * window.
  *
  * What is shared is the count, not the order: each replica's queue (write-pace.ts) keeps its
  * own urgency order, so a revocation on one replica may wait while another replica's writes
@@ -69,6 +72,13 @@ redis.call("PEXPIRE", KEYS[1], longest + 1000)
 return 0
 `;
 
+const ANSWERED = `
+local time = redis.call("TIME")
+redis.call("ZADD", KEYS[1], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[1])
+redis.call("PEXPIRE", KEYS[1], tonumber(ARGV[2]) + 1000)
+return 0
+`;
+
 const PAUSE = `
 if redis.call("PTTL", KEYS[1]) < tonumber(ARGV[1]) then redis.call("SET", KEYS[1], "1", "PX", ARGV[1]) end
 return 0
@@ -98,7 +108,7 @@ export class SharedWriteWindow implements WriteWindow {
     this.#prefix = options.prefix ?? "changegate:writes:";
   }
 
-  take(key: string, now: number): number | Promise<number> {
+  take(key: string, now: number): Room | Promise<Room> {
     if (Date.now() < this.#ownUntil) return this.#own.take(key, now);
     return this.#takeShared(key, now);
   }
@@ -108,15 +118,25 @@ export class SharedWriteWindow implements WriteWindow {
     void this.#call(PAUSE, [this.#prefix + key + ":paused"], [Math.ceil(forMs)]).then((answer) => this.#settle(answer));
   }
 
-  async #takeShared(key: string, now: number): Promise<number> {
+  async #takeShared(key: string, now: number): Promise<Room> {
     const asked = Date.now();
-    const answer = await this.#call(TAKE, [this.#prefix + key + ":sent", this.#prefix + key + ":paused"], [this.limits.minuteMs, this.limits.perMinute, this.limits.perHour ?? 0, `${this.#replica}:${++this.#seq}`]);
+    const sent = this.#prefix + key + ":sent";
+    const member = `${this.#replica}:${++this.#seq}`;
+    const answer = await this.#call(TAKE, [sent, this.#prefix + key + ":paused"], [this.limits.minuteMs, this.limits.perMinute, this.limits.perHour ?? 0, member]);
     // `now` is the queue's clock when it asked; the answer came this much later.
     const at = now + (Date.now() - asked);
     if (!this.#settle(answer)) return this.#own.take(key, at);
+    if (answer.value > 0) return { waitMs: answer.value };
     // Admitted: counted in the own window too, the fallback's count should Redis fail next.
-    if (answer.value === 0) this.#own.record(key, at);
-    return Math.max(0, answer.value);
+    const own = this.#own.record(key, at);
+    return {
+      place: {
+        answered: (answeredAt) => {
+          own.answered(answeredAt);
+          if (Date.now() >= this.#ownUntil) void this.#call(ANSWERED, [sent], [member, longestWindowMs(this.limits)]).then((moved) => this.#settle(moved));
+        },
+      },
+    };
   }
 
   /** Whether Redis answered; logs the first failure of an outage and the recovery after it. */

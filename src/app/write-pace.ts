@@ -1,6 +1,6 @@
 import { OwnWriteWindow } from "./own-write-window.js";
 import type { WriteUrgency } from "./write-urgency.js";
-import type { WindowLimits, WriteWindow } from "./write-window.js";
+import type { Place, Room, WindowLimits, WriteWindow } from "./write-window.js";
 
 /**
  * Each installation's writes through one queue of its own, most urgent first, paced within
@@ -61,7 +61,7 @@ interface Waiting {
   urgency: WriteUrgency;
   seq: number;
   notifies: boolean;
-  start: () => void;
+  start: (place: Place) => void;
 }
 
 /** One installation's state: its queue, a pause, and what its window last said. */
@@ -124,7 +124,7 @@ export class WritePace {
         urgency,
         seq: ++this.#seq,
         notifies,
-        start: () => {
+        start: (place) => {
           lane.inFlight++;
           this.#sent++;
           let sending: Promise<T>;
@@ -134,6 +134,7 @@ export class WritePace {
             sending = Promise.reject(error);
           }
           void sending.then(resolve, reject).finally(() => {
+            place.answered(this.#now());
             lane.inFlight--;
             this.#pump(key, lane);
           });
@@ -178,7 +179,7 @@ export class WritePace {
         return;
       }
       const room = this.#window.take(key, now);
-      if (typeof room === "number") {
+      if (!(room instanceof Promise)) {
         this.#taken(lane, room, now);
         continue;
       }
@@ -186,7 +187,7 @@ export class WritePace {
       lane.asking = true;
       void room
         // Never rejects (a shared window falls back to its own); should it, writing goes on.
-        .catch(() => 0)
+        .catch((): Room => ({ place: { answered: () => undefined } }))
         .then((answer) => {
           lane.asking = false;
           this.#taken(lane, answer, this.#now());
@@ -199,17 +200,17 @@ export class WritePace {
     if (lane.waiting.length === 0 && lane.inFlight === 0 && !lane.asking && quiet) this.#lanes.delete(key);
   }
 
-  /** The window's answer: 0, it took a place, and the most urgent write that may go starts; else no room for `room` ms. */
-  #taken(lane: Lane, room: number, now: number): void {
-    if (room > 0) {
-      lane.roomAt = now + room;
+  /** The window's answer: a place, and the most urgent write that may go now starts in it; or no room for `waitMs`. */
+  #taken(lane: Lane, room: Room, now: number): void {
+    if ("waitMs" in room) {
+      lane.roomAt = now + room.waitMs;
       return;
     }
     const next = this.#takeMostUrgent(lane, lane.lastNotification + this.#notificationIntervalMs <= now);
     // Always one: the queue only grows while the window is asked, and spacing only runs out.
-    if (next === null) return;
+    if (next === null) return room.place.answered(now);
     if (next.notifies) lane.lastNotification = now;
-    next.start();
+    next.start(room.place);
   }
 
   /** The most urgent write that may go now (a notifying one only when `notifyingMayGo`), taken off the queue; null: none may. */

@@ -82,6 +82,22 @@ describe("SharedWriteWindow: one installation's window across replicas, through 
     expect(busiest(sent, "101", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
   });
 
+  it("a write holds its place until its answer has come: the next write waits one window from the first answer, not from the first start", async () => {
+    const sent: Sent = [];
+    const [a, b] = [replica(connection(server)), replica(connection(server))];
+    const answers: number[] = [];
+    const slow = (pace: WritePace, name: string) =>
+      pace.schedule("111", { level: URGENCY.background, since: 0 }, async () => {
+        sent.push({ replica: name, key: "111", at: Date.now() });
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        answers.push(Date.now());
+      });
+    // Five writes answered after 400 ms fill the window; the sixth waits for one of them.
+    await Promise.all([slow(a, "a"), slow(a, "a"), slow(a, "a"), slow(b, "b"), slow(b, "b"), slow(b, "b")]);
+    const sixth = sent.map((entry) => entry.at).sort((x, y) => x - y)[5]!;
+    expect(sixth).toBeGreaterThanOrEqual(Math.min(...answers) + LIMITS.minuteMs - SLACK_MS);
+  });
+
   it("two installations do not limit each other: one at its limit leaves the other's writes going out", async () => {
     const sent: Sent = [];
     const [a, b] = [replica(connection(server)), replica(connection(server))];

@@ -42,6 +42,23 @@ describe("WritePace: each installation's writes, most urgent first, within GitHu
     expect(await Promise.all(writes)).toEqual(["a", "b", "c", "d"]);
   });
 
+  it("a write holds its place in the window until its answer has come, and one window after (GitHub counts it on arrival, somewhere between)", async () => {
+    const pace = new WritePace({ perMinute: 1, minuteMs: 1_000 });
+    const slow = pace.schedule("1", background(), async () => {
+      sent.push({ key: "1", name: "slow", at: Date.now() });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    });
+    void write(pace, "1", "next", background());
+    await vi.advanceTimersByTimeAsync(1_499);
+    await slow;
+    expect(sent.map((entry) => entry.name)).toEqual(["slow"]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.map((entry) => [entry.name, entry.at - 1_000_000])).toEqual([
+      ["slow", 0],
+      ["next", 1_500],
+    ]);
+  });
+
   it("a revocation queued last, behind a queue of background writes, is the next one sent", async () => {
     const pace = new WritePace({ perMinute: 1, minuteMs: 1_000 });
     for (let index = 0; index < 10; index++) void write(pace, "1", `background ${index}`, background(index));
