@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import type * as ServerModule from "../src/app/server.js";
 import { appEnvironment, scaledWritePace } from "./app-environment.js";
 import { deliverWebhook, pullRequestEvent, startFakeGitHub, type PullRequestRef } from "../test/fake-github/index.js";
+import { busiestWindow } from "../test/support/busiest-window.js";
 import { startRedisServer, type RedisServer } from "../test/support/redis-server.js";
 
 const PULLS = Number(process.env["BENCH_PULLS"] ?? 20);
@@ -44,16 +45,8 @@ console.log(`opened at once: ${PULLS} pull requests per installation, ${REPLICAS
 
 /** The most writes of `owner`'s installation GitHub received within any scaled minute since `from`. */
 function busiestMinute(owner: string, from: number): number {
-  const times = fake
-    .requests((record) => record.method !== "GET" && !record.installationToken && record.path.startsWith(`/repos/${owner}/`) && record.timestamp >= from)
-    .map((record) => record.timestamp)
-    .sort((a, b) => a - b);
-  let most = 0;
-  for (let end = 0, start = 0; end < times.length; end++) {
-    while (times[start]! <= times[end]! - 60 * WRITE_MS) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
+  const writes = fake.requests((record) => record.method !== "GET" && !record.installationToken && record.path.startsWith(`/repos/${owner}/`) && record.timestamp >= from);
+  return busiestWindow(writes.map((record) => record.timestamp), 60 * WRITE_MS);
 }
 
 const owners = ["acme", "globex"];

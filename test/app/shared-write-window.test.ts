@@ -3,6 +3,7 @@ import type { RedisLike } from "../../src/app/lock.js";
 import { SharedWriteWindow } from "../../src/app/shared-write-window.js";
 import { WritePace } from "../../src/app/write-pace.js";
 import { URGENCY } from "../../src/app/write-urgency.js";
+import { busiestWindow } from "../support/busiest-window.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 
 /**
@@ -60,26 +61,36 @@ function write(pace: WritePace, sent: Sent, name: string, key: string): Promise<
   });
 }
 
-/** The most writes of `key` within any window of `windowMs`. */
-function busiest(sent: Sent, key: string, windowMs: number): number {
-  const times = sent.filter((entry) => entry.key === key).map((entry) => entry.at).sort((a, b) => a - b);
-  let most = 0;
-  for (let end = 0, start = 0; end < times.length; end++) {
-    while (times[start]! <= times[end]! - windowMs) start++;
-    most = Math.max(most, end - start + 1);
+/** The most writes of `key` within any window a little shorter than the limit's (the slack). */
+function busiest(sent: Sent, key: string): number {
+  return busiestWindow(sent.filter((entry) => entry.key === key).map((entry) => entry.at), LIMITS.minuteMs - SLACK_MS);
+}
+
+/** `each` writes of `key` on each of the two replicas, interleaved. */
+function onBoth([a, b]: WritePace[], sent: Sent, key: string, each: number): Promise<void[]> {
+  return Promise.all(Array.from({ length: each }, () => [write(a!, sent, "a", key), write(b!, sent, "b", key)]).flat());
+}
+
+/** Two replicas on a redis-server of their own (which the test stops, kills, starts again), answering fast or falling back fast. */
+async function onOwnServer(test: (own: RedisServer, replicas: WritePace[], logs: Log[]) => Promise<void>): Promise<void> {
+  const own = await startRedisServer();
+  try {
+    const logs = [log(), log()];
+    const timing = { timeoutMs: 200, retryMs: 300 };
+    await test(own, [replica(connection(own), logs[0], timing), replica(connection(own), logs[1], timing)], logs);
+  } finally {
+    await own.stop();
   }
-  return most;
 }
 
 describe("SharedWriteWindow: one installation's window across replicas, through Redis", () => {
   it("two replicas' writes of one installation together never exceed the limit in any window", async () => {
     const sent: Sent = [];
-    const [a, b] = [replica(connection(server)), replica(connection(server))];
-    await Promise.all(Array.from({ length: 10 }, () => [write(a, sent, "a", "101"), write(b, sent, "b", "101")]).flat());
+    await onBoth([replica(connection(server)), replica(connection(server))], sent, "101", 10);
     expect(sent).toHaveLength(20);
     // Both replicas wrote, and never more than five between them within a window.
     expect(new Set(sent.map((entry) => entry.replica))).toEqual(new Set(["a", "b"]));
-    expect(busiest(sent, "101", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+    expect(busiest(sent, "101")).toBeLessThanOrEqual(LIMITS.perMinute);
   });
 
   it("a write holds its place until its answer has come: the next write waits one window from the first answer, not from the first start", async () => {
@@ -125,57 +136,42 @@ describe("SharedWriteWindow: one installation's window across replicas, through 
 });
 
 describe("SharedWriteWindow when Redis fails", () => {
-  it("Redis stops answering, then dies: writes go on, each replica within its own window, logged once; no unhandled rejection", async () => {
-    const own = await startRedisServer();
-    try {
-      const logs = [log(), log()];
-      const timing = { timeoutMs: 200, retryMs: 300 };
-      const [a, b] = [replica(connection(own), logs[0], timing), replica(connection(own), logs[1], timing)];
+  it("Redis stops answering, then dies: writes go on, each replica within its own window, logged once; no unhandled rejection", () =>
+    onOwnServer(async (own, replicas, logs) => {
       const sent: Sent = [];
-      await Promise.all([write(a, sent, "a", "401"), write(b, sent, "b", "401")]);
+      const byReplica = (name: string) => busiest(sent.filter((entry) => entry.replica === name), "401");
+      await onBoth(replicas, sent, "401", 1);
       expect(logs.flatMap((kept) => kept.warnings)).toEqual([]);
 
       // Stopped: the connections stay open and nothing answers; each replica decides alone after the timeout.
       own.signal("SIGSTOP");
-      const stopped = Array.from({ length: 7 }, () => [write(a, sent, "a", "401"), write(b, sent, "b", "401")]).flat();
-      await Promise.all(stopped);
+      await onBoth(replicas, sent, "401", 7);
       own.signal("SIGCONT");
       expect(sent).toHaveLength(16);
-      for (const name of ["a", "b"]) expect(busiest(sent.filter((entry) => entry.replica === name), "401", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+      for (const name of ["a", "b"]) expect(byReplica(name)).toBeLessThanOrEqual(LIMITS.perMinute);
 
       // Killed, its clients still connected (reconnecting): the same.
       own.signal("SIGKILL");
-      await Promise.all(Array.from({ length: 6 }, () => [write(a, sent, "a", "401"), write(b, sent, "b", "401")]).flat());
+      await onBoth(replicas, sent, "401", 6);
       expect(sent).toHaveLength(28);
-      for (const name of ["a", "b"]) expect(busiest(sent.filter((entry) => entry.replica === name), "401", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+      for (const name of ["a", "b"]) expect(byReplica(name)).toBeLessThanOrEqual(LIMITS.perMinute);
       // One warning a replica for the whole outage.
       expect(logs.map((kept) => kept.warnings.length)).toEqual([1, 1]);
-    } finally {
-      await own.stop();
-    }
-  });
+    }));
 
-  it("once Redis answers again, the replicas share the window again", async () => {
-    const own = await startRedisServer();
-    try {
-      const logs = [log(), log()];
-      const timing = { timeoutMs: 200, retryMs: 300 };
-      const [a, b] = [replica(connection(own), logs[0], timing), replica(connection(own), logs[1], timing)];
+  it("once Redis answers again, the replicas share the window again", () =>
+    onOwnServer(async (own, replicas, logs) => {
       own.signal("SIGSTOP");
-      const sent: Sent = [];
-      await Promise.all([write(a, sent, "a", "501"), write(b, sent, "b", "501")]);
+      await onBoth(replicas, [], "501", 1);
       own.signal("SIGCONT");
       // After `retryMs` each replica asks Redis again; from then on the limit is both replicas'.
       await new Promise((resolve) => setTimeout(resolve, 1_300));
       const shared: Sent = [];
-      await Promise.all(Array.from({ length: 6 }, () => [write(a, shared, "a", "501"), write(b, shared, "b", "501")]).flat());
-      expect(busiest(shared, "501", LIMITS.minuteMs - SLACK_MS)).toBeLessThanOrEqual(LIMITS.perMinute);
+      await onBoth(replicas, shared, "501", 6);
+      expect(busiest(shared, "501")).toBeLessThanOrEqual(LIMITS.perMinute);
       expect(logs.map((kept) => [kept.warnings.length, kept.infos.length])).toEqual([
         [1, 1],
         [1, 1],
       ]);
-    } finally {
-      await own.stop();
-    }
-  });
+    }));
 });
