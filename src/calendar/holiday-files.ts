@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import HolidaysParser from "date-holidays-parser";
 import moment from "moment-timezone";
 import type { HolidayCalendar } from "./holiday-calendars.js";
+import { datesOnly } from "./holiday-dates-only.js";
 
 /**
  * holiday-calendars.ts as the bundles link it: the same data read a country at a time from
@@ -37,7 +38,7 @@ export function holidayFilesIn(folder: URL): { countries(): Record<string, strin
       const zones = country.zones.map((zone) => JSON.parse(readFileSync(new URL(`zones/${zone.replaceAll("/", "~")}.json`, folder), "utf8")) as string);
       moment.tz.load({ version: country.zoneVersion, zones, links: country.links });
       const data = { version, license, names, holidays: country.holidays };
-      return state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] });
+      return datesOnly(state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] }));
     },
   };
 }

@@ -2,6 +2,7 @@ import * as rruleModule from "rrule";
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { nearestName } from "../engine/problems.js";
 import { addDays, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+import { simpleRule, type SimpleRule } from "./simple-rule.js";
 
 /**
  * RFC 5545 recurrence rules, expanded by the `rrule` library in wall-clock time and turned
@@ -19,7 +20,7 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 export interface CompiledRule {
-  rule: RRuleInstance;
+  expansion: SimpleRule;
   zone: string;
   /** UNTIL written in UTC (`Z`): compared as an instant, after the wall-clock expansion. */
   untilInstant: number | null;
@@ -37,32 +38,45 @@ export function compileRule(text: string, start: WallTime, zone: string): RuleRe
   }
   const syntax = ruleSyntaxProblem(body);
   if (syntax !== null) return { ok: false, ...syntax };
+  if (/(?:^|;)\s*COUNT\s*=/i.test(body) && /(?:^|;)\s*UNTIL\s*=/i.test(body)) {
+    return { ok: false, message: "COUNT and UNTIL together (RFC 5545 allows one of them)", suggestion: "keep one" };
+  }
+  let untilInstant: number | null = null;
+  let until: number | undefined;
+  const untilText = /(?:^|;)\s*UNTIL\s*=\s*(\d{8}T\d{6}Z)\s*(?:;|$)/i.exec(body)?.[1];
+  if (untilText !== undefined) {
+    // In UTC: end the wall-clock expansion a day late, then cut at the instant itself.
+    const [year, month, day, hour, minute, second] = [0, 4, 6, 9, 11, 13].map((at, index) => Number(untilText.slice(at, at + (index === 0 ? 4 : 2)))) as [number, number, number, number, number, number];
+    untilInstant = Date.UTC(year, month - 1, day, hour, minute, second);
+    const wall = wallTimeAt(untilInstant, zone);
+    until = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY;
+  }
+  const dtstart = floating(start);
+  const expansion = simpleRule(body, dtstart.getTime(), until) ?? rruleExpansion(body, dtstart, until);
+  if ("message" in expansion) return { ok: false, ...expansion };
+  return { ok: true, rule: { expansion, zone, untilInstant } };
+}
+
+/** A rule simpleRule leaves (BYSETPOS, sub-daily, ...), expanded by rrule. */
+function rruleExpansion(body: string, dtstart: Date, until: number | undefined): SimpleRule | { message: string; suggestion: string } {
   let options: ReturnType<typeof RRule.parseString>;
   try {
     options = RRule.parseString(body);
   } catch (error) {
-    return { ok: false, message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
+    return { message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
   }
-  if (options.freq === undefined || options.freq === null) {
-    return { ok: false, message: "a recurrence rule needs FREQ", suggestion: `e.g. ${EXAMPLE}` };
-  }
-  if (options.count != null && options.until != null) {
-    return { ok: false, message: "COUNT and UNTIL together (RFC 5545 allows one of them)", suggestion: "keep one" };
-  }
-  let untilInstant: number | null = null;
-  const untilText = /(?:^|;)UNTIL=([0-9TZ]+)/i.exec(body)?.[1];
-  if (options.until != null && untilText !== undefined && /Z$/i.test(untilText)) {
-    // In UTC: end the wall-clock expansion a day late, then cut at the instant itself.
-    untilInstant = options.until.getTime();
-    const wall = wallTimeAt(untilInstant, zone);
-    options.until = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY);
-  }
+  if (options.freq === undefined || options.freq === null) return { message: "a recurrence rule needs FREQ", suggestion: `e.g. ${EXAMPLE}` };
+  if (until !== undefined) options.until = new Date(until);
+  let rule: RRuleInstance;
   try {
-    const rule = new RRule({ ...options, dtstart: floating(start), tzid: null });
-    return { ok: true, rule: { rule, zone, untilInstant } };
+    rule = new RRule({ ...options, dtstart, tzid: null });
   } catch (error) {
-    return { ok: false, message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
+    return { message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
   }
+  return {
+    between: (from, to) => rule.between(new Date(from), new Date(to), true).map((date) => date.getTime()),
+    first: () => rule.after(new Date(dtstart.getTime() - 1), true)?.getTime() ?? null,
+  };
 }
 
 const PARTS: Record<string, RegExp> = {
@@ -119,7 +133,8 @@ function floating(wall: WallTime): Date {
   return new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
 }
 
-function wallOf(date: Date): WallTime {
+function wallOf(at: number): WallTime {
+  const date = new Date(at);
   return {
     year: date.getUTCFullYear(),
     month: date.getUTCMonth() + 1,
@@ -139,10 +154,9 @@ export function occurrenceEnd(wall: WallTime, start: number, duration: CalendarD
 /** The starts of occurrences in [from, to), as instants with their wall-clock times, ascending. */
 export function ruleStarts(compiled: CompiledRule, from: number, to: number): { start: number; wall: WallTime }[] {
   // Wall-clock time is within ±18 h of UTC: widen the window by that, then cut by instant.
-  const dates = compiled.rule.between(new Date(from - 18 * HOUR), new Date(to + 18 * HOUR), true);
   const starts: { start: number; wall: WallTime }[] = [];
-  for (const date of dates) {
-    const wall = wallOf(date);
+  for (const at of compiled.expansion.between(from - 18 * HOUR, to + 18 * HOUR)) {
+    const wall = wallOf(at);
     const start = instantOfWallTime(wall, compiled.zone);
     if (start < from || start >= to) continue;
     if (compiled.untilInstant !== null && start > compiled.untilInstant) break;
@@ -153,7 +167,7 @@ export function ruleStarts(compiled: CompiledRule, from: number, to: number): { 
 
 /** The first occurrence's start, or null for a rule that never occurs (COUNT=0, UNTIL before start, 30 February). */
 export function firstStart(compiled: CompiledRule): number | null {
-  const first = compiled.rule.after(new Date(compiled.rule.options.dtstart.getTime() - 1), true);
+  const first = compiled.expansion.first();
   if (first === null) return null;
   const start = instantOfWallTime(wallOf(first), compiled.zone);
   if (compiled.untilInstant !== null && start > compiled.untilInstant) return null;
