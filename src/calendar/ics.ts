@@ -1,5 +1,4 @@
 import ICAL from "ical.js";
-import { findIana } from "windows-iana";
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { isKnownZone, knownZones, type WallTime } from "../engine/wall-clock.js";
 import { nearestName } from "../engine/problems.js";
@@ -9,7 +8,8 @@ import { MAX_ICS_BYTES, MAX_ICS_EVENTS } from "./limits.js";
  * iCalendar files (RFC 5545) as a company calendar app exports them, parsed by ical.js
  * (Mozilla's parser, used by Thunderbird: maintained, no dependencies, ES modules, and
  * RFC 5545 writing with folding and CRLF too, which `changegate calendar --ics` uses).
- * A TZID is an IANA zone, or a Windows one as Outlook writes them (mapped by windows-iana).
+ * A TZID is an IANA zone, or a Windows one as Outlook writes them (mapped by windows-zones.ts,
+ * given only to a file that needs it).
  * node-ical was passed over because it brings moment-timezone and its own rrule copy, and
  * ical-expander because it expands with ical.js's zone handling, which needs VTIMEZONE
  * blocks; here each VEVENT becomes plain data (wall-clock start in its TZID, duration,
@@ -52,9 +52,16 @@ export interface IcsEvent {
   recurrenceId: IcsTime | null;
 }
 
-export type IcsResult = { ok: true; events: IcsEvent[] } | { ok: false; line: number | null; column: number | null; message: string; suggestion?: string };
+export type IcsResult =
+  | { ok: true; events: IcsEvent[] }
+  | { ok: false; line: number | null; column: number | null; message: string; suggestion?: string }
+  /** A TZID that is no IANA zone, with no Windows zone table given: parse again with it. */
+  | { ok: false; library: "windows-zones" };
 
-export function parseIcs(text: string): IcsResult {
+/** A Windows zone's IANA name (windows-zones.ts). */
+export type WindowsZones = (name: string) => string | undefined;
+
+export function parseIcs(text: string, windowsZones: WindowsZones | null): IcsResult {
   if (Buffer.byteLength(text, "utf8") > MAX_ICS_BYTES) {
     return { ok: false, line: null, column: null, message: `the file is over ${MAX_ICS_BYTES / 1024} KiB`, suggestion: "export a shorter range, or split it into several files" };
   }
@@ -75,28 +82,30 @@ export function parseIcs(text: string): IcsResult {
   for (const [index, vevent] of vevents.entries()) {
     const found = structure.events[index] ?? { line: 0, places: {} };
     if (String(vevent.getFirstPropertyValue("status") ?? "").toUpperCase() === "CANCELLED") continue;
-    const converted = convertEvent(vevent, found.line, found.places);
+    const converted = convertEvent(vevent, found.line, found.places, windowsZones);
+    if ("library" in converted) return { ok: false, library: converted.library };
     if ("message" in converted) return { ok: false, line: converted.line, column: converted.column, message: converted.message, ...(converted.suggestion ? { suggestion: converted.suggestion } : {}) };
     events.push(converted);
   }
   return { ok: true, events };
 }
 
-type Failure = IcsPlace & { message: string; suggestion?: string };
+type Failure = (IcsPlace & { message: string; suggestion?: string }) | { library: "windows-zones" };
 
-function convertEvent(vevent: ICAL.Component, line: number, places: Record<string, IcsPlace>): IcsEvent | Failure {
+function convertEvent(vevent: ICAL.Component, line: number, places: Record<string, IcsPlace>, windowsZones: WindowsZones | null): IcsEvent | Failure {
   const at = (name: string): IcsPlace => places[name] ?? { line, column: 1 };
+  const timeOf = (property: ICAL.Property, time: ICAL.Time, at: (name: string) => IcsPlace) => timeIn(property, time, at, windowsZones);
   const startProperty = vevent.getFirstProperty("dtstart");
   if (startProperty === null) return { line, column: 1, message: "a VEVENT without DTSTART", suggestion: "every event needs a start" };
   const start = timeOf(startProperty, startProperty.getFirstValue() as ICAL.Time, at);
-  if ("message" in start) return start;
+  if (!("wall" in start)) return start;
   let duration: CalendarDuration = { days: 0, ms: 0 };
   let end: IcsTime | null = null;
   const endProperty = vevent.getFirstProperty("dtend");
   const durationValue = vevent.getFirstPropertyValue("duration") as ICAL.Duration | null;
   if (endProperty !== null) {
     const time = timeOf(endProperty, endProperty.getFirstValue() as ICAL.Time, at);
-    if ("message" in time) return time;
+    if (!("wall" in time)) return time;
     end = time;
   } else if (durationValue !== null) {
     const sign = durationValue.isNegative ? -1 : 1;
@@ -113,7 +122,7 @@ function convertEvent(vevent: ICAL.Component, line: number, places: Record<strin
       for (const value of property.getValues()) {
         if (!(value instanceof ICAL.Time)) continue;
         const time = timeOf(property, value, at);
-        if ("message" in time) return time;
+        if (!("wall" in time)) return time;
         out.push(time);
       }
     }
@@ -127,7 +136,7 @@ function convertEvent(vevent: ICAL.Component, line: number, places: Record<strin
   let recurrenceId: IcsTime | null = null;
   if (recurrence !== null) {
     const time = timeOf(recurrence, recurrence.getFirstValue() as ICAL.Time, at);
-    if ("message" in time) return time;
+    if (!("wall" in time)) return time;
     recurrenceId = time;
   }
   return {
@@ -145,14 +154,15 @@ function convertEvent(vevent: ICAL.Component, line: number, places: Record<strin
   };
 }
 
-function timeOf(property: ICAL.Property, time: ICAL.Time, at: (name: string) => IcsPlace): IcsTime | Failure {
+function timeIn(property: ICAL.Property, time: ICAL.Time, at: (name: string) => IcsPlace, windowsZones: WindowsZones | null): IcsTime | Failure {
   const wall = { year: time.year, month: time.month, day: time.day, hour: time.isDate ? 0 : time.hour, minute: time.isDate ? 0 : time.minute, second: time.isDate ? 0 : time.second };
   const tzid = property.getParameter("tzid");
   let zone: string | null = null;
   if (typeof tzid === "string" && tzid !== "") {
     const name = tzid.replace(/^\/+/, "");
     // Outlook and Exchange export Windows zone names ("W. Europe Standard Time"): CLDR's table (windows-iana) names the IANA zone.
-    const windows = isKnownZone(name) ? undefined : findIana(name)[0];
+    if (!isKnownZone(name) && windowsZones === null) return { library: "windows-zones" };
+    const windows = isKnownZone(name) ? undefined : windowsZones!(name);
     if (!isKnownZone(name) && (windows === undefined || !isKnownZone(windows))) {
       const near = nearestName(name, knownZones());
       return { ...at(`${property.name};tzid`), message: `TZID "${tzid}" is neither an IANA nor a Windows time zone`, suggestion: near ? `did you mean "${near}"?` : 'use IANA names such as "Europe/Berlin" in TZID' };

@@ -1,20 +1,17 @@
-import * as rruleModule from "rrule";
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { nearestName } from "../engine/problems.js";
 import { addDays, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+import type * as RruleExpansionModule from "./rrule-expansion.js";
 import { simpleRule, type SimpleRule } from "./simple-rule.js";
 
 /**
- * RFC 5545 recurrence rules, expanded by the `rrule` library in wall-clock time and turned
- * into instants by changegate's own zone rules. rrule is given no TZID and dates whose UTC
+ * RFC 5545 recurrence rules, expanded in wall-clock time (simple-rule.ts; rrule-expansion.ts for
+ * the rest) and turned into instants by changegate's own zone rules. rrule is given no TZID and dates whose UTC
  * fields are the wall-clock time ("floating" time, as its documentation recommends), so
  * neither its own zone handling nor the host's zone takes part: an occurrence keeps its
  * wall-clock time across daylight-saving changes, and §3's rules for times that repeat or
  * do not exist apply to each occurrence (instantOfWallTime).
  */
-// rrule ships CommonJS under `main`: Node's ES module loader puts it on `default`, bundlers may not.
-const { RRule } = (rruleModule as unknown as { default?: typeof rruleModule }).default?.RRule ? (rruleModule as unknown as { default: typeof rruleModule }).default : rruleModule;
-type RRuleInstance = InstanceType<typeof RRule>;
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -26,12 +23,15 @@ export interface CompiledRule {
   untilInstant: number | null;
 }
 
-export type RuleResult = { ok: true; rule: CompiledRule } | { ok: false; message: string; suggestion: string };
+export type RuleResult = { ok: true; rule: CompiledRule } | { ok: false; message: string; suggestion: string } | { ok: false; library: "rrule" };
 
-const EXAMPLE = '"FREQ=WEEKLY;BYDAY=FR" or "FREQ=MONTHLY;BYMONTHDAY=-3,-2,-1"';
+/** rrule-expansion.ts, once loaded: only a rule simple-rule.ts leaves needs it. */
+export type RruleLibrary = typeof RruleExpansionModule;
 
-/** A rule (`FREQ=...`, optionally prefixed `RRULE:`) starting at `start`, wall-clock time in `zone`. */
-export function compileRule(text: string, start: WallTime, zone: string): RuleResult {
+export const EXAMPLE = '"FREQ=WEEKLY;BYDAY=FR" or "FREQ=MONTHLY;BYMONTHDAY=-3,-2,-1"';
+
+/** A rule (`FREQ=...`, optionally prefixed `RRULE:`) starting at `start`, wall-clock time in `zone`; `library: "rrule"`: it needs rrule, not given. */
+export function compileRule(text: string, start: WallTime, zone: string, rrule: RruleLibrary | null): RuleResult {
   const body = text.trim().replace(/^RRULE:/i, "");
   if (/(^|\n)\s*(DTSTART|EXDATE|RDATE)/i.test(body) || body.includes("\n")) {
     return { ok: false, message: "`rrule` holds one RRULE value", suggestion: "put the first occurrence in `start`, not in the rule" };
@@ -52,31 +52,11 @@ export function compileRule(text: string, start: WallTime, zone: string): RuleRe
     until = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY;
   }
   const dtstart = floating(start);
-  const expansion = simpleRule(body, dtstart.getTime(), until) ?? rruleExpansion(body, dtstart, until);
+  const simple = simpleRule(body, dtstart.getTime(), until);
+  if (simple === null && rrule === null) return { ok: false, library: "rrule" };
+  const expansion = simple ?? rrule!.rruleExpansion(body, dtstart, until);
   if ("message" in expansion) return { ok: false, ...expansion };
   return { ok: true, rule: { expansion, zone, untilInstant } };
-}
-
-/** A rule simpleRule leaves (BYSETPOS, sub-daily, ...), expanded by rrule. */
-function rruleExpansion(body: string, dtstart: Date, until: number | undefined): SimpleRule | { message: string; suggestion: string } {
-  let options: ReturnType<typeof RRule.parseString>;
-  try {
-    options = RRule.parseString(body);
-  } catch (error) {
-    return { message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
-  }
-  if (options.freq === undefined || options.freq === null) return { message: "a recurrence rule needs FREQ", suggestion: `e.g. ${EXAMPLE}` };
-  if (until !== undefined) options.until = new Date(until);
-  let rule: RRuleInstance;
-  try {
-    rule = new RRule({ ...options, dtstart, tzid: null });
-  } catch (error) {
-    return { message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
-  }
-  return {
-    between: (from, to) => rule.between(new Date(from), new Date(to), true).map((date) => date.getTime()),
-    first: () => rule.after(new Date(dtstart.getTime() - 1), true)?.getTime() ?? null,
-  };
 }
 
 const PARTS: Record<string, RegExp> = {
