@@ -43,7 +43,8 @@ function run(file, text) {
   compiled.push({ script, cacheFile, cachedData });
   const loaded = { exports: {} };
   const required = createRequire(file);
-  const requireHere = (id) => (id.startsWith("./vendor/") ? vendor(join(dirname(file), id)) : required(id));
+  // main.cjs requires ./vendor/*.cjs, a vendor file its neighbours (./holidays-astronomy.cjs): through the cache too.
+  const requireHere = (id) => (id.startsWith("./") && id.endsWith(".cjs") ? vendor(join(dirname(file), id)) : required(id));
   script.runInThisContext()(loaded.exports, Object.assign(requireHere, { resolve: required.resolve }), loaded, file, dirname(file), (specifier) => import(specifier));
   return loaded.exports;
 }
