@@ -52,7 +52,7 @@ describe("public holidays from a file a country", () => {
     const files = fresh();
     for (const code of ["DE", "US", "FR", "GB"]) files.holidayCalendar(code, undefined).getHolidays(2026, "en");
     expect(require.cache[astronomy], "DE, US, FR, GB: no equinox, Chinese or Julian rule").toBeUndefined();
-    expect(files.holidayCalendar("JP", undefined).getHolidays(2026, "en").some((holiday) => /Equinox/.test(holiday.name))).toBe(true);
+    expect((files.holidayCalendar("JP", undefined).getHolidays(2026, "en") || []).some((holiday) => /Equinox/.test(holiday.name))).toBe(true);
     expect(require.cache[astronomy]).toBeDefined();
   });
 
