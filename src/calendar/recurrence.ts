@@ -2,7 +2,7 @@ import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { nearestName } from "../engine/problems.js";
 import { addDays, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
 import type * as RruleExpansionModule from "./rrule-expansion.js";
-import { simpleRule, type SimpleRule } from "./simple-rule.js";
+import { simpleRule, type RuleExpansion } from "./simple-rule.js";
 
 /**
  * RFC 5545 recurrence rules, expanded in wall-clock time (simple-rule.ts; rrule-expansion.ts for
@@ -17,7 +17,7 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 export interface CompiledRule {
-  expansion: SimpleRule;
+  expansion: RuleExpansion;
   zone: string;
   /** UNTIL written in UTC (`Z`): compared as an instant, after the wall-clock expansion. */
   untilInstant: number | null;

@@ -1,6 +1,6 @@
 import * as rruleModule from "rrule";
 import { EXAMPLE } from "./recurrence.js";
-import type { SimpleRule } from "./simple-rule.js";
+import type { RuleExpansion } from "./simple-rule.js";
 
 /**
  * The rules simple-rule.ts leaves (BYSETPOS, BYWEEKNO, sub-daily FREQ, ...), expanded by the
@@ -11,7 +11,7 @@ const { RRule } = (rruleModule as unknown as { default?: typeof rruleModule }).d
 type RRuleInstance = InstanceType<typeof RRule>;
 
 /** A rule simpleRule leaves (BYSETPOS, sub-daily, ...), expanded by rrule. */
-export function rruleExpansion(body: string, dtstart: Date, until: number | undefined): SimpleRule | { message: string; suggestion: string } {
+export function rruleExpansion(body: string, dtstart: Date, until: number | undefined): RuleExpansion | { message: string; suggestion: string } {
   let options: ReturnType<typeof RRule.parseString>;
   try {
     options = RRule.parseString(body);

@@ -19,7 +19,8 @@
  * Times are "floating" (a Date's UTC fields are the wall-clock time), as recurrence.ts gives
  * rrule: ms since the epoch of the wall-clock time, every occurrence at DTSTART's time of day.
  */
-export interface SimpleRule {
+/** A rule's occurrences as floating times (simple-rule.ts's own, or rrule's: rrule-expansion.ts). */
+export interface RuleExpansion {
   /** Occurrences in [from, to], both included (as rrule's `between(..., true)`), ascending. */
   between(from: number, to: number): number[];
   /** The first occurrence, or null for a rule that never occurs. */
@@ -47,7 +48,7 @@ interface Parts {
 }
 
 /** `body` (FREQ=...; checked part by part before) starting at floating `dtstart`, or null: rrule's to expand. `until`: in place of the rule's UNTIL. */
-export function simpleRule(body: string, dtstart: number, until?: number): SimpleRule | null {
+export function simpleRule(body: string, dtstart: number, until?: number): RuleExpansion | null {
   const parts = parse(body, dtstart);
   if (parts === null) return null;
   if (until !== undefined) parts.until = until;
@@ -125,7 +126,7 @@ function dayNumber(year: number, month: number, day: number): number {
   return Date.UTC(year, month - 1, day) / DAY;
 }
 
-class DayRule implements SimpleRule {
+class DayRule implements RuleExpansion {
   readonly #parts: Parts;
   readonly #dtstart: number;
   readonly #startDay: number;
