@@ -43,7 +43,8 @@ function run(file, text) {
   compiled.push({ script, cacheFile, cachedData });
   const loaded = { exports: {} };
   const required = createRequire(file);
-  const requireHere = (id) => (id.startsWith("./vendor/") ? vendor(join(dirname(file), id)) : required(id));
+  // main.cjs requires ./vendor/*.cjs, a vendor file its neighbours (./holidays-astronomy.cjs): through the cache too.
+  const requireHere = (id) => (id.startsWith("./") && id.endsWith(".cjs") ? vendor(join(dirname(file), id)) : required(id));
   script.runInThisContext()(loaded.exports, Object.assign(requireHere, { resolve: required.resolve }), loaded, file, dirname(file), (specifier) => import(specifier));
   return loaded.exports;
 }
@@ -75,7 +76,24 @@ run(join(folder, "main.cjs"), source)
     for (const { script, cacheFile, cachedData } of compiled) {
       if (cacheFile !== null && worked && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, script.createCachedData());
     }
+    exitWhenWritten(status);
   });
+
+/**
+ * The command is done: exit once what it wrote is out. Left to end by itself, a process
+ * first finishes V8's pending incremental marking and Node's teardown: 5-15 ms of a
+ * `calendar` run (issue 13). A write's callback runs when it and those before it are flushed
+ * (or failed: a closed pipe), so nothing written is cut off, on a pipe that is asynchronous
+ * (macOS) too.
+ */
+function exitWhenWritten(status) {
+  let pending = 2;
+  const written = () => {
+    if (--pending === 0) process.exit(status);
+  };
+  process.stdout.write("", written);
+  process.stderr.write("", written);
+}
 
 /** Written whole or not at all (runs at once each rename their own file); a folder it cannot write is no cache. */
 function writeCache(file, data) {

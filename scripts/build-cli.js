@@ -27,7 +27,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { holidayFiles, yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
+import { holidayAstronomyApart, holidayAstronomyEntry, holidayFiles, yamlAsModule, zodEnglishOnly } from "./esbuild-plugins.js";
 import { writeHolidayData } from "./holiday-data.js";
 import { zoneOffsetsPlugin } from "./zone-offsets-plugin.js";
 
@@ -99,8 +99,11 @@ for (const [name, { file, importsDefault }] of Object.entries(VENDOR)) {
   });
   for (const output of vendor.outputFiles) writeFileSync(output.path, output.contents);
 }
-const holidays = await build({ ...common, ...importMeta, entryPoints: ["src/calendar/holiday-files.ts"], outfile: join(outdir, "vendor", "holidays.cjs"), plugins: [holidayFiles()] });
+const holidays = await build({ ...common, ...importMeta, entryPoints: ["src/calendar/holiday-files.ts"], outfile: join(outdir, "vendor", "holidays.cjs"), plugins: [holidayAstronomyApart(), holidayFiles()] });
 for (const output of holidays.outputFiles) writeFileSync(output.path, output.contents);
+// What equinox, Chinese- and Julian-calendar rules need, required by holidays.cjs the first time one does.
+const astronomy = await build({ ...common, stdin: holidayAstronomyEntry(), outfile: join(outdir, "vendor", "holidays-astronomy.cjs"), plugins: [holidayFiles()] });
+for (const output of astronomy.outputFiles) writeFileSync(output.path, output.contents);
 await writeHolidayData(join(outdir, "vendor", "holidays"));
 
 // import() of a package outside the bundle (Octokit) as bin's own import() (the wrapper's

@@ -53,3 +53,79 @@ export function holidayFiles(seam = (files) => ({ path: files })) {
     },
   };
 }
+
+/**
+ * The CLI's vendor/holidays.cjs without what most countries never use: the astronomy behind
+ * equinox, Chinese-calendar and Julian-calendar rules (astronomia with its VSOP87 tables,
+ * date-chinese) and moment-timezone (which only equinox rules need, with the calendars taking
+ * holidays' dates, holiday-dates-only.ts), ~225 of its ~300 KB. They are bundled apart, in
+ * `astronomyFile` (see holidayAstronomyEntry), and required the first time a rule needs them:
+ * date-holidays-parser's CalEventFactory is given classes that construct the real ones from
+ * that file, and moment-timezone is a stand-in that loads it on first call, holding the zone
+ * data loaded before then (holiday-files.ts loads a country's rule zones as it reads it).
+ */
+export function holidayAstronomyApart(astronomyFile = "holidays-astronomy.cjs") {
+  const parser = dirname(require.resolve("date-holidays-parser/package.json"));
+  const lazy = `let astronomy = null; const astronomyOf = () => (astronomy ??= require(${JSON.stringify(`./${astronomyFile}`)}));`;
+  return {
+    name: "holiday-astronomy-apart",
+    setup(plugin) {
+      plugin.onResolve({ filter: /^moment-timezone$/ }, () => ({ path: "lazy-moment", namespace: "holiday-astronomy" }));
+      plugin.onResolve({ filter: new RegExp(`^\\./${astronomyFile.replace(/[.]/g, "\\.")}$`) }, (args) => ({ path: args.path, external: true }));
+      plugin.onResolve({ filter: /[\\/]CalEventFactory\.js$/ }, () => ({ path: "calendar-event-factory", namespace: "holiday-astronomy" }));
+      plugin.onLoad({ filter: /^lazy-moment$/, namespace: "holiday-astronomy" }, () => ({
+        loader: "js",
+        contents: `${lazy}
+const pending = [];
+function real() {
+  if (astronomy === null) for (const data of pending.splice(0)) astronomyOf().moment.tz.load(data);
+  return astronomyOf().moment;
+}
+function moment(...args) { return real()(...args); }
+moment.tz = Object.assign((...args) => real().tz(...args), { load: (data) => (astronomy === null ? pending.push(data) : real().tz.load(data)) });
+export default moment;`,
+      }));
+      // The factory as date-holidays-parser writes it (src/CalEventFactory.js), with three of its classes taken from the astronomy file.
+      plugin.onLoad({ filter: /^calendar-event-factory$/, namespace: "holiday-astronomy" }, () => ({
+        loader: "js",
+        resolveDir: join(parser, "src"),
+        contents: `${lazy}
+import CalEvent from "./CalEvent.js";
+import Easter from "./Easter.js";
+import Hebrew from "./Hebrew.js";
+import Hijri from "./Hijri.js";
+import Jalaali from "./Jalaali.js";
+import BengaliRevised from "./BengaliRevised.js";
+export default class CalEventFactory {
+  constructor(opts) {
+    switch (opts.fn) {
+      case "easter": return new Easter(opts);
+      case "julian": return new (astronomyOf().Julian)(opts);
+      case "hebrew": return new Hebrew(opts);
+      case "islamic": return new Hijri(opts);
+      case "jalaali": return new Jalaali(opts);
+      case "equinox": return new (astronomyOf().Equinox)(opts);
+      case "chinese": case "korean": case "vietnamese": return new (astronomyOf().Chinese)(opts);
+      case "bengali-revised": return new BengaliRevised(opts);
+      default: return new CalEvent(opts);
+    }
+  }
+}`,
+      }));
+    },
+  };
+}
+
+/** The astronomy file's entry: moment-timezone (without data) and the three classes, one copy of moment for all. */
+export function holidayAstronomyEntry() {
+  const parser = dirname(require.resolve("date-holidays-parser/package.json"));
+  return {
+    resolveDir: join(parser, "src"),
+    loader: "js",
+    contents: `export { default as moment } from "moment-timezone";
+export { default as Julian } from "./Julian.js";
+export { default as Equinox } from "./Equinox.js";
+export { default as Chinese } from "./Chinese.js";`,
+  };
+}
+

@@ -6,9 +6,10 @@
 //   its nearest-code suggestions read), computed by date-holidays itself, and the holidays'
 //   translated names every country shares;
 // - XX.json: one country's rules, with the countries they refer to (`_days: [US]`, as Guam's
-//   federal holidays are those of the US), and the names of the zones they name;
-// - zones/Area~City.json: moment-timezone's packed history of one zone (date-holidays-parser
-//   turns each holiday into instants in the country's zone).
+//   federal holidays are those of the US), and the names of the zones its rules name;
+// - zones/Area~City.json: moment-timezone's packed history of one zone. Only a rule's own zone
+//   decides a date (`march equinox in Asia/Tokyo`); the country's zone is not needed, as the
+//   calendars take holidays' dates without placing them in it (holiday-dates-only.ts).
 //
 // src/calendar/holiday-files.ts reads them: a policy with holidays loads the index and its
 // countries (a few KB) instead of every country's rules and every zone's history (~1.4 MB of
@@ -83,13 +84,12 @@ function referencedCountries(all, code) {
   return found;
 }
 
-/** Every IANA zone the rules name: each country's and region's `zones`, and a rule's own (`june solstice in America/Santiago`). */
+/** Every IANA zone a rule names (`june solstice in America/Santiago`). */
 function zoneNames(holidays) {
   const names = new Set();
   const visit = (node) => {
     if (node === null || typeof node !== "object") return;
     for (const [key, value] of Object.entries(node)) {
-      if (key === "zones" && Array.isArray(value)) for (const zone of value) names.add(zone);
       for (const match of key.matchAll(/\b[A-Z][A-Za-z_]+\/[A-Za-z_/+-]+/g)) names.add(match[0]);
       visit(value);
     }

@@ -79,11 +79,27 @@ describe("the command line's code cache", () => {
     const args = ["calendar", "--policy", ".github/changegate.yml", "--from", "2026-12-01T00:00:00Z", "--to", "2027-01-08T00:00:00Z", "--releases", "releases.json", "--issues", "issues.json"];
     const listing = () => spawnSync(process.execPath, [join(install, "bin", "changegate.js"), ...args], { cwd: calendars, encoding: "utf8" });
     const first = listing();
-    const files = cached().filter((file) => file.startsWith("calendar."));
-    expect(files.map((file) => file.split("-")[0])).toEqual(["calendar.holidays", "calendar.ical", "calendar.main", "calendar.rrule", "calendar.windows"]);
+    const calendarFiles = () => cached().filter((file) => file.startsWith("calendar.")).map((file) => file.replace(/-[0-9a-f]{32}-.*$/, "")).sort();
+    // Weekly and quarterly rules, DE-BY's holidays and a calendar file with IANA zones: no rrule, astronomy, ical.js or windows-iana.
+    expect(calendarFiles()).toEqual(["calendar.holidays", "calendar.main"]);
     const second = listing();
     expect([second.status, second.stdout, second.stderr]).toEqual([first.status, first.stdout, first.stderr]);
     expect(first.stdout).toMatch(/Christmas|Weihnacht/);
+    // A rule only rrule expands, Japan's equinoxes, a Windows TZID and the --ics feed (ical.js writes it): each library's file, cached once.
+    const folder = mkdtempSync(join(tmpdir(), "changegate-compile-cache-calendar-"));
+    try {
+      writeFileSync(join(folder, "policy.yml"), 'version: 1\ntimezone: "Asia/Tokyo"\nfreezes:\n  - { name: "month end", start: "2026-01-01T18:00", duration: "6h", rrule: "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1" }\nblackouts:\n  - { name: "holidays", holidays: { country: "JP" } }\n  - { name: "company", ics: "company.ics" }\n');
+      writeFileSync(join(folder, "company.ics"), "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a@b\r\nSUMMARY:offsite\r\nDTSTART;TZID=Tokyo Standard Time:20261105T090000\r\nDURATION:PT8H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+      const feed = () => spawnSync(process.execPath, [join(install, "bin", "changegate.js"), "calendar", "--policy", "policy.yml", "--from", "2026-09-01T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--ics"], { cwd: folder, encoding: "utf8" });
+      const written = feed();
+      expect(written.stdout).toMatch(/SUMMARY:Blackout: holidays: Autumnal Equinox Day/);
+      expect(written.stdout).toMatch(/SUMMARY:Blackout: company: offsite/);
+      expect(calendarFiles()).toEqual(["calendar.holidays", "calendar.holidays-astronomy", "calendar.ical", "calendar.main", "calendar.rrule", "calendar.windows-iana"]);
+      const again = feed();
+      expect([again.status, again.stdout, again.stderr]).toEqual([written.status, written.stdout, written.stderr]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("knows every command, so that none shares the cache of `other`", () => {

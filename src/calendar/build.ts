@@ -8,7 +8,8 @@ import type * as HolidaysModule from "./holidays.js";
 import type * as IcsModule from "./ics.js";
 import type { IcsEvent, IcsTime } from "./ics.js";
 import type * as RecurrenceModule from "./recurrence.js";
-import type { CompiledRule } from "./recurrence.js";
+import type { CompiledRule, RruleLibrary } from "./recurrence.js";
+import type * as WindowsZonesModule from "./windows-zones.js";
 import { overlapping, Series } from "./series.js";
 
 /**
@@ -91,28 +92,42 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /**
- * The libraries behind the forms, loaded on first need: rrule (~140 ms to load) for
- * recurrences and calendar files, date-holidays (~300 ms, with its data) for holidays,
- * ical.js and windows-iana for calendar files. A policy without a form pays for none of its.
+ * The libraries behind the forms, loaded on first need, so that a policy without a form pays
+ * for none of theirs: recurrence.ts (with simple-rule.ts) for recurrences and calendar files,
+ * date-holidays for holidays, ical.js for calendar files; and only when a rule or a file
+ * needs them, rrule (a rule simple-rule.ts leaves) and windows-iana (a Windows TZID).
  */
-const libraries: { recurrence: typeof RecurrenceModule | null; holidays: typeof HolidaysModule | null; ics: typeof IcsModule | null } = { recurrence: null, holidays: null, ics: null };
+const libraries: {
+  recurrence: typeof RecurrenceModule | null;
+  holidays: typeof HolidaysModule | null;
+  ics: typeof IcsModule | null;
+  rrule: RruleLibrary | null;
+  windowsZones: typeof WindowsZonesModule | null;
+} = { recurrence: null, holidays: null, ics: null, rrule: null, windowsZones: null };
 
-async function loadLibraries(policy: Policy): Promise<void> {
+/** A library a rule or a file turned out to need (the calendar is built again with it). */
+type Needed = "rrule" | "windows-zones";
+
+async function loadLibraries(policy: Policy, needed: ReadonlySet<Needed>): Promise<void> {
   const kinds = new Set([...policy.freezes, ...policy.blackouts].map((entry) => entry.form.kind));
   if (libraries.recurrence === null && (kinds.has("recurring") || kinds.has("ics"))) libraries.recurrence = await import("./recurrence.js");
   if (libraries.holidays === null && kinds.has("holidays")) libraries.holidays = await import("./holidays.js");
   if (libraries.ics === null && kinds.has("ics")) libraries.ics = await import("./ics.js");
+  if (libraries.rrule === null && needed.has("rrule")) libraries.rrule = await import("./rrule-expansion.js");
+  if (libraries.windowsZones === null && needed.has("windows-zones")) libraries.windowsZones = await import("./windows-zones.js");
 }
 
-/** The calendar, once the libraries its forms need are loaded (attachCalendar loads them). */
-function buildCalendar(policy: Policy, inputs: CalendarInputs): CalendarResult {
+/** The calendar, once the libraries its forms need are loaded (attachCalendar loads them); or the libraries it found it needs. */
+function buildCalendar(policy: Policy, inputs: CalendarInputs): CalendarResult | { ok: false; needed: Set<Needed> } {
   const problems: Problem[] = [];
+  const needed = new Set<Needed>();
   const sources: Record<CalendarList, (Source | null)[]> = { freezes: [], blackouts: [] };
   for (const list of ["freezes", "blackouts"] as const) {
     for (const entry of policy[list]) {
-      sources[list].push(entry.form.kind === "dated" ? null : sourceOf(entry.form, policy.timezone, inputs, problems));
+      sources[list].push(entry.form.kind === "dated" ? null : sourceOf(entry.form, policy.timezone, inputs, problems, needed));
     }
   }
+  if (needed.size > 0) return { ok: false, needed };
   if (problems.length > 0) return { ok: false, problems };
   const missing: MissingInput[] = [...(inputs.releases === null ? ["releases" as const] : []), ...(inputs.issues === null ? ["issues" as const] : [])];
   return {
@@ -134,16 +149,17 @@ function problemAt(where: FieldLocation, message: string, suggestion?: string): 
   return { ...where, message, ...(suggestion === undefined ? {} : { suggestion }) };
 }
 
-function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, problems: Problem[]): Source | null {
+function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, problems: Problem[], needed: Set<Needed>): Source | null {
   switch (form.kind) {
     case "recurring": {
       const start = form.start.offset === null ? form.start.wall : wallTimeAt(instantOfDateTimeText(form.start, zone), zone);
       const key = `rule|${zone}|${JSON.stringify(start)}|${form.rrule}|${form.duration.days}|${form.duration.ms}`;
       const cached = remembered(key);
       if (cached !== undefined) return cached;
-      const compiled = libraries.recurrence!.compileRule(form.rrule, start, zone);
+      const compiled = libraries.recurrence!.compileRule(form.rrule, start, zone, libraries.rrule);
       if (!compiled.ok) {
-        problems.push(problemAt(form.at.rrule, compiled.message, compiled.suggestion));
+        if ("library" in compiled) needed.add(compiled.library);
+        else problems.push(problemAt(form.at.rrule, compiled.message, compiled.suggestion));
         return null;
       }
       if (libraries.recurrence!.firstStart(compiled.rule) === null) {
@@ -170,7 +186,11 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
       const key = `ics|${zone}|${text}`;
       const cached = remembered(key);
       if (cached !== undefined) return cached;
-      const parsed = libraries.ics!.parseIcs(text);
+      const parsed = libraries.ics!.parseIcs(text, libraries.windowsZones?.windowsZone ?? null);
+      if (!parsed.ok && "library" in parsed) {
+        needed.add(parsed.library);
+        return null;
+      }
       if (!parsed.ok) {
         problems.push({
           source: "policy",
@@ -183,7 +203,7 @@ function sourceOf(form: CalendarForm, zone: string, inputs: CalendarInputs, prob
         });
         return null;
       }
-      const series = icsSeries(parsed.events, zone, form, problems);
+      const series = icsSeries(parsed.events, zone, form, problems, needed);
       return series === null ? null : remember(key, series);
     }
     case "after_release": {
@@ -281,7 +301,7 @@ function instantOf(time: IcsTime, zone: string): number {
 }
 
 /** Every VEVENT of a file as one series: its single occurrence, or its RRULE less EXDATEs and changed instances, plus RDATEs. */
-function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extract<CalendarForm, { kind: "ics" }>, problems: Problem[]): Series | null {
+function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extract<CalendarForm, { kind: "ics" }>, problems: Problem[], needed: Set<Needed>): Series | null {
   const parts: { series: Series | null; single: Occurrence | null }[] = [];
   let longest = 0;
   // A changed instance (RECURRENCE-ID) replaces the one it names.
@@ -314,7 +334,11 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
       }
       continue;
     }
-    const compiled = libraries.recurrence!.compileRule(event.rrule, event.start.zone === null || event.start.zone === zone ? event.start.wall : wallTimeAt(start, zone), zone);
+    const compiled = libraries.recurrence!.compileRule(event.rrule, event.start.zone === null || event.start.zone === zone ? event.start.wall : wallTimeAt(start, zone), zone, libraries.rrule);
+    if (!compiled.ok && "library" in compiled) {
+      needed.add(compiled.library);
+      return null;
+    }
     if (!compiled.ok) {
       const rule = event.places["rrule"] ?? { line: event.line, column: 1 };
       problems.push({ source: "policy", file: form.path, path: form.at.ics.path, line: rule.line, column: rule.column, message: `event "${event.summary}": ${compiled.message}`, suggestion: compiled.suggestion });
@@ -354,8 +378,14 @@ export type AttachedResult = { ok: true; policy: Policy } | { ok: false; problem
 
 /** The policy with its calendar attached (what the engine reads), or the calendar's problems. */
 export async function attachCalendar(policy: Policy, inputs: CalendarInputs): Promise<AttachedResult> {
-  await loadLibraries(policy);
-  const built = buildCalendar(policy, inputs);
+  await loadLibraries(policy, new Set());
+  let built = buildCalendar(policy, inputs);
+  // A rule or a file that needs rrule or windows-iana: once more with them (each is loaded once a process).
+  if (!built.ok && "needed" in built) {
+    await loadLibraries(policy, built.needed);
+    built = buildCalendar(policy, inputs);
+  }
+  if (!built.ok && "needed" in built) throw new Error(`calendar libraries still missing after loading: ${[...built.needed].join(", ")}`);
   return built.ok ? { ok: true, policy: { ...policy, calendar: built.calendar } } : built;
 }
 

@@ -1,4 +1,5 @@
 import Holidays from "date-holidays";
+import { datesOnly } from "./holiday-dates-only.js";
 
 /**
  * The holiday data set behind `holidays:` forms: date-holidays with every country's rules.
@@ -27,5 +28,6 @@ export function holidayStates(code: string): Record<string, string> {
 
 /** The public holidays of a country (a code holidayCountries lists), or of one of its regions. */
 export function holidayCalendar(code: string, state: string | undefined): HolidayCalendar {
-  return state === undefined ? new Holidays(code, { types: ["public"] }) : new Holidays(code, state, { types: ["public"] });
+  return datesOnly(state === undefined ? new Holidays(code, { types: ["public"] }) : new Holidays(code, state, { types: ["public"] }));
 }
+

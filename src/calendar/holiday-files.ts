@@ -2,9 +2,12 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="../../node_modules/date-holidays-parser/types/index.d.ts" />
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import HolidaysParser from "date-holidays-parser";
 import moment from "moment-timezone";
 import type { HolidayCalendar } from "./holiday-calendars.js";
+import { datesOnly } from "./holiday-dates-only.js";
 
 /**
  * holiday-calendars.ts as the bundles link it: the same data read a country at a time from
@@ -12,7 +15,7 @@ import type { HolidayCalendar } from "./holiday-calendars.js";
  * countries, regions and shared names; `holidays/XX.json`, a country's rules with those they
  * refer to and the zones they name; `holidays/zones/Area~City.json`, a zone's packed history),
  * evaluated by date-holidays' own engine, date-holidays-parser. The bundles give it moment-timezone without its data
- * (every zone's history, ~0.7 MB): each country's file loads its own zones.
+ * (every zone's history, ~0.7 MB): a country whose rules name a zone (an equinox's) loads it.
  */
 interface HolidayIndex {
   version: string;
@@ -23,9 +26,10 @@ interface HolidayIndex {
 }
 
 /** The data in `folder` (the bundle's own `holidays/`, or a test's). */
-export function holidayFilesIn(folder: URL): { countries(): Record<string, string>; states(code: string): Record<string, string>; calendar(code: string, state: string | undefined): HolidayCalendar } {
+export function holidayFilesIn(folderUrl: URL): { countries(): Record<string, string>; states(code: string): Record<string, string>; calendar(code: string, state: string | undefined): HolidayCalendar } {
+  const folder = fileURLToPath(folderUrl);
   let index: HolidayIndex | undefined;
-  const holidayIndex = (): HolidayIndex => (index ??= JSON.parse(readFileSync(new URL("index.json", folder), "utf8")) as HolidayIndex);
+  const holidayIndex = (): HolidayIndex => (index ??= JSON.parse(readFileSync(join(folder, "index.json"), "utf8")) as HolidayIndex);
   return {
     countries: () => holidayIndex().countries,
     states: (code) => holidayIndex().states[code] ?? {},
@@ -33,11 +37,13 @@ export function holidayFilesIn(folder: URL): { countries(): Record<string, strin
       const { version, license, names, countries } = holidayIndex();
       // Only a listed code names a file (the policy's code is validated before; this keeps any other out of the path).
       if (!Object.prototype.hasOwnProperty.call(countries, code)) throw new Error(`no holiday data for ${code}`);
-      const country = JSON.parse(readFileSync(new URL(`${code}.json`, folder), "utf8")) as { holidays: Record<string, unknown>; zones: string[]; links: string[]; zoneVersion: string };
-      const zones = country.zones.map((zone) => JSON.parse(readFileSync(new URL(`zones/${zone.replaceAll("/", "~")}.json`, folder), "utf8")) as string);
-      moment.tz.load({ version: country.zoneVersion, zones, links: country.links });
+      const country = JSON.parse(readFileSync(join(folder, `${code}.json`), "utf8")) as { holidays: Record<string, unknown>; zones: string[]; links: string[]; zoneVersion: string };
+      if (country.zones.length > 0) {
+        const zones = country.zones.map((zone) => JSON.parse(readFileSync(join(folder, "zones", `${zone.replaceAll("/", "~")}.json`), "utf8")) as string);
+        moment.tz.load({ version: country.zoneVersion, zones, links: country.links });
+      }
       const data = { version, license, names, holidays: country.holidays };
-      return state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] });
+      return datesOnly(state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] }));
     },
   };
 }

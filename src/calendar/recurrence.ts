@@ -1,68 +1,62 @@
-import * as rruleModule from "rrule";
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { nearestName } from "../engine/problems.js";
 import { addDays, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+import type * as RruleExpansionModule from "./rrule-expansion.js";
+import { simpleRule, type RuleExpansion } from "./simple-rule.js";
 
 /**
- * RFC 5545 recurrence rules, expanded by the `rrule` library in wall-clock time and turned
- * into instants by changegate's own zone rules. rrule is given no TZID and dates whose UTC
+ * RFC 5545 recurrence rules, expanded in wall-clock time (simple-rule.ts; rrule-expansion.ts for
+ * the rest) and turned into instants by changegate's own zone rules. rrule is given no TZID and dates whose UTC
  * fields are the wall-clock time ("floating" time, as its documentation recommends), so
  * neither its own zone handling nor the host's zone takes part: an occurrence keeps its
  * wall-clock time across daylight-saving changes, and §3's rules for times that repeat or
  * do not exist apply to each occurrence (instantOfWallTime).
  */
-// rrule ships CommonJS under `main`: Node's ES module loader puts it on `default`, bundlers may not.
-const { RRule } = (rruleModule as unknown as { default?: typeof rruleModule }).default?.RRule ? (rruleModule as unknown as { default: typeof rruleModule }).default : rruleModule;
-type RRuleInstance = InstanceType<typeof RRule>;
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 export interface CompiledRule {
-  rule: RRuleInstance;
+  expansion: RuleExpansion;
   zone: string;
   /** UNTIL written in UTC (`Z`): compared as an instant, after the wall-clock expansion. */
   untilInstant: number | null;
 }
 
-export type RuleResult = { ok: true; rule: CompiledRule } | { ok: false; message: string; suggestion: string };
+export type RuleResult = { ok: true; rule: CompiledRule } | { ok: false; message: string; suggestion: string } | { ok: false; library: "rrule" };
 
-const EXAMPLE = '"FREQ=WEEKLY;BYDAY=FR" or "FREQ=MONTHLY;BYMONTHDAY=-3,-2,-1"';
+/** rrule-expansion.ts, once loaded: only a rule simple-rule.ts leaves needs it. */
+export type RruleLibrary = typeof RruleExpansionModule;
 
-/** A rule (`FREQ=...`, optionally prefixed `RRULE:`) starting at `start`, wall-clock time in `zone`. */
-export function compileRule(text: string, start: WallTime, zone: string): RuleResult {
+export const EXAMPLE = '"FREQ=WEEKLY;BYDAY=FR" or "FREQ=MONTHLY;BYMONTHDAY=-3,-2,-1"';
+
+/** A rule (`FREQ=...`, optionally prefixed `RRULE:`) starting at `start`, wall-clock time in `zone`; `library: "rrule"`: it needs rrule, not given. */
+export function compileRule(text: string, start: WallTime, zone: string, rrule: RruleLibrary | null): RuleResult {
   const body = text.trim().replace(/^RRULE:/i, "");
   if (/(^|\n)\s*(DTSTART|EXDATE|RDATE)/i.test(body) || body.includes("\n")) {
     return { ok: false, message: "`rrule` holds one RRULE value", suggestion: "put the first occurrence in `start`, not in the rule" };
   }
   const syntax = ruleSyntaxProblem(body);
   if (syntax !== null) return { ok: false, ...syntax };
-  let options: ReturnType<typeof RRule.parseString>;
-  try {
-    options = RRule.parseString(body);
-  } catch (error) {
-    return { ok: false, message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
-  }
-  if (options.freq === undefined || options.freq === null) {
-    return { ok: false, message: "a recurrence rule needs FREQ", suggestion: `e.g. ${EXAMPLE}` };
-  }
-  if (options.count != null && options.until != null) {
+  if (/(?:^|;)\s*COUNT\s*=/i.test(body) && /(?:^|;)\s*UNTIL\s*=/i.test(body)) {
     return { ok: false, message: "COUNT and UNTIL together (RFC 5545 allows one of them)", suggestion: "keep one" };
   }
   let untilInstant: number | null = null;
-  const untilText = /(?:^|;)UNTIL=([0-9TZ]+)/i.exec(body)?.[1];
-  if (options.until != null && untilText !== undefined && /Z$/i.test(untilText)) {
+  let until: number | undefined;
+  const untilText = /(?:^|;)\s*UNTIL\s*=\s*(\d{8}T\d{6}Z)\s*(?:;|$)/i.exec(body)?.[1];
+  if (untilText !== undefined) {
     // In UTC: end the wall-clock expansion a day late, then cut at the instant itself.
-    untilInstant = options.until.getTime();
+    const [year, month, day, hour, minute, second] = [0, 4, 6, 9, 11, 13].map((at, index) => Number(untilText.slice(at, at + (index === 0 ? 4 : 2)))) as [number, number, number, number, number, number];
+    untilInstant = Date.UTC(year, month - 1, day, hour, minute, second);
     const wall = wallTimeAt(untilInstant, zone);
-    options.until = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY);
+    until = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY;
   }
-  try {
-    const rule = new RRule({ ...options, dtstart: floating(start), tzid: null });
-    return { ok: true, rule: { rule, zone, untilInstant } };
-  } catch (error) {
-    return { ok: false, message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
-  }
+  const dtstart = floating(start);
+  const simple = simpleRule(body, dtstart.getTime(), until);
+  if (simple === null && rrule === null) return { ok: false, library: "rrule" };
+  const expansion = simple ?? rrule!.rruleExpansion(body, dtstart, until);
+  if ("message" in expansion) return { ok: false, ...expansion };
+  return { ok: true, rule: { expansion, zone, untilInstant } };
 }
 
 const PARTS: Record<string, RegExp> = {
@@ -119,7 +113,8 @@ function floating(wall: WallTime): Date {
   return new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
 }
 
-function wallOf(date: Date): WallTime {
+function wallOf(at: number): WallTime {
+  const date = new Date(at);
   return {
     year: date.getUTCFullYear(),
     month: date.getUTCMonth() + 1,
@@ -139,10 +134,9 @@ export function occurrenceEnd(wall: WallTime, start: number, duration: CalendarD
 /** The starts of occurrences in [from, to), as instants with their wall-clock times, ascending. */
 export function ruleStarts(compiled: CompiledRule, from: number, to: number): { start: number; wall: WallTime }[] {
   // Wall-clock time is within ±18 h of UTC: widen the window by that, then cut by instant.
-  const dates = compiled.rule.between(new Date(from - 18 * HOUR), new Date(to + 18 * HOUR), true);
   const starts: { start: number; wall: WallTime }[] = [];
-  for (const date of dates) {
-    const wall = wallOf(date);
+  for (const at of compiled.expansion.between(from - 18 * HOUR, to + 18 * HOUR)) {
+    const wall = wallOf(at);
     const start = instantOfWallTime(wall, compiled.zone);
     if (start < from || start >= to) continue;
     if (compiled.untilInstant !== null && start > compiled.untilInstant) break;
@@ -153,7 +147,7 @@ export function ruleStarts(compiled: CompiledRule, from: number, to: number): { 
 
 /** The first occurrence's start, or null for a rule that never occurs (COUNT=0, UNTIL before start, 30 February). */
 export function firstStart(compiled: CompiledRule): number | null {
-  const first = compiled.rule.after(new Date(compiled.rule.options.dtstart.getTime() - 1), true);
+  const first = compiled.expansion.first();
   if (first === null) return null;
   const start = instantOfWallTime(wallOf(first), compiled.zone);
   if (compiled.untilInstant !== null && start > compiled.untilInstant) return null;

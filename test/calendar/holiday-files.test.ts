@@ -10,12 +10,15 @@ import type * as HolidayFiles from "../../src/calendar/holiday-files.js";
 // zones). Here the CLI's built file, as it ships, against date-holidays with all its data.
 const root = join(import.meta.dirname, "..", "..");
 const vendor = join(root, "dist", "cli-bundle", "vendor", "holidays.cjs");
+/** What equinox, Chinese- and Julian-calendar rules need (with moment-timezone), which holidays.cjs requires on first need. */
+const astronomy = join(root, "dist", "cli-bundle", "vendor", "holidays-astronomy.cjs");
 type Files = typeof HolidayFiles;
 
 const require = createRequire(import.meta.url);
 /** A fresh copy of the file, with a moment-timezone of its own that holds no zone yet. */
 function fresh(): Files {
   delete require.cache[vendor];
+  delete require.cache[astronomy];
   return require(vendor) as Files;
 }
 
@@ -44,6 +47,14 @@ describe("public holidays from a file a country", () => {
     }
     expect(compared).toBeGreaterThan(500);
   }, 120_000);
+
+  it("load the astronomy only for a rule that needs it", () => {
+    const files = fresh();
+    for (const code of ["DE", "US", "FR", "GB"]) files.holidayCalendar(code, undefined).getHolidays(2026, "en");
+    expect(require.cache[astronomy], "DE, US, FR, GB: no equinox, Chinese or Julian rule").toBeUndefined();
+    expect((files.holidayCalendar("JP", undefined).getHolidays(2026, "en") || []).some((holiday) => /Equinox/.test(holiday.name))).toBe(true);
+    expect(require.cache[astronomy]).toBeDefined();
+  });
 
   it("read only the countries the index lists", () => {
     expect(() => files.holidayCalendar("../index", undefined)).toThrow(/no holiday data/);
