@@ -46,6 +46,15 @@ function connection(redis: RedisServer): RedisLike {
   return client as unknown as RedisLike;
 }
 
+/** Resolves once `check` holds (polled; a loaded machine takes its time), or fails after 5 s. */
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** A replica's write queue sharing its window through `redis`. */
 function replica(redis: RedisLike, replicaLog: Log = log(), timing: { timeoutMs?: number; retryMs?: number } = {}): WritePace {
   const pace = new WritePace(LIMITS);
@@ -76,7 +85,7 @@ async function onOwnServer(test: (own: RedisServer, replicas: WritePace[], logs:
   const own = await startRedisServer();
   try {
     const logs = [log(), log()];
-    const timing = { timeoutMs: 200, retryMs: 300 };
+    const timing = { timeoutMs: 400, retryMs: 300 };
     await test(own, [replica(connection(own), logs[0], timing), replica(connection(own), logs[1], timing)], logs);
   } finally {
     await own.stop();
@@ -114,8 +123,7 @@ describe("SharedWriteWindow: one installation's window across replicas, through 
     const [a, b] = [replica(connection(server)), replica(connection(server))];
     const first = Array.from({ length: 10 }, () => write(a, sent, "a", "201"));
     // The first installation's window is full on replica a; the other's writes on b go all the same.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(sent.filter((entry) => entry.key === "201")).toHaveLength(5);
+    await until(() => sent.filter((entry) => entry.key === "201").length === 5, "the first installation's window to fill");
     await Promise.all(Array.from({ length: 5 }, () => write(b, sent, "b", "202")));
     expect(sent.filter((entry) => entry.key === "202")).toHaveLength(5);
     expect(a.waiting("201")).toBe(5);
@@ -125,13 +133,14 @@ describe("SharedWriteWindow: one installation's window across replicas, through 
   it("a pause GitHub gave one replica holds the installation's writes on the other, and only that installation's", async () => {
     const sent: Sent = [];
     const [a, b] = [replica(connection(server)), replica(connection(server))];
-    const until = Date.now() + 800;
-    a.pause("301", until);
+    const pausedUntil = Date.now() + 800;
+    a.pause("301", pausedUntil);
     // The pause reaches Redis in one round trip.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const redis = server.client();
+    await until(async () => (await redis.pttl("changegate:writes:301:paused")) > 0, "the pause in Redis");
     await Promise.all([write(b, sent, "b", "301"), write(b, sent, "b", "302")]);
     expect(sent.map((entry) => entry.key)).toEqual(["302", "301"]);
-    expect(sent[1]!.at).toBeGreaterThanOrEqual(until - 20);
+    expect(sent[1]!.at).toBeGreaterThanOrEqual(pausedUntil - 20);
   });
 });
 
