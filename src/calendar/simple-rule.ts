@@ -172,7 +172,9 @@ class DayRule implements RuleExpansion {
     let left = this.#parts.count ?? Infinity;
     if (left <= 0) return;
     const end = Math.min(last, this.#parts.until ?? Infinity);
-    const endYear = Math.min(MAX_YEAR, new Date(Math.min(end, Date.UTC(MAX_YEAR, 11, 31))).getUTCFullYear());
+    const lastDay = Math.min(Math.floor((end - this.#timeOfDay) / DAY), dayNumber(MAX_YEAR, 12, 31));
+    // Days of another weekday or month are passed over before their date is worked out: most days, for most rules.
+    const { weekdays, months } = this.#parts;
     /** One day of a period: false stops the walk. */
     const day = (number: number, year: number, month: number, monthDay: number): boolean => {
       const at = number * DAY + this.#timeOfDay;
@@ -189,10 +191,10 @@ class DayRule implements RuleExpansion {
       const skipped = Math.max(0, Math.floor((fromDay - first) / length));
       for (let period = first + (skipped - (skipped % interval)) * length; ; period += interval * length) {
         for (let number = period; number < period + length; number++) {
+          if (number > lastDay) return;
+          if (weekdays !== null && !weekdays.has(weekdayOf(number))) continue;
           const date = new Date(number * DAY);
-          const year = date.getUTCFullYear();
-          if (year > endYear) return;
-          if (!day(number, year, date.getUTCMonth() + 1, date.getUTCDate())) return;
+          if (!day(number, date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate())) return;
         }
       }
     }
@@ -205,11 +207,16 @@ class DayRule implements RuleExpansion {
       for (let index = period; index < period + (monthly ? 1 : 12); index++) {
         const year = Math.floor(index / 12);
         const month = (index % 12) + 1;
-        if (year > endYear) return;
-        const days = daysInMonth(year, month);
         const start = dayNumber(year, month, 1);
+        if (start > lastDay) return;
+        if (months !== null && !months.has(month)) continue;
+        const days = daysInMonth(year, month);
         if (start + days <= fromDay) continue;
-        for (let monthDay = 1; monthDay <= days; monthDay++) if (!day(start + monthDay - 1, year, month, monthDay)) return;
+        for (let monthDay = 1; monthDay <= days; monthDay++) {
+          const number = start + monthDay - 1;
+          if (weekdays !== null && !weekdays.has(weekdayOf(number))) continue;
+          if (!day(number, year, month, monthDay)) return;
+        }
       }
     }
   }
