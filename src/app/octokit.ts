@@ -172,9 +172,16 @@ export function changegateOctokit(limits: OctokitLimits = {}, pace: WritePace | 
     };
   const base = pace === null ? ProbotOctokit : ProbotOctokit.plugin(writePacing(pace));
   return base.defaults((instanceOptions: Record<string, unknown>) => {
-    const throttle = (instanceOptions["throttle"] ?? {}) as Record<string, unknown>;
+    const given = (instanceOptions["throttle"] ?? {}) as Record<string, unknown>;
+    // Clustered (REDIS_URL), Probot passes its Redis-backed Bottleneck and connection. Paced, the
+    // throttling plugin keeps its queues in process: the pace counts writes across replicas
+    // (shared-write-window.ts), and Bottleneck's clustered limiters expire their settings in
+    // Redis after 2 minutes idle while the process keeps using them, so that an installation's
+    // first request after a pause waited ~60 s for a cleanup (ERR SETTINGS_KEY_NOT_FOUND,
+    // SGrondin/bottleneck#205): its evaluation failed and old passes stayed up as long.
+    const throttle = pace === null ? given : Object.fromEntries(Object.entries(given).filter(([name]) => name !== "connection" && name !== "Bottleneck"));
     const key = paceKey(instanceOptions);
-    // Clustered (REDIS_URL): Probot passes its Bottleneck and connection; the notification group shares them.
+    // Unpaced and clustered: the notification group shares Probot's connection.
     const connection = throttle["connection"];
     const notifications =
       pace !== null

@@ -165,3 +165,18 @@ it("two replicas write one installation's burst within one shared window: no mor
     for (const app of paced) await app.stop();
   }
 });
+
+it("paced, the throttling plugin keeps its queues in process: none in Redis, whose limiters expire after 2 minutes idle and stalled the next request ~60 s", async () => {
+  const app = await startApp(fake, {}, {}, { REDIS_URL: server.url });
+  try {
+    fake.addRepository({ owner: "initech", name: "tps", files: { ".github/changegate.yml": "version: 1\n" } });
+    const pull = fake.openPullRequest({ owner: "initech", repo: "tps", user: "carol", body: CHANGE_REQUEST("normal"), changes: { "a.txt": "a\n" } });
+    await app.deliver(pullRequestEvent(fake, "opened", pull));
+    await app.settled();
+    expect(conclusions(fake, "initech", "tps", pull.head.sha)).toHaveLength(3);
+    // Bottleneck's clustered limiters live under b_<id>… keys (the throttling plugin's ids are octokit-global, -write, …).
+    expect(await redis.keys("b_*")).toEqual([]);
+  } finally {
+    await app.stop();
+  }
+});
