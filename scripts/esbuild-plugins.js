@@ -66,30 +66,42 @@ export function holidayFiles(seam = (files) => ({ path: files })) {
  */
 export function holidayAstronomyApart(astronomyFile = "holidays-astronomy.cjs") {
   const parser = dirname(require.resolve("date-holidays-parser/package.json"));
-  const lazy = `let astronomy = null; const astronomyOf = () => (astronomy ??= require(${JSON.stringify(`./${astronomyFile}`)}));`;
   return {
     name: "holiday-astronomy-apart",
     setup(plugin) {
       plugin.onResolve({ filter: /^moment-timezone$/ }, () => ({ path: "lazy-moment", namespace: "holiday-astronomy" }));
+      plugin.onResolve({ filter: /^holiday-astronomy-loader$/ }, () => ({ path: "loader", namespace: "holiday-astronomy" }));
       plugin.onResolve({ filter: new RegExp(`^\\./${astronomyFile.replace(/[.]/g, "\\.")}$`) }, (args) => ({ path: args.path, external: true }));
       plugin.onResolve({ filter: /[\\/]CalEventFactory\.js$/ }, () => ({ path: "calendar-event-factory", namespace: "holiday-astronomy" }));
+      // One loader for both stand-ins: whichever needs the file first loads it, with the zones given before.
+      plugin.onLoad({ filter: /^loader$/, namespace: "holiday-astronomy" }, () => ({
+        loader: "js",
+        contents: `let astronomy = null;
+const pending = [];
+export function astronomyOf() {
+  if (astronomy === null) {
+    astronomy = require(${JSON.stringify(`./${astronomyFile}`)});
+    for (const data of pending.splice(0)) astronomy.moment.tz.load(data);
+  }
+  return astronomy;
+}
+export function loadZones(data) {
+  if (astronomy === null) pending.push(data);
+  else astronomy.moment.tz.load(data);
+}`,
+      }));
       plugin.onLoad({ filter: /^lazy-moment$/, namespace: "holiday-astronomy" }, () => ({
         loader: "js",
-        contents: `${lazy}
-const pending = [];
-function real() {
-  if (astronomy === null) for (const data of pending.splice(0)) astronomyOf().moment.tz.load(data);
-  return astronomyOf().moment;
-}
-function moment(...args) { return real()(...args); }
-moment.tz = Object.assign((...args) => real().tz(...args), { load: (data) => (astronomy === null ? pending.push(data) : real().tz.load(data)) });
+        contents: `import { astronomyOf, loadZones } from "holiday-astronomy-loader";
+function moment(...args) { return astronomyOf().moment(...args); }
+moment.tz = Object.assign((...args) => astronomyOf().moment.tz(...args), { load: loadZones });
 export default moment;`,
       }));
       // The factory as date-holidays-parser writes it (src/CalEventFactory.js), with three of its classes taken from the astronomy file.
       plugin.onLoad({ filter: /^calendar-event-factory$/, namespace: "holiday-astronomy" }, () => ({
         loader: "js",
         resolveDir: join(parser, "src"),
-        contents: `${lazy}
+        contents: `import { astronomyOf } from "holiday-astronomy-loader";
 import CalEvent from "./CalEvent.js";
 import Easter from "./Easter.js";
 import Hebrew from "./Hebrew.js";
