@@ -14,7 +14,8 @@ type RRuleInstance = InstanceType<typeof RRule>;
 export function rruleExpansion(body: string, dtstart: Date, until: number | undefined): RuleExpansion | { message: string; suggestion: string } {
   let options: ReturnType<typeof RRule.parseString>;
   try {
-    options = RRule.parseString(body);
+    // RFC 5545's names and values are case-insensitive; rrule reads upper case only (`byday=mo` became no weekday).
+    options = RRule.parseString(body.toUpperCase());
   } catch (error) {
     return { message: `not an RFC 5545 recurrence rule: ${(error as Error).message}`, suggestion: `e.g. ${EXAMPLE}` };
   }

@@ -97,12 +97,12 @@ freezes:
   - { name: "month end", start: "2026-01-01T18:00", duration: "6h", rrule: "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1" }
 blackouts:
   - { name: "company", ics: "company.ics" }
-`, { files: new Map([["company.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\nSUMMARY:first Monday\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nDURATION:PT1H\r\nRRULE:FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"]]) });
+`, { files: new Map([["company.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\nSUMMARY:first Monday\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nDURATION:PT1H\r\nRRULE:freq=monthly;byday=mo;bysetpos=1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"]]) });
     // January 2026 ends on a Saturday: its last weekday is Friday the 30th; May's is Friday the 29th.
     expect(iso(scheduleAt(policy, "2026-01-06T12:00:00Z").closesAt)).toBe("2026-01-30T17:00:00.000Z");
     expect(scheduleAt(policy, "2026-01-30T17:00:00Z").blockers.map((blocker) => ("name" in blocker ? blocker.name : blocker.kind))).toEqual(["month end"]);
     expect(iso(scheduleAt(policy, "2026-05-04T12:00:00Z").closesAt)).toBe("2026-05-29T16:00:00.000Z");
-    // The calendar file's rule: the first Monday of each month, 09:00 Berlin.
+    // The calendar file's rule, in lower case as RFC 5545 allows: the first Monday of each month, 09:00 Berlin.
     expect(scheduleAt(policy, "2026-02-02T08:30:00Z").blockers.map((blocker) => ("name" in blocker ? blocker.name : blocker.kind))).toEqual(["company: first Monday"]);
   });
 
