@@ -1,4 +1,4 @@
-import type { CalendarDuration } from "../engine/calendar-forms.js";
+import { parseIsoDuration, type CalendarDuration } from "../engine/calendar-forms.js";
 import { isKnownZone, knownZones, type WallTime } from "../engine/wall-clock.js";
 import { nearestName } from "../engine/problems.js";
 import { MAX_ICS_BYTES, MAX_ICS_EVENTS } from "./limits.js";
@@ -192,13 +192,11 @@ function timeOf(property: Property, value: string, windowsZones: WindowsZones | 
   return { wall, zone, allDay };
 }
 
-/** RFC 5545 3.3.6: [+-]P(nW | nD[T...] | T nH nM nS); null when it is none of these. */
+/** RFC 5545 3.3.6: ISO 8601's duration with a sign ([+-]PT1H30M, P1D, P2W); null when it is none of these. */
 function durationOf(value: string): CalendarDuration | null {
-  const match = /^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(value);
-  if (match === null || match.slice(2).every((part) => part === undefined) || /T$/i.test(value)) return null;
-  const [weeks, days, hours, minutes, seconds] = match.slice(2).map((part) => Number(part ?? 0)) as [number, number, number, number, number];
-  const sign = match[1] === "-" ? -1 : 1;
-  return { days: sign * (weeks * 7 + days), ms: sign * ((hours * 60 + minutes) * 60 + seconds) * 1000 };
+  const sign = value.startsWith("-") ? -1 : 1;
+  const duration = parseIsoDuration(value.replace(/^[+-]/, ""));
+  return duration === null ? null : { days: sign * duration.days, ms: sign * duration.ms };
 }
 
 /** TEXT values' escapes (RFC 5545 3.3.11): \\ \; \, and \n. */

@@ -2,7 +2,7 @@ import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { nearestName } from "../engine/problems.js";
 import { addDays, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
 import type * as RruleExpansionModule from "./rrule-expansion.js";
-import { simpleRule, type RuleExpansion } from "./simple-rule.js";
+import { ruleDateMs, simpleRule, type RuleExpansion } from "./simple-rule.js";
 
 /**
  * RFC 5545 recurrence rules, expanded in wall-clock time (simple-rule.ts; rrule-expansion.ts for
@@ -46,8 +46,7 @@ export function compileRule(text: string, start: WallTime, zone: string, rrule: 
   const untilText = /(?:^|;)\s*UNTIL\s*=\s*(\d{8}T\d{6}Z)\s*(?:;|$)/i.exec(body)?.[1];
   if (untilText !== undefined) {
     // In UTC: end the wall-clock expansion a day late, then cut at the instant itself.
-    const [year, month, day, hour, minute, second] = [0, 4, 6, 9, 11, 13].map((at, index) => Number(untilText.slice(at, at + (index === 0 ? 4 : 2)))) as [number, number, number, number, number, number];
-    untilInstant = Date.UTC(year, month - 1, day, hour, minute, second);
+    untilInstant = ruleDateMs(untilText)!;
     const wall = wallTimeAt(untilInstant, zone);
     until = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY;
   }

@@ -82,13 +82,8 @@ function parse(body: string, dtstart: number): Parts | null {
   // rrule requires both kinds at once (a quirk no user means): left to it.
   if (weekdays !== null && numbered !== null) return null;
   const until = values.get("UNTIL");
-  let untilMs: number | null = null;
-  if (until !== undefined) {
-    const match = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(until);
-    if (match === null) return null;
-    const [year, month, day, hour, minute, second] = match.slice(1).map((value) => Number(value ?? 0)) as [number, number, number, number, number, number];
-    untilMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  }
+  const untilMs = until === undefined ? null : ruleDateMs(until);
+  if (until !== undefined && untilMs === null) return null;
   const start = new Date(dtstart);
   const parts: Parts = {
     freq,
@@ -111,6 +106,14 @@ function parse(body: string, dtstart: number): Parts | null {
     else if (freq === "WEEKLY") parts.weekdays = new Set([weekdayOf(Math.floor(dtstart / DAY))]);
   }
   return parts;
+}
+
+/** A rule's date or date-time (UNTIL: 20261231, 20261231T235959, with or without Z) as ms of its fields read in UTC; null when it is none. */
+export function ruleDateMs(text: string): number | null {
+  const match = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/i.exec(text);
+  if (match === null) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((value) => Number(value ?? 0)) as [number, number, number, number, number, number];
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
 /** MO = 0 (1970-01-01 was a Thursday). */

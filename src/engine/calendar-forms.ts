@@ -29,11 +29,8 @@ export interface CalendarDuration {
 /** `9h`, `1d 12h`, `90m`, or ISO 8601 `PT9H`, `P3D`, `P1W`; null when it is none of these. */
 export function parseCalendarDuration(text: string): CalendarDuration | null {
   const trimmed = text.trim();
-  const iso = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(trimmed);
-  if (iso && trimmed.length > 1 && !/T$/i.test(trimmed)) {
-    const [, w, d, h, m, s] = iso.map((part) => Number(part ?? 0));
-    return { days: w! * 7 + d!, ms: h! * UNIT_MS.h + m! * UNIT_MS.m + s! * UNIT_MS.s };
-  }
+  const iso = parseIsoDuration(trimmed);
+  if (iso !== null) return iso;
   if (!/^(\s*\d{1,6}\s*[wdhms])+\s*$/i.test(trimmed)) return null;
   const length = { days: 0, ms: 0 };
   for (const match of trimmed.matchAll(/(\d{1,6})\s*([wdhms])/gi)) {
@@ -42,6 +39,14 @@ export function parseCalendarDuration(text: string): CalendarDuration | null {
     else length.ms += Number(match[1]) * UNIT_MS[unit];
   }
   return length;
+}
+
+/** ISO 8601's (and RFC 5545's) `P[nW][nD][T[nH][nM][nS]]`, `PT9H`, `P3D`, `P1W`; null when it is not one. */
+export function parseIsoDuration(text: string): CalendarDuration | null {
+  const iso = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(text);
+  if (iso === null || text.length <= 1 || /T$/i.test(text)) return null;
+  const [, w, d, h, m, s] = iso.map((part) => Number(part ?? 0));
+  return { days: w! * 7 + d!, ms: h! * UNIT_MS.h + m! * UNIT_MS.m + s! * UNIT_MS.s };
 }
 
 /** About how long a duration lasts, for limits and look-backs (a day taken as 24 hours). */
