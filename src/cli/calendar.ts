@@ -67,9 +67,9 @@ export async function runCalendar(args: string[], io: CliIo): Promise<number> {
   if (!attached.ok) throw new UsageError(`invalid policy: ${summarizeProblems(attached.problems)}`);
   const policy = attached.policy;
 
-  const { calendarEvents, calendarEventsJson } = await import("../calendar/events.js");
+  const { calendarEvents, calendarEventsJsonText } = await import("../calendar/events.js");
   const events = calendarEvents(policy, from, to);
-  if (values.json) io.stdout.write(`${JSON.stringify(calendarEventsJson(events), null, 2)}\n`);
+  if (values.json) io.stdout.write(calendarEventsJsonText(events));
   else if (values.ics) {
     const { calendarFeed } = await import("../calendar/feed.js");
     io.stdout.write(calendarFeed(events));
