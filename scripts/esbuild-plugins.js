@@ -50,6 +50,26 @@ export function holidayFiles(seam = (files) => ({ path: files })) {
       const files = join(dirname(require.resolve("../package.json")), "src", "calendar", "holiday-files.ts");
       plugin.onResolve({ filter: /[\\/]holiday-calendars\.js$/ }, (args) => (/[\\/]calendar[\\/]holidays\.ts$/.test(args.importer) ? seam(files) : undefined));
       plugin.onResolve({ filter: /^moment-timezone$/ }, () => ({ path: require.resolve("moment-timezone/moment-timezone.js") }));
+      // date-holidays-parser's rule parser, looking first among the tokens the country's file holds (holiday-rule-table.ts).
+      const parser = join(dirname(require.resolve("date-holidays-parser/package.json")), "src", "Parser.js");
+      const table = join(dirname(files), "holiday-rule-table.ts");
+      plugin.onResolve({ filter: /^\.\/Parser\.js$/ }, (args) => (/[\\/]date-holidays-parser[\\/]src[\\/]DateFn\.js$/.test(args.importer) ? { path: "parser", namespace: "holiday-rule-table" } : undefined));
+      plugin.onLoad({ filter: /^parser$/, namespace: "holiday-rule-table" }, () => ({
+        loader: "js",
+        resolveDir: dirname(parser),
+        contents: `import Parser from ${JSON.stringify(parser)};
+import { parsedRule } from ${JSON.stringify(table)};
+export default class ParserOrTable extends Parser {
+  parse(rule) {
+    const known = parsedRule(rule);
+    if (known === undefined) return super.parse(rule);
+    this.setup = { str: rule, rule };
+    this.error = 0;
+    this.tokens = known;
+    return known;
+  }
+}`,
+      }));
     },
   };
 }

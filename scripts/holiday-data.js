@@ -6,7 +6,9 @@
 //   its nearest-code suggestions read), computed by date-holidays itself, and the holidays'
 //   translated names every country shares;
 // - XX.json: one country's rules, with the countries they refer to (`_days: [US]`, as Guam's
-//   federal holidays are those of the US), and the names of the zones its rules name;
+//   federal holidays are those of the US), each rule's tokens as date-holidays-parser's own
+//   parser makes them (`parsed`: the bundles' parser looks there first, holiday-rule-table.ts),
+//   and the names of the zones its rules name;
 // - zones/Area~City.json: moment-timezone's packed history of one zone. Only a rule's own zone
 //   decides a date (`march equinox in Asia/Tokyo`); the country's zone is not needed, as the
 //   calendars take holidays' dates without placing them in it (holiday-dates-only.ts).
@@ -17,7 +19,8 @@
 // date-holidays over the full data.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const require = createRequire(import.meta.url);
 
@@ -26,6 +29,9 @@ export async function writeHolidayData(folder) {
   const { default: Holidays } = await import("date-holidays");
   const { data } = await import("date-holidays/data");
   const packed = require("moment-timezone/data/packed/latest.json");
+  // The parser the bundles link (date-holidays-parser's src/), so the tokens are those it would make.
+  const parserFile = join(dirname(require.resolve("date-holidays-parser/package.json")), "src", "Parser.js");
+  const { default: Parser } = await import(pathToFileURL(parserFile).href);
   mkdirSync(folder, { recursive: true });
 
   const registry = new Holidays();
@@ -53,8 +59,32 @@ export async function writeHolidayData(folder) {
       writeFileSync(join(folder, "zones", zoneFile(zone)), JSON.stringify(zoneLines.get(zone)));
       written.add(zone);
     }
-    writeFileSync(join(folder, `${code}.json`), JSON.stringify({ holidays, zones, links, zoneVersion: packed.version }));
+    writeFileSync(join(folder, `${code}.json`), JSON.stringify({ holidays, parsed: parsedRules(holidays, Parser), zones, links, zoneVersion: packed.version }));
   }
+}
+
+/**
+ * Every rule of the countries' `days` (their regions' too) with the tokens it parses to; a rule
+ * the parser refuses is left out, to be refused at run time as before. Tokens hold no value
+ * JSON loses but `undefined` fields (`year: undefined`), which the library reads as absent.
+ */
+function parsedRules(holidays, Parser) {
+  const parsed = {};
+  const visit = (node) => {
+    if (node === null || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "days" && value !== null && typeof value === "object") {
+        for (const rule of Object.keys(value)) {
+          if (Object.prototype.hasOwnProperty.call(parsed, rule)) continue;
+          const parser = new Parser();
+          const tokens = parser.parse(rule);
+          if (!parser.error) parsed[rule] = tokens;
+        }
+      } else visit(value);
+    }
+  };
+  visit(holidays);
+  return parsed;
 }
 
 /** A zone's file name: its name with `/` as `~` (no zone name holds a `~`). */

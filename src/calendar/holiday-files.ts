@@ -8,6 +8,7 @@ import HolidaysParser from "date-holidays-parser";
 import moment from "moment-timezone";
 import type { HolidayCalendar } from "./holiday-calendars.js";
 import { datesOnly } from "./holiday-dates-only.js";
+import { withParsedRules } from "./holiday-rule-table.js";
 
 /**
  * holiday-calendars.ts as the bundles link it: the same data read a country at a time from
@@ -37,13 +38,14 @@ export function holidayFilesIn(folderUrl: URL): { countries(): Record<string, st
       const { version, license, names, countries } = holidayIndex();
       // Only a listed code names a file (the policy's code is validated before; this keeps any other out of the path).
       if (!Object.prototype.hasOwnProperty.call(countries, code)) throw new Error(`no holiday data for ${code}`);
-      const country = JSON.parse(readFileSync(join(folder, `${code}.json`), "utf8")) as { holidays: Record<string, unknown>; zones: string[]; links: string[]; zoneVersion: string };
+      const country = JSON.parse(readFileSync(join(folder, `${code}.json`), "utf8")) as { holidays: Record<string, unknown>; parsed?: Record<string, unknown[]>; zones: string[]; links: string[]; zoneVersion: string };
       if (country.zones.length > 0) {
         const zones = country.zones.map((zone) => JSON.parse(readFileSync(join(folder, "zones", `${zone.replaceAll("/", "~")}.json`), "utf8")) as string);
         moment.tz.load({ version: country.zoneVersion, zones, links: country.links });
       }
       const data = { version, license, names, holidays: country.holidays };
-      return datesOnly(state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] }));
+      // The rules' tokens come parsed in the file (holiday-rule-table.ts).
+      return datesOnly(withParsedRules(country.parsed, () => (state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] }))));
     },
   };
 }

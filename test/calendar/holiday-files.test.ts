@@ -1,6 +1,8 @@
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { holidayCalendar, holidayCountries, holidayStates } from "../../src/calendar/holiday-calendars.js";
 import type * as HolidayFiles from "../../src/calendar/holiday-files.js";
@@ -65,6 +67,25 @@ describe("public holidays from a file a country", () => {
     expect(require.cache[astronomy], "DE, US, FR, GB: no equinox, Chinese or Julian rule").toBeUndefined();
     expect((files.holidayCalendar("JP", undefined).getHolidays(2026, "en") || []).some((holiday) => /Equinox/.test(holiday.name))).toBe(true);
     expect(require.cache[astronomy]).toBeDefined();
+  });
+
+  it("take each rule's tokens from the country's file, parsed when the bundle was built", () => {
+    // A copy of the data whose DE.json says New Year's Day (01-01) falls on 2 January: the calendar follows the file, not a parse of "01-01".
+    const folder = mkdtempSync(join(tmpdir(), "changegate-holidays-"));
+    try {
+      cpSync(join(root, "dist", "cli-bundle", "vendor", "holidays"), folder, { recursive: true });
+      const file = join(folder, "DE.json");
+      const country = JSON.parse(readFileSync(file, "utf8")) as { parsed: Record<string, { fn?: string; month?: number; day?: number }[]> };
+      expect(country.parsed["01-01"]).toEqual([{ fn: "gregorian", month: 1, day: 1 }]);
+      country.parsed["01-01"] = [{ fn: "gregorian", month: 1, day: 2 }];
+      writeFileSync(file, JSON.stringify(country));
+      const dates = (files: ReturnType<Files["holidayFilesIn"]>) => (files.calendar("DE", undefined).getHolidays(2026, "en") || []).map((holiday) => holiday.date.slice(0, 10));
+      expect(dates(fresh().holidayFilesIn(pathToFileURL(`${folder}/`)))).toContain("2026-01-02");
+      expect(dates(fresh().holidayFilesIn(pathToFileURL(`${folder}/`)))).not.toContain("2026-01-01");
+      expect(dates(fresh().holidayFilesIn(pathToFileURL(join(root, "dist", "cli-bundle", "vendor", "holidays/"))))).toContain("2026-01-01");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("read only the countries the index lists", () => {
