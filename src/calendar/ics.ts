@@ -165,14 +165,22 @@ function convertEvent(found: FoundEvent, windowsZones: WindowsZones | null): Ics
   };
 }
 
+const DATE_TIME = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/i;
+
 /** A DATE (20261113) or DATE-TIME (20261113T090000, Z: UTC) value, in its property's TZID. */
 function timeOf(property: Property, value: string, windowsZones: WindowsZones | null): IcsTime | Failure {
-  const match = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/i.exec(value);
-  const expected = { ...property.at, message: `${property.name} ${value}: expected a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS (Z for UTC)`, suggestion: "e.g. DTSTART;VALUE=DATE:20261224 or DTSTART;TZID=Europe/Berlin:20261224T090000" };
-  if (match === null) return expected;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const match = DATE_TIME.exec(value);
+  // Made only when it is the answer: a file's every date goes through here (issue 13).
+  const expected = (): Failure => ({ ...property.at, message: `${property.name} ${value}: expected a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS (Z for UTC)`, suggestion: "e.g. DTSTART;VALUE=DATE:20261224 or DTSTART;TZID=Europe/Berlin:20261224T090000" });
+  if (match === null) return expected();
   const allDay = match[4] === undefined;
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 60) return expected;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = allDay ? 0 : Number(match[4]);
+  const minute = allDay ? 0 : Number(match[5]);
+  const second = allDay ? 0 : Number(match[6]);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 60) return expected();
   const wall = { year, month, day, hour, minute, second: Math.min(second, 59) };
   const tzid = property.parameters.get("TZID");
   let zone: string | null = null;
@@ -204,6 +212,21 @@ function unescapeText(value: string): string {
   return value.replace(/\\([\\;,nN])/g, (_, character: string) => (character === "n" || character === "N" ? "\n" : character));
 }
 
+/** Where a folded line's part begins: its physical line, its offset in the logical line, the column there. */
+interface Segment {
+  line: number;
+  from: number;
+  column: number;
+}
+
+/** Where a logical line's character `offset` stands in the file. */
+function placeIn(segments: readonly Segment[] | null, line: number, offset: number): IcsPlace {
+  if (segments === null) return { line, column: 1 + offset };
+  let segment = segments[0]!;
+  for (const candidate of segments) if (candidate.from <= offset) segment = candidate;
+  return { line: segment.line, column: segment.column + offset - segment.from };
+}
+
 type Structure = { ok: true; events: FoundEvent[] } | ({ ok: false; message: string; suggestion?: string } & IcsPlace);
 
 /**
@@ -223,26 +246,23 @@ function readStructure(text: string): Structure {
       if (raw !== "" && index === 0) return { ok: false, line: 1, column: 1, message: "the file starts with a continuation line", suggestion: "it should start with BEGIN:VCALENDAR" };
       continue;
     }
-    // The logical line, and where each of its characters stands in the file.
+    // The logical line, and where each of its characters stands in the file (segments: only for a folded line).
     let logical = raw;
-    const segments = [{ line: index + 1, from: 0, column: 1 }];
+    let segments: Segment[] | null = null;
     for (let next = index + 1; next < physical.length && (physical[next]![0] === " " || physical[next]![0] === "\t"); next++) {
+      segments ??= [{ line: index + 1, from: 0, column: 1 }];
       segments.push({ line: next + 1, from: logical.length, column: 2 });
       logical += physical[next]!.slice(1);
     }
-    const place = (offset: number): IcsPlace => {
-      let segment = segments[0]!;
-      for (const candidate of segments) if (candidate.from <= offset) segment = candidate;
-      return { line: segment.line, column: segment.column + offset - segment.from };
-    };
     const line = index + 1;
+    const place = (offset: number): IcsPlace => placeIn(segments, line, offset);
     const parsed = contentLine(logical);
     if ("broken" in parsed) {
       return { ok: false, ...place(parsed.broken), message: `expected a content line NAME[;PARAM=VALUE]:VALUE, got "${logical.slice(0, 60)}"`, suggestion: "a long line continues on the next line only when that one starts with a space" };
     }
     const name = parsed.name.toUpperCase();
     const rawValue = logical.slice(parsed.colon + 1);
-    const value = rawValue.trim().toUpperCase();
+    const value = name === "BEGIN" || name === "END" ? rawValue.trim().toUpperCase() : "";
     const valuePlace = place(parsed.colon + 1);
     if (name === "BEGIN") {
       if (stack.length === 0 && value !== "VCALENDAR") return { ok: false, ...valuePlace, message: `BEGIN:${value} outside a VCALENDAR`, suggestion: "the file should start with BEGIN:VCALENDAR" };
@@ -275,6 +295,10 @@ function readStructure(text: string): Structure {
   return { ok: true, events };
 }
 
+// Sticky patterns, their lastIndex set before each use (one per module, not one per line).
+const NAME = /[A-Za-z0-9-]*/y;
+const PLAIN = /[^";:,]*/y;
+
 /**
  * A logical content line read as NAME *(";" PARAM "=" VALUE *("," VALUE)) ":" VALUE (RFC
  * 5545 3.1): its name, its parameters (each with its value, quotes taken off, and the offset
@@ -282,8 +306,6 @@ function readStructure(text: string): Structure {
  * not fit.
  */
 function contentLine(logical: string): { name: string; parameters: { name: string; value: string; at: number }[]; colon: number } | { broken: number } {
-  const NAME = /[A-Za-z0-9-]*/y;
-  const PLAIN = /[^";:,]*/y;
   const token = (pattern: RegExp, from: number) => {
     pattern.lastIndex = from;
     return pattern.exec(logical)![0];
