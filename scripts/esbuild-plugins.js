@@ -57,16 +57,21 @@ export function holidayFiles(seam = (files) => ({ path: files })) {
       plugin.onLoad({ filter: /^parser$/, namespace: "holiday-rule-table" }, () => ({
         loader: "js",
         resolveDir: dirname(parser),
-        contents: `import Parser from ${JSON.stringify(parser)};
-import { parsedRule } from ${JSON.stringify(table)};
-export default class ParserOrTable extends Parser {
+        // The parser itself (its grammar built when loaded) only for a rule the file does not hold.
+        contents: `import { parsedRule } from ${JSON.stringify(table)};
+let Parser = null;
+export default class ParserOrTable {
   parse(rule) {
     const known = parsedRule(rule);
-    if (known === undefined) return super.parse(rule);
-    this.setup = { str: rule, rule };
-    this.error = 0;
-    this.tokens = known;
-    return known;
+    if (known !== undefined) {
+      this.error = 0;
+      return known;
+    }
+    Parser ??= require(${JSON.stringify(parser)}).default;
+    const parser = new Parser();
+    const tokens = parser.parse(rule);
+    this.error = parser.error;
+    return tokens;
   }
 }`,
       }));
@@ -121,24 +126,27 @@ export default moment;`,
       plugin.onLoad({ filter: /^calendar-event-factory$/, namespace: "holiday-astronomy" }, () => ({
         loader: "js",
         resolveDir: join(parser, "src"),
+        // The Hebrew, Hijri, Jalaali and Bengali calendars (the first two with their tables of
+        // years) required on first use, in this file still: most countries use none of them.
         contents: `import { astronomyOf } from "holiday-astronomy-loader";
 import CalEvent from "./CalEvent.js";
 import Easter from "./Easter.js";
-import Hebrew from "./Hebrew.js";
-import Hijri from "./Hijri.js";
-import Jalaali from "./Jalaali.js";
-import BengaliRevised from "./BengaliRevised.js";
+const onFirstUse = (load) => { let loaded = null; return () => (loaded ??= load().default); };
+const Hebrew = onFirstUse(() => require("./Hebrew.js"));
+const Hijri = onFirstUse(() => require("./Hijri.js"));
+const Jalaali = onFirstUse(() => require("./Jalaali.js"));
+const BengaliRevised = onFirstUse(() => require("./BengaliRevised.js"));
 export default class CalEventFactory {
   constructor(opts) {
     switch (opts.fn) {
       case "easter": return new Easter(opts);
       case "julian": return new (astronomyOf().Julian)(opts);
-      case "hebrew": return new Hebrew(opts);
-      case "islamic": return new Hijri(opts);
-      case "jalaali": return new Jalaali(opts);
+      case "hebrew": return new (Hebrew())(opts);
+      case "islamic": return new (Hijri())(opts);
+      case "jalaali": return new (Jalaali())(opts);
       case "equinox": return new (astronomyOf().Equinox)(opts);
       case "chinese": case "korean": case "vietnamese": return new (astronomyOf().Chinese)(opts);
-      case "bengali-revised": return new BengaliRevised(opts);
+      case "bengali-revised": return new (BengaliRevised())(opts);
       default: return new CalEvent(opts);
     }
   }
