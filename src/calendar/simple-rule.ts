@@ -121,8 +121,10 @@ function weekdayOf(day: number): number {
   return (((day + 3) % 7) + 7) % 7;
 }
 
+const MONTH_LENGTHS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : MONTH_LENGTHS[month - 1]!;
 }
 
 function dayNumber(year: number, month: number, day: number): number {
@@ -136,6 +138,7 @@ class DayRule implements RuleExpansion {
   readonly #timeOfDay: number;
   readonly #startYear: number;
   readonly #startMonth: number;
+  readonly #monthDayLists = new Map<number, readonly number[]>();
 
   constructor(parts: Parts, dtstart: number) {
     this.#parts = parts;
@@ -202,6 +205,7 @@ class DayRule implements RuleExpansion {
       }
     }
     const monthly = freq === "MONTHLY";
+    const onlyMonthDays = weekdays === null && this.#parts.numbered === null && (this.#parts.monthDays.size > 0 || this.#parts.negativeMonthDays.size > 0) ? (days: number) => this.#monthDaysIn(days) : null;
     const from = new Date(fromDay * DAY);
     const step = monthly ? interval : 12 * interval;
     const firstMonth = monthly ? this.#startYear * 12 + this.#startMonth - 1 : this.#startYear * 12;
@@ -215,6 +219,12 @@ class DayRule implements RuleExpansion {
         if (months !== null && !months.has(month)) continue;
         const days = daysInMonth(year, month);
         if (start + days <= fromDay) continue;
+        // A rule of month days alone (BYMONTHDAY=-1): only those days, not the whole month.
+        const candidates = onlyMonthDays === null ? null : onlyMonthDays(days);
+        if (candidates !== null) {
+          for (const monthDay of candidates) if (!day(start + monthDay - 1, year, month, monthDay)) return;
+          continue;
+        }
         for (let monthDay = 1; monthDay <= days; monthDay++) {
           const number = start + monthDay - 1;
           if (weekdays !== null && !weekdays.has(weekdayOf(number))) continue;
@@ -222,6 +232,16 @@ class DayRule implements RuleExpansion {
         }
       }
     }
+  }
+
+  /** The rule's month days (BYMONTHDAY, negative ones counted from the end) in a month of `days` days, ascending, each once; memoised per length. */
+  #monthDaysIn(days: number): readonly number[] {
+    const known = this.#monthDayLists.get(days);
+    if (known !== undefined) return known;
+    const { monthDays, negativeMonthDays } = this.#parts;
+    const list = [...new Set([...monthDays, ...[...negativeMonthDays].map((day) => days + day + 1)])].filter((day) => day >= 1 && day <= days).sort((a, b) => a - b);
+    this.#monthDayLists.set(days, list);
+    return list;
   }
 
   #matches(number: number, year: number, month: number, monthDay: number): boolean {
