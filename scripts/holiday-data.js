@@ -3,12 +3,12 @@
 // `holidays2json --pick` makes the data of a few countries) cut into
 //
 // - index.json: the countries and their regions with their English names (what validation and
-//   its nearest-code suggestions read), computed by date-holidays itself, and the holidays'
-//   translated names every country shares;
+//   its nearest-code suggestions read), computed by date-holidays itself;
 // - XX.json: one country's rules, with the countries they refer to (`_days: [US]`, as Guam's
 //   federal holidays are those of the US), each rule's tokens as date-holidays-parser's own
 //   parser makes them (`parsed`: the bundles' parser looks there first, holiday-rule-table.ts),
-//   and the names of the zones its rules name;
+//   the shared holiday names its rules refer to (`names`), every name only in the languages
+//   a calendar can take it in (languagesOf), and the names of the zones its rules name;
 // - zones/Area~City.json: moment-timezone's packed history of one zone. Only a rule's own zone
 //   decides a date (`march equinox in Asia/Tokyo`); the country's zone is not needed, as the
 //   calendars take holidays' dates without placing them in it (holiday-dates-only.ts).
@@ -41,7 +41,7 @@ export async function writeHolidayData(folder) {
     const regions = registry.getStates(code, "en");
     if (regions !== undefined && Object.keys(regions).length > 0) states[code] = regions;
   }
-  writeFileSync(join(folder, "index.json"), JSON.stringify({ version: data.version, license: data.license, names: data.names, countries, states }));
+  writeFileSync(join(folder, "index.json"), JSON.stringify({ version: data.version, license: data.license, countries, states }));
 
   const zoneLines = new Map(packed.zones.map((line) => [line.slice(0, line.indexOf("|")), line]));
   const written = new Set();
@@ -59,7 +59,9 @@ export async function writeHolidayData(folder) {
       writeFileSync(join(folder, "zones", zoneFile(zone)), JSON.stringify(zoneLines.get(zone)));
       written.add(zone);
     }
-    writeFileSync(join(folder, `${code}.json`), JSON.stringify({ holidays, parsed: parsedRules(holidays, Parser), zones, links, zoneVersion: packed.version }));
+    const languages = languagesOf(holidays);
+    const cut = withLanguages(holidays, languages);
+    writeFileSync(join(folder, `${code}.json`), JSON.stringify({ holidays: cut, names: namesOf(cut, data.names, languages), parsed: parsedRules(holidays, Parser), zones, links, zoneVersion: packed.version }));
   }
 }
 
@@ -85,6 +87,59 @@ function parsedRules(holidays, Parser) {
   };
   visit(holidays);
   return parsed;
+}
+
+/**
+ * The languages a holiday's name can be given in here: English (what the calendars ask for)
+ * and, for a holiday without an English name, the languages its country, region or
+ * subregion lists (date-holidays-parser takes the first of these a name has), with their
+ * major forms (`en` of `en-us`).
+ */
+function languagesOf(holidays) {
+  const languages = new Set(["en"]);
+  const visit = (node) => {
+    if (node === null || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "langs" && Array.isArray(value)) for (const language of value) languages.add(language).add(String(language).split("-")[0]);
+      else if (key !== "days") visit(value);
+    }
+  };
+  visit(holidays);
+  return languages;
+}
+
+/** Each rule's translated `name` cut to `languages` (the full set merged into every rule, ~40 languages, cost a cold run ~1.5 ms). */
+function withLanguages(holidays, languages) {
+  const cut = (node, inDays) => {
+    if (node === null || typeof node !== "object" || Array.isArray(node)) return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => {
+        if (inDays && value !== null && typeof value === "object" && value.name !== null && typeof value.name === "object") {
+          return [key, { ...value, name: pick(value.name, languages) }];
+        }
+        return [key, cut(value, key === "days")];
+      }),
+    );
+  };
+  return cut(holidays, false);
+}
+
+/** The shared names (`_name: "01-01"`) the rules refer to, and the substitute day's, in `languages`. */
+function namesOf(holidays, names, languages) {
+  const used = new Set(["substitutes"]);
+  const visit = (node) => {
+    if (node === null || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "_name" && typeof value === "string") used.add(value);
+      else visit(value);
+    }
+  };
+  visit(holidays);
+  return Object.fromEntries([...used].filter((name) => name in names).map((name) => [name, { ...names[name], ...(typeof names[name].name === "object" ? { name: pick(names[name].name, languages) } : {}) }]));
+}
+
+function pick(translations, languages) {
+  return Object.fromEntries(Object.entries(translations).filter(([language]) => languages.has(language)));
 }
 
 /** A zone's file name: its name with `/` as `~` (no zone name holds a `~`). */

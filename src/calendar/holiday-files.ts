@@ -13,15 +13,15 @@ import { withParsedRules } from "./holiday-rule-table.js";
 /**
  * holiday-calendars.ts as the bundles link it: the same data read a country at a time from
  * the files scripts/holiday-data.js writes beside the bundle (`holidays/index.json`, the
- * countries, regions and shared names; `holidays/XX.json`, a country's rules with those they
- * refer to and the zones they name; `holidays/zones/Area~City.json`, a zone's packed history),
+ * countries and regions; `holidays/XX.json`, a country's rules with those they refer to, the
+ * shared names they use (in the languages a calendar can take them in), their tokens and the
+ * zones they name; `holidays/zones/Area~City.json`, a zone's packed history),
  * evaluated by date-holidays' own engine, date-holidays-parser. The bundles give it moment-timezone without its data
  * (every zone's history, ~0.7 MB): a country whose rules name a zone (an equinox's) loads it.
  */
 interface HolidayIndex {
   version: string;
   license: string;
-  names: Record<string, unknown>;
   countries: Record<string, string>;
   states: Record<string, Record<string, string>>;
 }
@@ -35,15 +35,15 @@ export function holidayFilesIn(folderUrl: URL): { countries(): Record<string, st
     countries: () => holidayIndex().countries,
     states: (code) => holidayIndex().states[code] ?? {},
     calendar(code, state) {
-      const { version, license, names, countries } = holidayIndex();
+      const { version, license, countries } = holidayIndex();
       // Only a listed code names a file (the policy's code is validated before; this keeps any other out of the path).
       if (!Object.prototype.hasOwnProperty.call(countries, code)) throw new Error(`no holiday data for ${code}`);
-      const country = JSON.parse(readFileSync(join(folder, `${code}.json`), "utf8")) as { holidays: Record<string, unknown>; parsed?: Record<string, unknown[]>; zones: string[]; links: string[]; zoneVersion: string };
+      const country = JSON.parse(readFileSync(join(folder, `${code}.json`), "utf8")) as { holidays: Record<string, unknown>; names: Record<string, unknown>; parsed?: Record<string, unknown[]>; zones: string[]; links: string[]; zoneVersion: string };
       if (country.zones.length > 0) {
         const zones = country.zones.map((zone) => JSON.parse(readFileSync(join(folder, "zones", `${zone.replaceAll("/", "~")}.json`), "utf8")) as string);
         moment.tz.load({ version: country.zoneVersion, zones, links: country.links });
       }
-      const data = { version, license, names, holidays: country.holidays };
+      const data = { version, license, names: country.names, holidays: country.holidays };
       // The rules' tokens come parsed in the file (holiday-rule-table.ts).
       return datesOnly(withParsedRules(country.parsed, () => (state === undefined ? new HolidaysParser(data, code, { types: ["public"] }) : new HolidaysParser(data, code, state, { types: ["public"] }))));
     },
