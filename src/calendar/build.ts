@@ -3,12 +3,12 @@ import { nominalMs, type CalendarDuration, type CalendarForm, type FieldLocation
 import { OPEN_ENDED, type CalendarList, type CalendarOccurrences, type MissingInput, type Occurrence } from "../engine/occurrences.js";
 import type { Policy } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
-import { instantOfDateTimeText, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+import { floatingTimeAt, instantOfDateTimeText, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
 import type * as HolidaysModule from "./holidays.js";
 import type * as IcsModule from "./ics.js";
 import type { IcsEvent, IcsTime } from "./ics.js";
 import type * as RecurrenceModule from "./recurrence.js";
-import type { CompiledRule, RruleLibrary } from "./recurrence.js";
+import type { CompiledRule, RruleLibrary, RuleStart } from "./recurrence.js";
 import type * as WindowsZonesModule from "./windows-zones.js";
 import { overlapping, Series } from "./series.js";
 
@@ -286,14 +286,19 @@ function holidaysOfYearMemo(country: string, region: string | null, year: number
 }
 
 /** A rule's occurrences, less `excluded` starts, plus `extra` ones (EXDATE, RDATE). */
-function ruleSeries(rule: CompiledRule, duration: CalendarDuration, excluded: readonly number[], extra: readonly { start: number; wall: WallTime }[], label: string | null = null): Series {
+function ruleSeries(rule: CompiledRule, duration: CalendarDuration, excluded: readonly number[], extra: readonly RuleStart[], label: string | null = null): Series {
   const skip = new Set(excluded);
   return new Series((from, to) => {
     const starts = libraries.recurrence!.ruleStarts(rule, from, to).filter((start) => !skip.has(start.start));
     for (const added of extra) if (added.start >= from && added.start < to && !skip.has(added.start)) starts.push(added);
     starts.sort((a, b) => a.start - b.start);
-    return starts.map(({ start, wall }) => ({ start, end: libraries.recurrence!.occurrenceEnd(wall, start, duration, rule.zone), label }));
+    return starts.map(({ start, floating }) => ({ start, end: libraries.recurrence!.occurrenceEnd(floating, start, duration, rule.zone), label }));
   }, nominalMs(duration) + 2 * HOUR);
+}
+
+/** A wall-clock time as floating ms (its fields read in UTC). */
+function floatingOf(wall: WallTime): number {
+  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
 }
 
 function instantOf(time: IcsTime, zone: string): number {
@@ -327,10 +332,10 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
     if (nominalMs(duration) === 0) continue; // an instant blocks nothing
     longest = Math.max(longest, nominalMs(duration) + 2 * HOUR);
     if (event.rrule === null) {
-      parts.push({ series: null, single: { start, end: libraries.recurrence!.occurrenceEnd(event.start.wall, start, duration, zone), label: event.summary } });
+      parts.push({ series: null, single: { start, end: libraries.recurrence!.occurrenceEnd(floatingOf(event.start.wall), start, duration, zone), label: event.summary } });
       for (const rdate of event.rdates) {
         const at = instantOf(rdate, zone);
-        parts.push({ series: null, single: { start: at, end: libraries.recurrence!.occurrenceEnd(wallTimeAt(at, zone), at, duration, zone), label: event.summary } });
+        parts.push({ series: null, single: { start: at, end: libraries.recurrence!.occurrenceEnd(floatingTimeAt(at, zone), at, duration, zone), label: event.summary } });
       }
       continue;
     }
@@ -347,7 +352,7 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
     const excluded = [...event.exdates.map((time) => instantOf(time, zone)), ...(event.uid === null ? [] : replaced.get(event.uid) ?? [])];
     const extra = event.rdates.map((time) => {
       const at = instantOf(time, zone);
-      return { start: at, wall: wallTimeAt(at, zone) };
+      return { start: at, floating: floatingTimeAt(at, zone) };
     });
     parts.push({ series: ruleSeries(compiled.rule, duration, excluded, extra, event.summary), single: null });
   }

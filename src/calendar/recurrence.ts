@@ -1,6 +1,6 @@
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { nearestName } from "../engine/problems.js";
-import { addDays, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+import { instantOfFloatingTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
 import type * as RruleExpansionModule from "./rrule-expansion.js";
 import { ruleDateMs, simpleRule, type RuleExpansion } from "./simple-rule.js";
 
@@ -112,34 +112,31 @@ function floating(wall: WallTime): Date {
   return new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
 }
 
-function wallOf(at: number): WallTime {
-  const date = new Date(at);
-  return {
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    hour: date.getUTCHours(),
-    minute: date.getUTCMinutes(),
-    second: date.getUTCSeconds(),
-  };
-}
-
-/** When an occurrence starting at wall-clock `wall` ends: nominal days in the zone, then exact time. */
-export function occurrenceEnd(wall: WallTime, start: number, duration: CalendarDuration, zone: string): number {
+/**
+ * When an occurrence starting at wall-clock time `floating` (floating ms) ends: nominal days
+ * in the zone (whole days added to a floating time are whole days of wall-clock time), then
+ * exact time.
+ */
+export function occurrenceEnd(floating: number, start: number, duration: CalendarDuration, zone: string): number {
   if (duration.days === 0) return start + duration.ms;
-  return instantOfWallTime({ ...wall, ...addDays(wall, duration.days) }, zone) + duration.ms;
+  return instantOfFloatingTime(floating + duration.days * DAY, zone) + duration.ms;
 }
 
-/** The starts of occurrences in [from, to), as instants with their wall-clock times, ascending. */
-export function ruleStarts(compiled: CompiledRule, from: number, to: number): { start: number; wall: WallTime }[] {
+/** An occurrence's start: the instant, and the wall-clock time it shows as floating ms. */
+export interface RuleStart {
+  start: number;
+  floating: number;
+}
+
+/** The starts of occurrences in [from, to), ascending. */
+export function ruleStarts(compiled: CompiledRule, from: number, to: number): RuleStart[] {
   // Wall-clock time is within ±18 h of UTC: widen the window by that, then cut by instant.
-  const starts: { start: number; wall: WallTime }[] = [];
+  const starts: RuleStart[] = [];
   for (const at of compiled.expansion.between(from - 18 * HOUR, to + 18 * HOUR)) {
-    const wall = wallOf(at);
-    const start = instantOfWallTime(wall, compiled.zone);
+    const start = instantOfFloatingTime(at, compiled.zone);
     if (start < from || start >= to) continue;
     if (compiled.untilInstant !== null && start > compiled.untilInstant) break;
-    starts.push({ start, wall });
+    starts.push({ start, floating: at });
   }
   return starts;
 }
@@ -148,7 +145,7 @@ export function ruleStarts(compiled: CompiledRule, from: number, to: number): { 
 export function firstStart(compiled: CompiledRule): number | null {
   const first = compiled.expansion.first();
   if (first === null) return null;
-  const start = instantOfWallTime(wallOf(first), compiled.zone);
+  const start = instantOfFloatingTime(first, compiled.zone);
   if (compiled.untilInstant !== null && start > compiled.untilInstant) return null;
   return start;
 }

@@ -87,7 +87,14 @@ export function wallTimeAt(instant: number, zone: string): WallTime & { weekday:
  * forward by the gap's length.
  */
 export function instantOfWallTime(wall: WallTime, zone: string): number {
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  return instantOfFloatingTime(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second), zone);
+}
+
+/**
+ * instantOfWallTime for a wall-clock time given as "floating" ms (a Date's UTC fields are the
+ * wall-clock time, as recurrence rules are expanded): no fields to take apart and put back.
+ */
+export function instantOfFloatingTime(asUtc: number, zone: string): number {
   const offsetBefore = zoneOffsetMinutes(zone, asUtc - DAY);
   const offsetAfter = zoneOffsetMinutes(zone, asUtc + DAY);
   const withBefore = asUtc - offsetBefore * MINUTE;
@@ -98,6 +105,12 @@ export function instantOfWallTime(wall: WallTime, zone: string): number {
   if (beforeHolds && afterHolds) return Math.min(withBefore, withAfter);
   if (afterHolds) return withAfter;
   return withBefore; // holds alone, or a gap: the offset from before the gap
+}
+
+/** The wall-clock time an instant shows in `zone` as floating ms (whole seconds, as wallTimeAt gives it). */
+export function floatingTimeAt(instant: number, zone: string): number {
+  const shifted = instant + zoneOffsetMinutes(zone, instant) * MINUTE;
+  return shifted - (((shifted % 1000) + 1000) % 1000);
 }
 
 /** The calendar date `days` after the given one (proleptic Gregorian, zone-free). */
