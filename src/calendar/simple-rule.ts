@@ -131,6 +131,22 @@ function dayNumber(year: number, month: number, day: number): number {
   return Date.UTC(year, month - 1, day) / DAY;
 }
 
+/** The longest COUNT whose occurrences are kept rather than walked again for each range. */
+const MAX_KEPT = 10_000;
+const YEAR = 366 * DAY;
+
+/** The index of the first of `sorted` at or after `at`. */
+function firstAtOrAfter(sorted: readonly number[], at: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < at) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 class DayRule implements RuleExpansion {
   readonly #parts: Parts;
   readonly #dtstart: number;
@@ -139,6 +155,8 @@ class DayRule implements RuleExpansion {
   readonly #startYear: number;
   readonly #startMonth: number;
   readonly #monthDayLists = new Map<number, readonly number[]>();
+  /** A rule with a COUNT of at most MAX_KEPT: its occurrences up to `to` (floating ms; Infinity: all of them), once walked. */
+  #kept: { to: number; all: number[] } | null = null;
 
   constructor(parts: Parts, dtstart: number) {
     this.#parts = parts;
@@ -151,6 +169,19 @@ class DayRule implements RuleExpansion {
   }
 
   between(from: number, to: number): number[] {
+    // With COUNT every answer walks from DTSTART: a short series is walked once, a year past
+    // the range asked (not to its end: a rule may never occur), and kept for the next ranges.
+    const count = this.#parts.count;
+    if (count !== null && count <= MAX_KEPT) {
+      if (this.#kept === null || this.#kept.to < to) {
+        const horizon = to + YEAR;
+        const all: number[] = [];
+        this.#walk(this.#startDay, (at) => all.push(at) > 0, horizon);
+        this.#kept = { to: all.length >= count ? Infinity : horizon, all };
+      }
+      const { all } = this.#kept;
+      return all.slice(firstAtOrAfter(all, from), firstAtOrAfter(all, to + 1));
+    }
     const out: number[] = [];
     // Without COUNT the set does not depend on where the walk starts: start at `from`.
     const fromDay = this.#parts.count === null ? Math.max(this.#startDay, Math.ceil((from - this.#timeOfDay) / DAY)) : this.#startDay;

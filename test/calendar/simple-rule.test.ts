@@ -77,6 +77,22 @@ describe("the common recurrence rules, expanded without rrule", () => {
     );
   }, 120_000);
 
+  it("answer ranges asked one after another (later, earlier, far later) on one rule as a fresh rule answers each", () => {
+    // A rule with a short COUNT keeps what it walked (a year past the range asked) for the next ranges.
+    const ranges = fc.array(fc.record({ fromDays: fc.integer({ min: -400, max: 4_000 }), spanDays: fc.integer({ min: 0, max: 800 }) }), { minLength: 2, maxLength: 5 });
+    fc.assert(
+      fc.property(rulesForTest, ranges, ({ body, dtstart }, asked) => {
+        const kept = simpleRule(body, dtstart)!;
+        for (const { fromDays, spanDays } of asked) {
+          const from = dtstart + fromDays * DAY;
+          const to = from + spanDays * DAY;
+          expect(kept.between(from, to), `${body} ${fromDays}+${spanDays}`).toEqual(simpleRule(body, dtstart)!.between(from, to));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  }, 120_000);
+
   it("give rrule's first occurrence", () => {
     fc.assert(
       fc.property(rulesForTest, ({ body, dtstart }) => {
