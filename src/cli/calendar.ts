@@ -1,7 +1,6 @@
 import { parsePolicy, POLICY_PATH } from "../engine/policy.js";
-import { formatInstant } from "../report/checks.js";
+import { summarizeProblems } from "../engine/problems.js";
 import { attachCliCalendar } from "./calendar-inputs.js";
-import { summarizeProblems } from "./check.js";
 import { defaultBaseRef, fileAtRef, isGitCheckout } from "./git.js";
 import { parseInstant, parsePermissions, parseTeams, readInput } from "./inputs.js";
 import { parseFlags, type CommandDeclaration } from "./command.js";
@@ -74,6 +73,8 @@ export async function runCalendar(args: string[], io: CliIo): Promise<number> {
     const { calendarFeed } = await import("../calendar/feed.js");
     io.stdout.write(calendarFeed(events));
   } else {
+    // The check's renderer, only for the text listing (its module is the check command's).
+    const { formatInstant } = await import("../report/checks.js");
     const at = (instant: number) => formatInstant(instant, policy.timezone);
     io.stdout.write(`${plural(events.length, "event")} from ${at(from)} to ${at(to)}\n`);
     for (const event of events) io.stdout.write(`${event.kind.padEnd(8)} ${at(event.start)} - ${event.untilClosed ? "until closed" : at(event.end)}  ${event.name}\n`);

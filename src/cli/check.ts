@@ -4,7 +4,7 @@ import type { PolicyFile } from "../github/policy-file.js";
 import { evaluateAndPublish } from "../pipeline/pipeline.js";
 import type { CheckPublisher } from "../pipeline/publisher.js";
 import type { PullRequestFields } from "../pipeline/reader.js";
-import { formatProblem, type Problem } from "../engine/problems.js";
+import { formatProblem, summarizeProblems } from "../engine/problems.js";
 import type { RenderedCheck } from "../report/checks.js";
 import { markdownToText } from "../report/plain-text.js";
 import { parseFlags, type CommandDeclaration } from "./command.js";
@@ -184,11 +184,6 @@ interface Repository {
 /** A policy file the command line read (`_extends` names other repositories relative to `where`). */
 function localPolicyFile(where: Repository, name: string, text: string): PolicyFile {
   return { ...where, path: name, sha: "", text, name };
-}
-
-export function summarizeProblems(problems: readonly Problem[]): string {
-  const first = formatProblem(problems[0]!);
-  return problems.length === 1 ? first : `${first} (and ${problems.length - 1} more)`;
 }
 
 const SYMBOLS = { success: "✔", failure: "✖", neutral: "–" } as const;

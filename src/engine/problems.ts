@@ -36,6 +36,12 @@ export function formatProblem(problem: Problem): string {
   return `${where}: ${field}${problem.message}${hint}`;
 }
 
+/** The first problem, and how many more there are: one line for a usage error. */
+export function summarizeProblems(problems: readonly Problem[]): string {
+  const first = formatProblem(problems[0]!);
+  return problems.length === 1 ? first : `${first} (and ${problems.length - 1} more)`;
+}
+
 /** Levenshtein distance, small inputs only (keys and zone names). */
 function editDistance(a: string, b: string): number {
   const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
