@@ -1,4 +1,4 @@
-import "./zod-jitless.js";
+import "../zod-jitless.js";
 import { recordMerge, type MergedPull } from "../audit/merge.js";
 import { restReader } from "../github/rest-reader.js";
 import { gatherAndEvaluate } from "../pipeline/gather.js";

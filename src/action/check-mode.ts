@@ -1,5 +1,5 @@
 // First: zod is configured before any schema is built.
-import "./zod-jitless.js";
+import "../zod-jitless.js";
 import type { Decision, EvaluationInput } from "../engine/evaluate.js";
 import { listAll, type GitHubClient } from "../github/access.js";
 import { changegateCheckRuns, publishChecks, recordedDecisionKind, recordedNextChange, type DecisionInputs, type PublishedCheck } from "../github/check-runs.js";

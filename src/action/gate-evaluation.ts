@@ -1,5 +1,5 @@
 // First: zod is configured before any schema is built.
-import "./zod-jitless.js";
+import "../zod-jitless.js";
 import type { ChangesToDeploy } from "../github/changes-to-deploy.js";
 import type { GitHubClient } from "../github/access.js";
 import type { PolicyFile } from "../github/policy-file.js";

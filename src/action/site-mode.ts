@@ -1,4 +1,4 @@
-import "./zod-jitless.js";
+import "../zod-jitless.js";
 import { resolve } from "node:path";
 import { memoryTrail, type TrailSource } from "../audit/chain.js";
 import { localTrail } from "../audit/local-trail.js";

@@ -1,3 +1,5 @@
+// First: zod without its JIT for a short-lived process (zod-jitless.ts), before any schema is built.
+import "../zod-jitless.js";
 import { readFileSync } from "node:fs";
 import { HELP_FLAGS, runDeclared, helpText, type CommandDeclaration } from "./command.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
