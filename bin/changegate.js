@@ -14,13 +14,14 @@ const { createRequire } = require("node:module");
 const { basename, dirname, join } = require("node:path");
 const vm = require("node:vm");
 
-// A command lives well under a second, mostly running code for the first time: V8's default
-// budget sends functions to TurboFan after a few thousand calls, and on a small machine those
-// background compilations (and the deoptimisations that follow) cost more than they give back
-// before the process exits: 9-16 ms of a `calendar` run (issue 13). Four times the budget
-// still optimises what runs hot in a long command (`site`, `audit` over a large trail). Set
-// before anything is compiled, so the code cache below is written and read under it alike.
-require("node:v8").setFlagsFromString("--interrupt-budget=270336");
+// `calendar` runs loops over thousands of occurrences for a few tens of milliseconds, then
+// exits: V8's default budget sends their functions to TurboFan after a few thousand calls, and
+// on a small machine those background compilations (and the deoptimisations that follow) cost
+// more than they give back before the process exits: 9-16 ms of a `calendar` run (issue 13).
+// Four times the budget still optimises what runs hot over a long range. `check` gains
+// nothing from it and would pay node:v8's loading (~1.5 ms). Set before anything is compiled,
+// so the command's code cache below is written and read under it alike.
+if (process.argv[2] === "calendar") require("node:v8").setFlagsFromString("--interrupt-budget=270336");
 
 const folder = join(__dirname, "..", "dist", "cli-bundle");
 /** The commands (as src/cli/main.ts lists them): each has a cache of its own; anything else shares one. */
