@@ -1,5 +1,5 @@
 import type { Slot } from "./policy.js";
-import { instantOfWallTime, parseClock, WEEKDAYS, zoneOffsetMinutes } from "./wall-clock.js";
+import { instantOfFloatingTime, parseClock, WEEKDAYS, zoneOffsetMinutes } from "./wall-clock.js";
 
 /**
  * Weekly slots (`{ days, from, to }` in wall-clock time of a zone) as concrete half-open
@@ -68,15 +68,12 @@ function occurrencesOn(slots: readonly Slot[], dayNumber: number, zone: string):
   let intervals = perList.get(key);
   if (intervals === undefined) {
     intervals = [];
-    const date = new Date(dayNumber * DAY);
-    const weekday = date.getUTCDay();
-    const day = { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
-    const next = new Date((dayNumber + 1) * DAY);
-    const nextDay = { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
+    // Wall-clock times as floating ms (the day's midnight read in UTC, plus the clock time): no Date per day.
+    const weekday = (((dayNumber + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
     for (const slot of compile(slots)) {
       if ((slot.days & (1 << weekday)) === 0) continue;
-      const start = instantOfWallTime({ ...day, ...slot.from, second: 0 }, zone);
-      const end = instantOfWallTime({ ...(slot.crossesMidnight ? nextDay : day), ...slot.to, second: 0 }, zone);
+      const start = instantOfFloatingTime(dayNumber * DAY + (slot.from.hour * 60 + slot.from.minute) * MINUTE, zone);
+      const end = instantOfFloatingTime((slot.crossesMidnight ? dayNumber + 1 : dayNumber) * DAY + (slot.to.hour * 60 + slot.to.minute) * MINUTE, zone);
       // A DST gap can squeeze a short slot to nothing; it then does not occur that day.
       if (end > start) intervals.push({ start, end });
     }
