@@ -9,7 +9,7 @@
 // start Node's ES module loader. NODE_DISABLE_COMPILE_CACHE=1 turns the cache off, as it does
 // Node 22's.
 "use strict";
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { mkdirSync, readFileSync, renameSync, writeFileSync, writeSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const { basename, dirname, join } = require("node:path");
 const vm = require("node:vm");
@@ -67,14 +67,17 @@ function vendor(file) {
   return vendors.get(file).exports;
 }
 
+const stdout = directOutput(1, () => process.stdout);
+const stderr = directOutput(2, () => process.stderr);
+
 run(join(folder, "main.cjs"), source)
   .main(process.argv.slice(2), {
     // Read only by a command given `-`: a pipe or a terminal is not opened otherwise.
     get stdin() {
       return process.stdin;
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     cwd: process.cwd(),
     env: process.env,
   })
@@ -96,12 +99,48 @@ run(join(folder, "main.cjs"), source)
  * (macOS) too.
  */
 function exitWhenWritten(status) {
-  let pending = 2;
+  const streams = [stdout.stream, stderr.stream].filter((stream) => stream !== null);
+  let pending = streams.length;
+  if (pending === 0) process.exit(status);
   const written = () => {
     if (--pending === 0) process.exit(status);
   };
-  process.stdout.write("", written);
-  process.stderr.write("", written);
+  for (const stream of streams) stream.write("", written);
+}
+
+/**
+ * A command's output written straight to its descriptor, as it comes: process.stdout, once
+ * made, loads Node's stream and socket modules (~3.5 ms of a fresh process writing to a pipe)
+ * for text that is written once before the process exits. A descriptor that refuses a write
+ * (EAGAIN from a non-blocking pipe, EPIPE from a closed one) gets the rest, and all that
+ * follows, through the stream (`stream`, made then), which waits, or reports, as before; so
+ * does a question only the stream can answer (`isTTY`). Windows' console wants the stream.
+ */
+function directOutput(fd, open) {
+  const output = {
+    /** The stream, once anything went through it. */
+    stream: null,
+    write(chunk) {
+      if (output.stream !== null || process.platform === "win32") return (output.stream ??= open()).write(chunk);
+      const bytes = Buffer.from(chunk, "utf8");
+      let offset = 0;
+      try {
+        while (offset < bytes.length) {
+          const written = writeSync(fd, bytes, offset);
+          if (written <= 0) break;
+          offset += written;
+        }
+        if (offset === bytes.length) return true;
+      } catch {
+        // the stream takes it from here
+      }
+      return (output.stream = open()).write(bytes.subarray(offset));
+    },
+    get isTTY() {
+      return (output.stream ??= open()).isTTY;
+    },
+  };
+  return output;
 }
 
 /** Written whole or not at all (runs at once each rename their own file); a folder it cannot write is no cache. */
