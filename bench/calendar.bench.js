@@ -127,8 +127,9 @@ const baseline = await policyOf(`${HEAD}freezes:\n  - { name: "Q1", start: "2026
 const baselineRate = evaluationsPerSecond(baseline);
 const calendarRate = evaluationsPerSecond(calendarPolicy);
 console.log(`typical PR, dated entries only (this machine's baseline): ${Math.round(baselineRate).toLocaleString("en")} evaluations/s`);
-console.log(`typical PR, 20 recurring freezes + 2 holiday calendars + 200-event ICS: ${Math.round(calendarRate).toLocaleString("en")} evaluations/s (target >= 20,000)`);
-console.log(`changegate calendar over a year (${coldYear.length} events): first ${coldMs.toFixed(1)} ms (parse, read the ICS file, expand every form, list; loading the recurrence code, the calendar-file reader and date-holidays the first time another ${loadMs.toFixed(0)} ms; rrule and windows-iana load only for a rule or a TZID that needs them), warm median ${warm[10].toFixed(2)} ms (target < 50 ms)`);
+const verdict = (met) => (met ? "met" : "NOT met");
+console.log(`typical PR, 20 recurring freezes + 2 holiday calendars + 200-event ICS: ${Math.round(calendarRate).toLocaleString("en")} evaluations/s (target >= 20,000: ${verdict(calendarRate >= 20_000)})`);
+console.log(`changegate calendar over a year (${coldYear.length} events): first ${coldMs.toFixed(1)} ms (parse, read the ICS file, expand every form, list; loading the recurrence code, the calendar-file reader and date-holidays the first time another ${loadMs.toFixed(0)} ms; rrule and windows-iana load only for a rule or a TZID that needs them), warm median ${warm[10].toFixed(2)} ms`);
 
 // Dense calendars: n back-to-back 5-minute occurrences starting now; the PR is blocked and
 // opens after the last one, so the search passes every edge.
@@ -187,7 +188,8 @@ try {
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   const listing = median(pairs.map((pair) => pair.listing));
   const bare = median(pairs.map((pair) => pair.bare));
-  console.log(`changegate calendar over a year of every form (${events} events), a fresh process: ${listing.toFixed(1)} ms wall (node -e 0: ${bare.toFixed(1)} ms; changegate's own ${(listing - bare).toFixed(1)} ms, target < 50 ms), median of ${pairs.length} pairs`);
+  // The target (issue 13: `calendar` over a year of all forms < 50 ms) judged as a user meets it: a fresh process, less node's own start.
+  console.log(`changegate calendar over a year of every form (${events} events), a fresh process: ${listing.toFixed(1)} ms wall (node -e 0: ${bare.toFixed(1)} ms; changegate's own ${(listing - bare).toFixed(1)} ms, target < 50 ms: ${verdict(listing - bare < 50)}), median of ${pairs.length} pairs`);
   for (const build of also) console.log(`  ${build.label}: ${median(build.ms).toFixed(1)} ms wall (own ${(median(build.ms) - bare).toFixed(1)} ms)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
