@@ -108,7 +108,7 @@ function languagesOf(holidays) {
   return languages;
 }
 
-/** Each rule's translated `name` cut to `languages` (the full set merged into every rule, ~40 languages, cost a cold run ~1.5 ms). */
+/** Each rule's translated `name` cut to `languages` (the full set, ~40 languages, merged into every rule cost a cold run ~2.4 ms). */
 function withLanguages(holidays, languages) {
   const cut = (node, inDays) => {
     if (node === null || typeof node !== "object" || Array.isArray(node)) return node;

@@ -3,7 +3,7 @@ import { nominalMs, type CalendarDuration, type CalendarForm, type FieldLocation
 import { OPEN_ENDED, type CalendarList, type CalendarOccurrences, type MissingInput, type Occurrence } from "../engine/occurrences.js";
 import type { Policy } from "../engine/policy.js";
 import type { Problem } from "../engine/problems.js";
-import { floatingTimeAt, instantOfDateTimeText, instantOfWallTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+import { floatingTimeAt, floatingTimeOf, instantOfDateTimeText, instantOfWallTime, wallTimeAt } from "../engine/wall-clock.js";
 import type * as HolidaysModule from "./holidays.js";
 import type * as IcsModule from "./ics.js";
 import type { IcsEvent, IcsTime } from "./ics.js";
@@ -296,11 +296,6 @@ function ruleSeries(rule: CompiledRule, duration: CalendarDuration, excluded: re
   }, nominalMs(duration) + 2 * HOUR);
 }
 
-/** A wall-clock time as floating ms (its fields read in UTC). */
-function floatingOf(wall: WallTime): number {
-  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-}
-
 function instantOf(time: IcsTime, zone: string): number {
   return instantOfWallTime(time.wall, time.zone ?? zone);
 }
@@ -332,7 +327,7 @@ function icsSeries(events: readonly IcsEvent[], policyZone: string, form: Extrac
     if (nominalMs(duration) === 0) continue; // an instant blocks nothing
     longest = Math.max(longest, nominalMs(duration) + 2 * HOUR);
     if (event.rrule === null) {
-      parts.push({ series: null, single: { start, end: libraries.recurrence!.occurrenceEnd(floatingOf(event.start.wall), start, duration, zone), label: event.summary } });
+      parts.push({ series: null, single: { start, end: libraries.recurrence!.occurrenceEnd(floatingTimeOf(event.start.wall), start, duration, zone), label: event.summary } });
       for (const rdate of event.rdates) {
         const at = instantOf(rdate, zone);
         parts.push({ series: null, single: { start: at, end: libraries.recurrence!.occurrenceEnd(floatingTimeAt(at, zone), at, duration, zone), label: event.summary } });

@@ -1,6 +1,6 @@
 import type { CalendarDuration } from "../engine/calendar-forms.js";
 import { nearestName } from "../engine/problems.js";
-import { instantOfFloatingTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
+import { floatingTimeOf, instantOfFloatingTime, wallTimeAt, type WallTime } from "../engine/wall-clock.js";
 import type * as RruleExpansionModule from "./rrule-expansion.js";
 import { ruleDateMs, simpleRule, type RuleExpansion } from "./simple-rule.js";
 
@@ -48,9 +48,9 @@ export function compileRule(text: string, start: WallTime, zone: string, rrule: 
     // In UTC: end the wall-clock expansion a day late, then cut at the instant itself.
     untilInstant = ruleDateMs(untilText)!;
     const wall = wallTimeAt(untilInstant, zone);
-    until = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) + DAY;
+    until = floatingTimeOf(wall) + DAY;
   }
-  const dtstart = floating(start);
+  const dtstart = new Date(floatingTimeOf(start));
   const simple = simpleRule(body, dtstart.getTime(), until);
   if (simple === null && rrule === null) return { ok: false, library: "rrule" };
   const expansion = simple ?? rrule!.rruleExpansion(body, dtstart, until);
@@ -107,10 +107,6 @@ function ruleSyntaxProblem(body: string): { message: string; suggestion: string 
   return null;
 }
 
-/** A wall-clock time as a Date whose UTC fields are that time. */
-function floating(wall: WallTime): Date {
-  return new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
-}
 
 /**
  * When an occurrence starting at wall-clock time `floating` (floating ms) ends: nominal days

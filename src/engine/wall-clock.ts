@@ -87,7 +87,12 @@ export function wallTimeAt(instant: number, zone: string): WallTime & { weekday:
  * forward by the gap's length.
  */
 export function instantOfWallTime(wall: WallTime, zone: string): number {
-  return instantOfFloatingTime(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second), zone);
+  return instantOfFloatingTime(floatingTimeOf(wall), zone);
+}
+
+/** A wall-clock time as "floating" ms: the instant whose UTC fields are that time. */
+export function floatingTimeOf(wall: WallTime): number {
+  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
 }
 
 /**
@@ -148,7 +153,7 @@ export function parseDateTimeText(text: string): DateTimeText | null {
     minute: Number(match[5] ?? 0),
     second: Number(match[6] ?? 0),
   };
-  const probe = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
+  const probe = new Date(floatingTimeOf(wall));
   if (
     probe.getUTCMonth() !== wall.month - 1 || probe.getUTCDate() !== wall.day ||
     wall.hour > 23 || wall.minute > 59 || wall.second > 59
@@ -171,6 +176,5 @@ export function parseDateTimeText(text: string): DateTimeText | null {
 /** The instant a date-time text denotes: its own offset if it has one, else `zone`'s. */
 export function instantOfDateTimeText(text: DateTimeText, zone: string): number {
   if (text.offset === null) return instantOfWallTime(text.wall, zone);
-  const { wall } = text;
-  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second) - text.offset * MINUTE;
+  return floatingTimeOf(text.wall) - text.offset * MINUTE;
 }
